@@ -1,0 +1,54 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let strict: [SwiftSetting] = [.swiftLanguageMode(.v6)]
+
+let package = Package(
+    name: "PassportLedger",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "dpp", targets: ["dpp"]),
+        .library(name: "PassportModel", targets: ["PassportModel"]),
+        .library(name: "PassportAudit", targets: ["PassportAudit"]),
+        .library(name: "PassportLedger", targets: ["PassportLedger"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CLMDB", path: "Sources/CLMDB", pkgConfig: "lmdb",
+            providers: [.apt(["liblmdb-dev"])]),
+        .systemLibrary(
+            name: "CSodium", path: "Sources/CSodium", pkgConfig: "libsodium",
+            providers: [.apt(["libsodium-dev"])]),
+        .target(name: "Sodium", dependencies: ["CSodium"], swiftSettings: strict),
+        .target(name: "LMDB", dependencies: ["CLMDB"], swiftSettings: strict),
+        .target(name: "PassportModel", swiftSettings: strict),
+        .target(name: "PassportAudit", dependencies: ["PassportModel", "Sodium"], swiftSettings: strict),
+        .target(
+            name: "PassportLedger", dependencies: ["PassportModel", "PassportAudit", "Sodium", "LMDB"],
+            swiftSettings: strict),
+        .executableTarget(
+            name: "dpp",
+            dependencies: [
+                "PassportModel", "PassportAudit", "PassportLedger",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict),
+        .target(
+            name: "PassportTestSupport", dependencies: ["PassportModel", "PassportAudit", "PassportLedger", "Sodium"],
+            path: "Tests/PassportTestSupport", swiftSettings: strict),
+        .testTarget(name: "PassportModelTests", dependencies: ["PassportModel"], swiftSettings: strict),
+        .testTarget(
+            name: "PassportAuditTests", dependencies: ["PassportAudit", "PassportModel", "Sodium"],
+            swiftSettings: strict),
+        .testTarget(
+            name: "PassportLedgerTests",
+            dependencies: ["PassportLedger", "PassportAudit", "PassportModel", "LMDB", "Sodium", "PassportTestSupport"],
+            swiftSettings: strict),
+        .testTarget(
+            name: "DPPCLITests", dependencies: ["PassportTestSupport", "PassportAudit", "PassportModel"],
+            swiftSettings: strict),
+    ]
+)

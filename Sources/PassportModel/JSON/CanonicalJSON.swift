@@ -1,0 +1,131 @@
+/// RFC 8785 JSON Canonicalization Scheme (JCS).
+///
+/// Members sorted by their names' UTF-16 code units, no insignificant white space, numbers in
+/// ECMAScript `Number.prototype.toString` form, strings with the minimal JSON escaping.
+public enum CanonicalJSON {
+    /// The canonical UTF-8 bytes of a value.
+    public static func encode(_ value: JSONValue) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(256)
+        write(value, into: &out)
+        return out
+    }
+
+    /// The canonical form as a string.
+    public static func string(_ value: JSONValue) -> String {
+        String(decoding: encode(value), as: UTF8.self)
+    }
+
+    /// Parses `bytes` and returns their canonical form.
+    /// - Throws: ``JSONError`` if the input is not JSON or cannot be canonicalized.
+    public static func canonicalize(_ bytes: some Collection<UInt8>) throws(JSONError) -> [UInt8] {
+        encode(try JSONParser.parse(bytes))
+    }
+
+    /// Appends the canonical form of `value` to `out`.
+    public static func write(_ value: JSONValue, into out: inout [UInt8]) {
+        switch value {
+        case .null: out.append(contentsOf: "null".utf8)
+        case .bool(let b): out.append(contentsOf: (b ? "true" : "false").utf8)
+        case .number(let n): out.append(contentsOf: formatNumber(n.double).utf8)
+        case .string(let s): writeString(s, into: &out)
+        case .array(let items):
+            out.append(UInt8(ascii: "["))
+            for (i, item) in items.enumerated() {
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                write(item, into: &out)
+            }
+            out.append(UInt8(ascii: "]"))
+        case .object(let object):
+            out.append(UInt8(ascii: "{"))
+            let sorted = object.members.sorted { utf16Less($0.key, $1.key) }
+            for (i, member) in sorted.enumerated() {
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                writeString(member.key, into: &out)
+                out.append(UInt8(ascii: ":"))
+                write(member.value, into: &out)
+            }
+            out.append(UInt8(ascii: "}"))
+        }
+    }
+
+    /// Orders strings by UTF-16 code units, as RFC 8785 §3.2.3 requires.
+    public static func utf16Less(_ a: String, _ b: String) -> Bool {
+        if a.utf8.allSatisfy({ $0 < 0x80 }) && b.utf8.allSatisfy({ $0 < 0x80 }) {
+            return a.utf8.lexicographicallyPrecedes(b.utf8)
+        }
+        return a.utf16.lexicographicallyPrecedes(b.utf16)
+    }
+
+    static func writeString(_ s: String, into out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\""))
+        for c in s.utf8 {
+            switch c {
+            case 0x22: out.append(contentsOf: [0x5C, 0x22])
+            case 0x5C: out.append(contentsOf: [0x5C, 0x5C])
+            case 0x08: out.append(contentsOf: [0x5C, UInt8(ascii: "b")])
+            case 0x0C: out.append(contentsOf: [0x5C, UInt8(ascii: "f")])
+            case 0x0A: out.append(contentsOf: [0x5C, UInt8(ascii: "n")])
+            case 0x0D: out.append(contentsOf: [0x5C, UInt8(ascii: "r")])
+            case 0x09: out.append(contentsOf: [0x5C, UInt8(ascii: "t")])
+            case 0x00..<0x20:
+                let hex: [UInt8] = Array("0123456789abcdef".utf8)
+                out.append(contentsOf: [0x5C, UInt8(ascii: "u"), 0x30, 0x30, hex[Int(c >> 4)], hex[Int(c & 0xF)]])
+            default: out.append(c)
+            }
+        }
+        out.append(UInt8(ascii: "\""))
+    }
+
+    /// Formats a finite double as ECMAScript's `Number.prototype.toString` does (RFC 8785 §3.2.2.3).
+    ///
+    /// Uses the shortest digit string that round-trips (Swift's `description` produces it) and
+    /// lays it out by ECMA-262 §7.1.12.1.
+    /// - Precondition: `value.isFinite`.
+    public static func formatNumber(_ value: Double) -> String {
+        precondition(value.isFinite, "NaN and Infinity cannot be canonicalized")
+        if value == 0 { return "0" }  // also -0
+        if value < 0 { return "-" + formatNumber(-value) }
+        // Split Swift's shortest round-trip representation into digits and exponent.
+        let text = value.description
+        var mantissa = Substring(text)
+        var exponent = 0
+        if let e = text.firstIndex(where: { $0 == "e" || $0 == "E" }) {
+            mantissa = text[..<e]
+            exponent = Int(text[text.index(after: e)...])!
+        }
+        var digits: [UInt8] = []
+        var pointPosition = 0
+        var seenPoint = false
+        for c in mantissa.utf8 {
+            if c == UInt8(ascii: ".") {
+                seenPoint = true
+                continue
+            }
+            digits.append(c)
+            if !seenPoint { pointPosition += 1 }
+        }
+        while let first = digits.first, first == UInt8(ascii: "0") {
+            digits.removeFirst()
+            pointPosition -= 1
+        }
+        while let last = digits.last, last == UInt8(ascii: "0") { digits.removeLast() }
+        let k = digits.count
+        let n = pointPosition + exponent  // value = 0.d1d2...dk × 10^n
+        let ds = String(decoding: digits, as: UTF8.self)
+        if k <= n && n <= 21 {
+            return ds + String(repeating: "0", count: n - k)
+        }
+        if 0 < n && n <= 21 {
+            let i = ds.index(ds.startIndex, offsetBy: n)
+            return ds[..<i] + "." + ds[i...]
+        }
+        if -6 < n && n <= 0 {
+            return "0." + String(repeating: "0", count: -n) + ds
+        }
+        let e = n - 1
+        let sign = e < 0 ? "-" : "+"
+        if k == 1 { return ds + "e" + sign + String(abs(e)) }
+        return ds.prefix(1) + "." + ds.dropFirst() + "e" + sign + String(abs(e))
+    }
+}
