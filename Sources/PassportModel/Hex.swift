@@ -1,0 +1,58 @@
+import Foundation
+
+/// Hex and base64 helpers used by every format in the project.
+public enum Hex {
+    /// Lowercase hex of bytes.
+    public static func encode(_ bytes: some Sequence<UInt8>) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        var out: [UInt8] = []
+        for b in bytes {
+            out.append(digits[Int(b >> 4)])
+            out.append(digits[Int(b & 0xF)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Decodes lowercase or uppercase hex; nil if malformed.
+    public static func decode(_ s: String) -> [UInt8]? {
+        let b = Array(s.utf8)
+        guard b.count % 2 == 0 else { return nil }
+        var out: [UInt8] = []
+        out.reserveCapacity(b.count / 2)
+        func nibble(_ c: UInt8) -> UInt8? {
+            switch c {
+            case 0x30...0x39: c - 0x30
+            case 0x61...0x66: c - 0x61 + 10
+            case 0x41...0x46: c - 0x41 + 10
+            default: nil
+            }
+        }
+        var i = 0
+        while i < b.count {
+            guard let hi = nibble(b[i]), let lo = nibble(b[i + 1]) else { return nil }
+            out.append(hi << 4 | lo)
+            i += 2
+        }
+        return out
+    }
+
+    /// True if `s` is exactly `bytes` bytes of lowercase hex.
+    public static func isLowercaseHex(_ s: String, bytes: Int) -> Bool {
+        s.utf8.count == bytes * 2 && s.utf8.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) }
+    }
+}
+
+/// Standard base64 (RFC 4648 §4), strict: padding required, no white space.
+public enum Base64 {
+    /// Encodes bytes.
+    public static func encode(_ bytes: some Sequence<UInt8>) -> String { Data(bytes).base64EncodedString() }
+
+    /// Decodes strictly; nil if malformed or not in canonical form.
+    public static func decode(_ s: String) -> [UInt8]? {
+        guard let d = Data(base64Encoded: s) else { return nil }
+        let bytes = [UInt8](d)
+        // Reject non-canonical encodings (e.g. non-zero padding bits) so one value has one text.
+        guard encode(bytes) == s else { return nil }
+        return bytes
+    }
+}
