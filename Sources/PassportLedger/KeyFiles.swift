@@ -1,0 +1,79 @@
+import Foundation
+import PassportAudit
+import PassportModel
+
+/// Private key files in `<store>/keys/`: one skey line each, mode 0600, folder 0700.
+public struct KeyFiles: Sendable {
+    /// The `keys` folder.
+    public let directory: URL
+
+    /// The file of a key: `<name>+<hex id>.key`, with characters other than `A–Z a–z 0–9 . _ + -`
+    /// percent-encoded (a ledger key named after an origin like `example.com/log` has a `/`).
+    public func url(for reference: String) -> URL {
+        var name = ""
+        for b in reference.utf8 {
+            let safe = (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A)
+                || b == UInt8(ascii: ".") || b == UInt8(ascii: "_") || b == UInt8(ascii: "+") || b == UInt8(ascii: "-")
+            name += safe ? String(UnicodeScalar(b)) : "%" + String(b, radix: 16, uppercase: true).leftPadded(2)
+        }
+        return directory.appendingPathComponent(name + ".key")
+    }
+
+    /// Creates the folder (0700) if needed.
+    func ensureDirectory() throws {
+        let fm = FileManager.default
+        if !fm.fileExists(atPath: directory.path) {
+            try fm.createDirectory(at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        }
+        try fm.setAttributes([.posixPermissions: 0o700], ofItemAtPath: directory.path)
+    }
+
+    /// Writes a signer's secret to a new file with mode 0600 (created with that mode, never wider).
+    /// - Throws: ``LedgerError`` if the file exists or cannot be written.
+    public func write(_ signer: NoteSigner) throws {
+        try ensureDirectory()
+        let path = url(for: signer.verifier.reference).path
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        guard fd >= 0 else {
+            throw LedgerError(.key, "cannot create key file \(path): \(String(cString: strerror(errno)))")
+        }
+        defer { close(fd) }
+        var bytes = Array((signer.secretText + "\n").utf8)
+        defer { bytes.withUnsafeMutableBytes { p in for i in p.indices { p[i] = 0 } } }
+        let written = bytes.withUnsafeBytes { Foundation.write(fd, $0.baseAddress, $0.count) }
+        guard written == bytes.count, fsync(fd) == 0 else {
+            unlink(path)
+            throw LedgerError(.key, "cannot write key file \(path): \(String(cString: strerror(errno)))")
+        }
+    }
+
+    /// Reads a signer from its file, refusing files readable by group or others.
+    public func read(reference: String) throws -> NoteSigner {
+        let path = url(for: reference).path
+        var st = stat()
+        guard stat(path, &st) == 0 else {
+            throw LedgerError(.key, "no private key file for \(reference) at \(path)")
+        }
+        guard st.st_mode & 0o077 == 0 else {
+            throw LedgerError(
+                .key, "key file \(path) is readable by other users (mode \(String(st.st_mode & 0o777, radix: 8))); run chmod 600 on it")
+        }
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+            throw LedgerError(.key, "cannot read key file \(path)")
+        }
+        do {
+            return try NoteSigner(parsingSecret: text.trimmingCharacters(in: .whitespacesAndNewlines))
+        } catch {
+            throw LedgerError(.key, "key file \(path) is malformed: \(error.message)")
+        }
+    }
+
+    /// Deletes a key file (used when registering the key failed).
+    func remove(reference: String) {
+        unlink(url(for: reference).path)
+    }
+}
+
+extension String {
+    func leftPadded(_ width: Int) -> String { count >= width ? self : String(repeating: "0", count: width - count) + self }
+}

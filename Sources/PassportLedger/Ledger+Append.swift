@@ -1,0 +1,239 @@
+import Foundation
+import LMDB
+import PassportAudit
+import PassportModel
+import Sodium
+
+extension Ledger {
+    /// Appends submissions; waits until they are durable. Outcomes are in input order.
+    ///
+    /// Signatures are checked in parallel before the write; everything else (keys in force,
+    /// idempotency, `expectedSeq`, attachments, size) inside the single write transaction that
+    /// also updates the Merkle index, signs a checkpoint and keeps rejected input in quarantine.
+    /// - Throws: ``LedgerError`` only if the batch could not be committed at all (e.g. `store-full`);
+    ///   rejections of single events are outcomes, not errors.
+    public func append(_ submissions: [Submission]) async throws -> [AppendOutcome] {
+        let verified = try preverify(submissions)
+        let committer = self.committer
+        return try await withCheckedThrowingContinuation { cont in
+            committer.submit(submissions, verifiedKeys: verified) { cont.resume(with: $0) }
+        }
+    }
+
+    /// Blocking form of ``append(_:)`` for synchronous callers (command-line tools, tests).
+    public func appendSync(_ submissions: [Submission]) throws -> [AppendOutcome] {
+        let verified = try preverify(submissions)
+        let box = ResultBox()
+        committer.submit(submissions, verifiedKeys: verified) { box.set($0) }
+        return try box.wait()
+    }
+
+    /// Verifies signatures against currently registered keys, in parallel on all cores.
+    /// Returns, per submission, the public key its signature verified with (nil if not checked).
+    func preverify(_ submissions: [Submission]) throws -> [[UInt8]?] {
+        var refs = Set<String>()
+        for s in submissions { if case .success(let e) = s.content { refs.insert(e.signature.key) } }
+        let keys: [String: NoteVerifierKey] = try env.read { txn in
+            var out: [String: NoteVerifierKey] = [:]
+            for r in refs {
+                if let b = try txn.get(Array(r.utf8), in: dbs.keys) { out[r] = try KeyEntry(bytes: b).vkey }
+            }
+            return out
+        }
+        let results = UnsafeResults<[UInt8]?>(count: submissions.count, initial: nil)
+        let chunk = 64
+        let chunks = (submissions.count + chunk - 1) / chunk
+        DispatchQueue.concurrentPerform(iterations: chunks) { c in
+            for i in (c * chunk)..<min(submissions.count, (c + 1) * chunk) {
+                guard case .success(let e) = submissions[i].content, let k = keys[e.signature.key] else { continue }
+                if k.publicKey.isValidSignature(e.signature.sig, for: e.event.signatureInput) {
+                    results.set(i, k.publicKey.bytes)
+                }
+            }
+        }
+        return results.values
+    }
+
+    /// Commits a group of jobs in one write transaction, growing the map when it fills.
+    func commit(_ jobs: [([Submission], [[UInt8]?])]) throws -> [[AppendOutcome]] {
+        while true {
+            do {
+                return try env.write { txn in try self.appendInTransaction(txn, jobs) }
+            } catch let e as LMDBError where e.isMapFull {
+                let current = env.mapSize
+                guard current < options.maxMapSize else {
+                    throw LedgerError(
+                        .storeFull,
+                        "the store is full: its map reached the limit of \(current >> 20) MiB; nothing from this batch was written. Raise the limit (--max-map-size) or free disk space, then retry")
+                }
+                try env.resize(to: min(options.maxMapSize, max(current * 2, current + (64 << 20))))
+            } catch let e as LMDBError {
+                throw LedgerError(.io, "the store could not commit: \(e); nothing from this batch was written")
+            }
+        }
+    }
+
+    private func appendInTransaction(_ txn: Transaction, _ jobs: [([Submission], [[UInt8]?])]) throws -> [[AppendOutcome]] {
+        var size = try txn.get(Keys.metaSize, in: dbs.meta).map(Keys.readU64) ?? 0
+        let startSize = size
+        var frontier = try MerkleFrontier(size: size, source: StoredNodes(txn: txn, db: dbs.nodes))
+        let last = try txn.get(Keys.metaLastRecordedAt, in: dbs.meta).map { Int64(bitPattern: Keys.readU64($0)) } ?? 0
+        let recordedAt = Timestamp(microsecondsSinceEpoch: max(Timestamp.now().microseconds, last))
+        var results: [[AppendOutcome]] = []
+        for (submissions, verified) in jobs {
+            var outcomes: [AppendOutcome] = []
+            for (i, s) in submissions.enumerated() {
+                let outcome: AppendOutcome
+                switch try appendOne(txn, s, verifiedKey: verified[i], size: &size, frontier: &frontier, recordedAt: recordedAt) {
+                case .success(let o): outcome = o
+                case .failure(let error):
+                    outcome = .rejected(error, quarantineID: try quarantine(txn, s, error: error, at: recordedAt))
+                }
+                if let qid = s.quarantineID, let ref = outcome.record {
+                    try resolveQuarantine(txn, id: qid, index: ref.index, at: recordedAt)
+                }
+                outcomes.append(outcome)
+            }
+            results.append(outcomes)
+        }
+        if size != startSize {
+            let checkpoint = Checkpoint(origin: origin, size: size, rootHash: frontier.root)
+            let note = try ledgerSigner().sign(text: checkpoint.text)
+            try txn.put(Keys.u64(size), Array(note.utf8), in: dbs.checkpoints, flags: .append)
+            try txn.put(Keys.metaSize, Keys.u64(size), in: dbs.meta)
+            try txn.put(Keys.metaLastRecordedAt, Keys.u64(UInt64(bitPattern: recordedAt.microseconds)), in: dbs.meta)
+        }
+        return results
+    }
+
+    private func appendOne(
+        _ txn: Transaction, _ s: Submission, verifiedKey: [UInt8]?, size: inout UInt64, frontier: inout MerkleFrontier,
+        recordedAt: Timestamp
+    ) throws -> Result<AppendOutcome, LedgerError> {
+        let signed: SignedEvent
+        switch s.content {
+        case .success(let e): signed = e
+        case .failure(let e): return .failure(e)
+        }
+        let event = signed.event
+        let key = try txn.get(Array(signed.signature.key.utf8), in: dbs.keys).map(KeyEntry.init(bytes:))
+        if let error = KeyRules.authorize(
+            event: event, signature: signed.signature, key: key, index: size, recordedAt: recordedAt,
+            signatureVerified: verifiedKey != nil && verifiedKey == key?.vkey.publicKey.bytes)
+        {
+            return .failure(error)
+        }
+        // Idempotency: the same event again returns the existing record.
+        let idem = Keys.idempotency(event.source, event.sourceRef)
+        if let existing = try txn.get(idem, in: dbs.idempotency).map(Keys.readU64) {
+            guard let bytes = try txn.get(Keys.u64(existing), in: dbs.records) else {
+                throw LedgerError(.notAStore, "record \(existing) named by the idempotency index is missing; run dpp verify")
+            }
+            let record = try Record(bytes: bytes)
+            if record.event.canonicalBytes == event.canonicalBytes {
+                return .success(.duplicate(RecordRef(index: record.index, subject: record.subject.rawValue, seq: record.seq)))
+            }
+            return .failure(LedgerError(
+                .idempotencyConflict,
+                "source \(event.source) already used sourceRef \"\(event.sourceRef)\" for a different event (record \(existing)); use a new sourceRef for new content"))
+        }
+        let head = try lastSeq(txn, subject: event.subject.rawValue)
+        let seq = (head?.seq ?? 0) + 1
+        if let expected = event.expectedSeq, expected != seq {
+            return .failure(LedgerError(
+                .seqConflict,
+                "expectedSeq is \(expected) but \(event.subject)'s next seq is \(seq): another write came first; re-read the subject and retry"))
+        }
+        var supplied: [String: [UInt8]] = [:]
+        for b in s.blobs { supplied[Hex.encode(SHA256.hash(b))] = b }
+        var missing: [String] = []
+        for a in event.attachments where supplied[a.sha256] == nil {
+            if try txn.withValue(forKey: Hex.decode(a.sha256)!, in: dbs.blobs, { _ in true }) == nil { missing.append(a.sha256) }
+        }
+        if !missing.isEmpty {
+            return .failure(LedgerError(
+                .missingAttachment,
+                reasons: missing.map { "attachment \($0) is not in the blob store; upload it with dpp blob put FILE first" }))
+        }
+        let effect: KeyRules.Effect?
+        do {
+            effect = try KeyRules.effect(of: event, index: size) { ref in
+                try txn.get(Array(ref.utf8), in: dbs.keys).map(KeyEntry.init(bytes:))
+            }
+        } catch let e as LedgerError {
+            return .failure(e)
+        }
+        let prev = try head.map { try StoredNodes(txn: txn, db: dbs.nodes).subtreeHash(level: 0, index: $0.index) }
+        let record = Record(index: size, seq: seq, recordedAt: recordedAt, prev: prev, event: event, signature: signed.signature)
+        let bytes = record.canonicalBytes
+        guard bytes.count <= Record.maxCanonicalSize else {
+            return .failure(LedgerError(
+                .tooLarge,
+                "the record would be \(bytes.count) bytes; the limit is \(Record.maxCanonicalSize). Move large content (a big BoM, a document) into an attachment"))
+        }
+        try txn.put(Keys.u64(size), bytes, in: dbs.records, flags: .append)
+        try txn.put(Keys.subject(event.subject.rawValue, seq), Keys.u64(size), in: dbs.subjects)
+        try txn.put(idem, Keys.u64(size), in: dbs.idempotency)
+        for a in event.attachments {
+            if let b = supplied[a.sha256] { try txn.put(Hex.decode(a.sha256)!, b, in: dbs.blobs) }
+        }
+        for node in frontier.append(leafHash: Merkle.leafHash(bytes)) {
+            try txn.put(Keys.node(level: node.level, index: node.index), node.hash, in: dbs.nodes)
+        }
+        switch effect {
+        case .register(let entry)?:
+            try txn.put(Array(entry.vkey.reference.utf8), CanonicalJSON.encode(entry.json), in: dbs.keys)
+        case .revoke(let ref)?:
+            var entry = try KeyEntry(bytes: try txn.get(Array(ref.utf8), in: dbs.keys)!)
+            entry.revokedIndex = size
+            try txn.put(Array(ref.utf8), CanonicalJSON.encode(entry.json), in: dbs.keys)
+        case nil: break
+        }
+        let ref = RecordRef(index: size, subject: event.subject.rawValue, seq: seq)
+        size += 1
+        return .success(.appended(ref))
+    }
+
+    /// The last (seq, index) of a subject, if it has records.
+    func lastSeq(_ txn: Transaction, subject: String) throws -> (seq: UInt64, index: UInt64)? {
+        let prefix = Array(subject.utf8) + [0]
+        return try txn.withCursor(dbs.subjects) { cursor in
+            let found = try cursor.move(.atOrAfter(Array(subject.utf8) + [1])) { _, _ in true }
+            let move: Cursor.Position = found == nil ? .last : .previous
+            return try cursor.move(move) { k, v -> (UInt64, UInt64)? in
+                guard k.count == prefix.count + 8, k.starts(with: prefix) else { return nil }
+                return (Keys.readU64(UnsafeRawBufferPointer(rebasing: k[prefix.count...])), Keys.readU64(v))
+            } ?? nil
+        }
+    }
+}
+
+/// Per-index results written from parallel workers (each index written by one worker only).
+final class UnsafeResults<T>: @unchecked Sendable {
+    // @unchecked: each slot is written by exactly one iteration of concurrentPerform, and read
+    // only after concurrentPerform returns.
+    private var storage: [T]
+    private let lock = NSLock()
+    init(count: Int, initial: T) { storage = Array(repeating: initial, count: count) }
+    func set(_ i: Int, _ v: T) { lock.withLock { storage[i] = v } }
+    var values: [T] { lock.withLock { storage } }
+}
+
+/// Hands a result from the committer thread to a blocked caller.
+final class ResultBox: @unchecked Sendable {
+    // @unchecked: `result` is guarded by `condition`.
+    private let condition = NSCondition()
+    private var result: Result<[AppendOutcome], Error>?
+    func set(_ r: Result<[AppendOutcome], Error>) {
+        condition.lock()
+        result = r
+        condition.signal()
+        condition.unlock()
+    }
+    func wait() throws -> [AppendOutcome] {
+        condition.lock()
+        defer { condition.unlock() }
+        while result == nil { condition.wait() }
+        return try result!.get()
+    }
+}

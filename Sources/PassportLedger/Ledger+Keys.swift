@@ -1,0 +1,107 @@
+import Foundation
+import LMDB
+import PassportAudit
+import PassportModel
+
+/// A registered key as shown to users.
+public struct KeyInfo: Sendable, Hashable {
+    /// `<name>+<hex key ID>`.
+    public let reference: String
+    /// The verifier key (vkey line).
+    public let vkey: NoteVerifierKey
+    /// `ledger` or `source`.
+    public let role: String
+    /// The record that registered it.
+    public let registeredIndex: UInt64
+    /// The record that revoked it, if revoked.
+    public let revokedIndex: UInt64?
+    /// Validity window start.
+    public let validFrom: Timestamp?
+    /// Validity window end.
+    public let validUntil: Timestamp?
+
+    /// True if not revoked.
+    public var isActive: Bool { revokedIndex == nil }
+}
+
+extension Ledger {
+    /// All registered keys, ledger key first, then in registration order.
+    public func keys() throws -> [KeyInfo] {
+        try env.read { txn in
+            var out: [KeyInfo] = []
+            try txn.withCursor(dbs.keys) { c in
+                var pos: Cursor.Position = .first
+                while let bytes = try c.move(pos, { _, v in [UInt8](v) }) {
+                    let e = try KeyEntry(bytes: bytes)
+                    out.append(KeyInfo(
+                        reference: e.vkey.reference, vkey: e.vkey, role: e.role, registeredIndex: e.registeredIndex,
+                        revokedIndex: e.revokedIndex, validFrom: e.validFrom, validUntil: e.validUntil))
+                    pos = .next
+                }
+            }
+            return out.sorted { $0.registeredIndex < $1.registeredIndex }
+        }
+    }
+
+    /// The newest active key of a source, if any.
+    public func activeKey(source: String) throws -> KeyInfo? {
+        try keys().last { $0.vkey.name == source && $0.role == "source" && $0.isActive }
+    }
+
+    /// Creates a source key, stores it in a 0600 file and registers it in the `system` subject.
+    /// - Parameters:
+    ///   - name: the source system's name (events from it carry `"source": name`).
+    ///   - validFrom: optional start of the key's validity.
+    ///   - validUntil: optional end of the key's validity.
+    /// - Returns: the new key's verifier key.
+    /// - Throws: ``LedgerError`` if the name is invalid, the source already has an active key, or registration fails.
+    @discardableResult
+    public func addKey(name: String, validFrom: Timestamp? = nil, validUntil: Timestamp? = nil) throws -> NoteVerifierKey {
+        guard Event.isValidSourceName(name), name != KeyRules.systemSource else {
+            throw LedgerError(.invalidArgument, "key name \"\(name)\" must be 1–64 characters of A–Z a–z 0–9 . _ - and not \"ledger\"")
+        }
+        if let existing = try activeKey(source: name) {
+            throw LedgerError(.key, "source \(name) already has an active key \(existing.reference); revoke it first with dpp keys revoke \(name)")
+        }
+        let signer = try NoteSigner.generate(name: name)
+        try keyFiles.write(signer)
+        do {
+            let event = try systemEvent(
+                type: "key.registered", sourceRef: "key.registered/\(signer.verifier.reference)",
+                data: ["vkey": .string(signer.verifier.description), "role": "source"], validFrom: validFrom, validUntil: validUntil)
+            if case .rejected(let e, _) = try appendSync([event])[0] { throw e }
+        } catch {
+            keyFiles.remove(reference: signer.verifier.reference)
+            throw error
+        }
+        return signer.verifier
+    }
+
+    /// Revokes a key (by source name, meaning its active key, or by `<name>+<id>`). Events signed
+    /// with it after the revocation are rejected; earlier ones stay valid.
+    /// - Returns: the revoked key's reference.
+    @discardableResult
+    public func revokeKey(_ nameOrReference: String, reason: String) throws -> String {
+        let all = try keys()
+        let target: KeyInfo?
+        if nameOrReference.contains("+") {
+            target = all.first { $0.reference == nameOrReference }
+        } else {
+            target = all.last { $0.vkey.name == nameOrReference && $0.role == "source" && $0.isActive }
+        }
+        guard let target else { throw LedgerError(.notFound, "no active key \(nameOrReference); see dpp keys list") }
+        let event = try systemEvent(
+            type: "key.revoked", sourceRef: "key.revoked/\(target.reference)",
+            data: ["key": .string(target.reference), "reason": .string(reason)])
+        if case .rejected(let e, _) = try appendSync([event])[0] { throw e }
+        return target.reference
+    }
+
+    /// The signer for a source's active key, read from its key file.
+    public func sourceSigner(_ source: String) throws -> NoteSigner {
+        guard let key = try activeKey(source: source) else {
+            throw LedgerError(.key, "source \(source) has no active key; create one with dpp keys add \(source)")
+        }
+        return try keyFiles.read(reference: key.reference)
+    }
+}

@@ -1,0 +1,144 @@
+import Foundation
+import LMDB
+import PassportAudit
+import PassportModel
+import Sodium
+
+extension Ledger {
+    /// Number of records (the Merkle tree size).
+    public func size() throws -> UInt64 {
+        try env.read { txn in try txn.get(Keys.metaSize, in: dbs.meta).map(Keys.readU64) ?? 0 }
+    }
+
+    /// The canonical bytes of record `index`.
+    /// - Throws: ``LedgerError`` `not-found` if there is no such record.
+    public func recordBytes(_ index: UInt64) throws -> [UInt8] {
+        guard let b = try env.read({ txn in try txn.get(Keys.u64(index), in: dbs.records) }) else {
+            throw LedgerError(.notFound, "no record \(index); the log has \(try size()) records (0–\(max(0, Int(try size()) - 1)))")
+        }
+        return b
+    }
+
+    /// Record `index`, parsed.
+    public func record(_ index: UInt64) throws -> Record {
+        try Record(bytes: try recordBytes(index))
+    }
+
+    /// A subject's records in seq order.
+    /// - Throws: ``LedgerError`` `not-found` if the subject has none.
+    public func history(_ subject: Subject) throws -> [Record] {
+        let prefix = Array(subject.rawValue.utf8) + [0]
+        let records: [Record] = try env.read { txn in
+            var out: [Record] = []
+            try txn.withCursor(dbs.subjects) { c in
+                var pos: Cursor.Position = .atOrAfter(prefix)
+                while let index = try c.move(pos, { k, v -> UInt64? in
+                    k.count == prefix.count + 8 && k.starts(with: prefix) ? Keys.readU64(v) : nil
+                }), let index {
+                    guard let b = try txn.get(Keys.u64(index), in: dbs.records) else {
+                        throw LedgerError(.notAStore, "record \(index) of \(subject) is missing; run dpp verify")
+                    }
+                    out.append(try Record(bytes: b))
+                    pos = .next
+                }
+            }
+            return out
+        }
+        if records.isEmpty { throw LedgerError(.notFound, "subject \(subject) has no records") }
+        return records
+    }
+
+    /// The latest signed checkpoint note.
+    public func latestCheckpoint() throws -> String {
+        try env.read { txn in
+            try txn.withCursor(dbs.checkpoints) { c in
+                try c.move(.last) { _, v in String(decoding: v, as: UTF8.self) }
+            }
+        } ?? { throw LedgerError(.notFound, "the store has no checkpoint yet") }()
+    }
+
+    /// The signed checkpoint stored for tree size `size`, if one was signed at that size.
+    public func checkpoint(size: UInt64) throws -> String? {
+        try env.read { txn in try txn.get(Keys.u64(size), in: dbs.checkpoints).map { String(decoding: $0, as: UTF8.self) } }
+    }
+
+    /// The tlog-proof bundle of record `index` against the checkpoint at `size` (default: latest).
+    /// If no checkpoint was stored at `size`, the ledger signs one for that size (it needs the ledger key).
+    public func proofBundle(index: UInt64, size requested: UInt64? = nil) throws -> ProofBundle {
+        let current = try size()
+        let size = requested ?? current
+        guard size <= current else { throw LedgerError(.invalidArgument, "tree size \(size) is larger than the log (\(current) records)") }
+        guard index < size else { throw LedgerError(.invalidArgument, "record \(index) is not in the tree of size \(size)") }
+        return try env.read { txn in
+            let prover = MerkleProver(source: StoredNodes(txn: txn, db: dbs.nodes))
+            let proof = try prover.inclusionProof(index: index, size: size)
+            let note: String
+            if let stored = try txn.get(Keys.u64(size), in: dbs.checkpoints) {
+                note = String(decoding: stored, as: UTF8.self)
+            } else {
+                note = try ledgerSigner().sign(text: Checkpoint(origin: origin, size: size, rootHash: try prover.root(size: size)).text)
+            }
+            return ProofBundle(index: index, proof: proof, checkpointNote: note)
+        }
+    }
+
+    /// The consistency proof between two tree sizes (default `to`: latest).
+    public func consistencyProof(from old: UInt64, to new: UInt64? = nil) throws -> [[UInt8]] {
+        let current = try size()
+        let new = new ?? current
+        guard old <= new, new <= current else {
+            throw LedgerError(.invalidArgument, "need 0 ≤ from ≤ to ≤ \(current) (the log's size); got from \(old), to \(new)")
+        }
+        return try env.read { txn in
+            try MerkleProver(source: StoredNodes(txn: txn, db: dbs.nodes)).consistencyProof(old: old, new: new)
+        }
+    }
+
+    /// The Merkle root at a tree size.
+    public func rootHash(size: UInt64) throws -> [UInt8] {
+        try env.read { txn in try MerkleProver(source: StoredNodes(txn: txn, db: dbs.nodes)).root(size: size) }
+    }
+
+    /// Calls `body` with every record's canonical bytes in index order.
+    public func forEachRecord(_ body: (UInt64, UnsafeRawBufferPointer) throws -> Void) throws {
+        try env.read { txn in
+            try txn.withCursor(dbs.records) { c in
+                var pos: Cursor.Position = .first
+                while try c.move(pos, { k, v in try body(Keys.readU64(k), v) }) != nil { pos = .next }
+            }
+        }
+    }
+
+    /// The bytes of an attachment.
+    /// - Throws: ``LedgerError`` `not-found` if no blob has that hash.
+    public func blob(sha256 hex: String) throws -> [UInt8] {
+        guard Hex.isLowercaseHex(hex, bytes: 32), let key = Hex.decode(hex) else {
+            throw LedgerError(.invalidArgument, "\"\(hex)\" is not a SHA-256 (64 lowercase hex digits)")
+        }
+        guard let b = try env.read({ txn in try txn.get(key, in: dbs.blobs) }) else {
+            throw LedgerError(.notFound, "no attachment with SHA-256 \(hex) in this store")
+        }
+        return b
+    }
+
+    /// Stores bytes in the blob store (for pre-signed events that attach them by hash); returns the hex SHA-256.
+    @discardableResult
+    public func putBlob(_ bytes: [UInt8]) throws -> String {
+        guard bytes.count <= options.maxAttachmentSize else {
+            throw LedgerError(.tooLarge, "the file is \(bytes.count) bytes; the attachment limit is \(options.maxAttachmentSize)")
+        }
+        let hash = SHA256.hash(bytes)
+        while true {
+            do {
+                try env.write { txn in try txn.put(hash, bytes, in: dbs.blobs) }
+                return Hex.encode(hash)
+            } catch let e as LMDBError where e.isMapFull {
+                let current = env.mapSize
+                guard current < options.maxMapSize else {
+                    throw LedgerError(.storeFull, "the store is full (map limit \(current >> 20) MiB reached); the blob was not stored")
+                }
+                try env.resize(to: min(options.maxMapSize, max(current * 2, current + bytes.count + (64 << 20))))
+            }
+        }
+    }
+}

@@ -1,0 +1,199 @@
+import Foundation
+import LMDB
+import PassportAudit
+import PassportModel
+import Sodium
+
+/// A Passport Ledger store: an append-only, signed event log in LMDB with a Merkle audit index
+/// and signed checkpoints (DESIGN §3–§7).
+///
+/// A store is a folder holding `ledger/` (the LMDB environment) and `keys/` (private keys, 0600).
+/// Appends from any number of tasks are group-committed by one writer thread; several processes
+/// may append to one store at once (LMDB serialises their write transactions).
+public final class Ledger: Sendable {
+    /// Tuning and limits.
+    public struct Options: Sendable {
+        /// Map size when a store is created or opened (grown on demand).
+        public var initialMapSize: Int
+        /// The largest the map may grow to; past this, appends fail with `store-full`.
+        public var maxMapSize: Int
+        /// The most events one write transaction takes.
+        public var maxBatchEvents: Int
+        /// Largest attachment accepted, in bytes.
+        public var maxAttachmentSize: Int
+
+        /// Defaults: 64 MiB initial map, 1 TiB maximum, 4096 events a batch, 256 MiB attachments.
+        public init(
+            initialMapSize: Int = 64 << 20, maxMapSize: Int = 1 << 40, maxBatchEvents: Int = 4096,
+            maxAttachmentSize: Int = 256 << 20
+        ) {
+            self.initialMapSize = initialMapSize
+            self.maxMapSize = maxMapSize
+            self.maxBatchEvents = maxBatchEvents
+            self.maxAttachmentSize = maxAttachmentSize
+        }
+    }
+
+    /// The current on-disk format version.
+    public static let formatVersion = "1"
+
+    /// The store folder.
+    public let directory: URL
+    /// The log's origin (first line of every checkpoint, and the ledger key's name).
+    public let origin: String
+    /// The ledger's verifier key.
+    public let vkey: NoteVerifierKey
+    /// Private key files of this store.
+    public let keyFiles: KeyFiles
+    /// Options in force.
+    public let options: Options
+
+    let env: Environment
+    let dbs: Databases
+    private let signerCache = SignerCache()
+    private let committerBox = CommitterBox()
+
+    private init(directory: URL, env: Environment, dbs: Databases, origin: String, vkey: NoteVerifierKey, options: Options) {
+        self.directory = directory
+        self.env = env
+        self.dbs = dbs
+        self.origin = origin
+        self.vkey = vkey
+        self.options = options
+        self.keyFiles = KeyFiles(directory: directory.appendingPathComponent("keys"))
+    }
+
+    deinit {
+        committerBox.stop()
+    }
+
+    static func environmentPath(_ directory: URL) -> URL { directory.appendingPathComponent("ledger") }
+
+    /// Creates a new store in `directory` (created if missing; must not already hold a store),
+    /// with a new ledger key named `origin`, and records the key's registration as record 0.
+    /// - Throws: ``LedgerError`` if the folder already holds a store or the origin is not usable.
+    public static func create(at directory: URL, origin: String, options: Options = Options()) throws -> Ledger {
+        guard !origin.isEmpty, origin.utf8.count <= 255, !origin.contains("+"),
+            !origin.unicodeScalars.contains(where: { $0.properties.isWhitespace || $0.value < 0x20 })
+        else {
+            throw LedgerError(.invalidArgument, "origin \"\(origin)\" must be 1–255 characters with no spaces or '+', e.g. example.com/passports")
+        }
+        let fm = FileManager.default
+        let envURL = environmentPath(directory)
+        if fm.fileExists(atPath: envURL.appendingPathComponent("data.mdb").path) {
+            throw LedgerError(.alreadyExists, "\(directory.path) already holds a store; open it instead of creating one")
+        }
+        try fm.createDirectory(at: envURL, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        let signer = try NoteSigner.generate(name: origin)
+        let keyFiles = KeyFiles(directory: directory.appendingPathComponent("keys"))
+        try keyFiles.write(signer)
+        let env = try Environment(path: envURL.path, options: .init(mapSize: options.initialMapSize))
+        let dbs = try env.write { txn in
+            let dbs = try Databases(txn, create: true)
+            try txn.put(Keys.metaFormat, Array(formatVersion.utf8), in: dbs.meta)
+            try txn.put(Keys.metaOrigin, Array(origin.utf8), in: dbs.meta)
+            try txn.put(Keys.metaVKey, Array(signer.verifier.description.utf8), in: dbs.meta)
+            try txn.put(Keys.metaSize, Keys.u64(0), in: dbs.meta)
+            return dbs
+        }
+        let ledger = Ledger(directory: directory, env: env, dbs: dbs, origin: origin, vkey: signer.verifier, options: options)
+        ledger.signerCache.set(signer)
+        let genesis = try ledger.systemEvent(
+            type: "key.registered", sourceRef: "key.registered/\(signer.verifier.reference)",
+            data: ["vkey": .string(signer.verifier.description), "role": "ledger", "description": "ledger key"])
+        let outcome = try ledger.appendSync([genesis])
+        if case .rejected(let e, _) = outcome[0] { throw e }
+        return ledger
+    }
+
+    /// Opens an existing store.
+    /// - Throws: ``LedgerError`` with code `not-a-store` if the folder does not hold one.
+    public static func open(at directory: URL, options: Options = Options(), readOnly: Bool = false) throws -> Ledger {
+        let envURL = environmentPath(directory)
+        guard FileManager.default.fileExists(atPath: envURL.appendingPathComponent("data.mdb").path) else {
+            throw LedgerError(
+                .notAStore, "\(directory.path) is not a Passport Ledger store (no ledger/data.mdb); create one with dpp init --origin NAME")
+        }
+        let env: Environment
+        do {
+            env = try Environment(path: envURL.path, options: .init(mapSize: options.initialMapSize, readOnly: readOnly))
+        } catch {
+            throw LedgerError(.notAStore, "cannot open the store at \(directory.path): \(error)")
+        }
+        let opened: (Databases, String, String) = try env.read { txn in
+            let dbs: Databases
+            do { dbs = try Databases(txn, create: false) } catch {
+                throw LedgerError(.notAStore, "\(directory.path) is not a Passport Ledger store (its databases are missing)")
+            }
+            guard let format = try txn.get(Keys.metaFormat, in: dbs.meta).map({ String(decoding: $0, as: UTF8.self) }),
+                let origin = try txn.get(Keys.metaOrigin, in: dbs.meta).map({ String(decoding: $0, as: UTF8.self) }),
+                let vkey = try txn.get(Keys.metaVKey, in: dbs.meta).map({ String(decoding: $0, as: UTF8.self) })
+            else { throw LedgerError(.notAStore, "\(directory.path): store metadata is missing") }
+            guard format == formatVersion else {
+                throw LedgerError(.notAStore, "\(directory.path) has store format \(format); this dpp reads format \(formatVersion)")
+            }
+            return (dbs, origin, vkey)
+        }
+        let vkey: NoteVerifierKey
+        do { vkey = try NoteVerifierKey(parsing: opened.2) } catch {
+            throw LedgerError(.notAStore, "the store's ledger key is damaged: \(error.message)")
+        }
+        return Ledger(directory: directory, env: env, dbs: opened.0, origin: opened.1, vkey: vkey, options: options)
+    }
+
+    /// The ledger's signing key, read from its 0600 file on first use.
+    func ledgerSigner() throws -> NoteSigner {
+        if let s = signerCache.get() { return s }
+        let s = try keyFiles.read(reference: vkey.reference)
+        guard s.verifier == vkey else { throw LedgerError(.key, "the ledger key file does not match the store's ledger key") }
+        signerCache.set(s)
+        return s
+    }
+
+    /// Builds a `system` event signed by the ledger key.
+    func systemEvent(type: String, sourceRef: String, data: JSONObject, validFrom: Timestamp? = nil, validUntil: Timestamp? = nil)
+        throws -> Submission
+    {
+        var o = JSONObject()
+        o["type"] = .string(type)
+        o["subject"] = "system"
+        o["source"] = .string(KeyRules.systemSource)
+        o["sourceRef"] = .string(sourceRef)
+        o["createdAt"] = .string(Timestamp.now().description)
+        if let validFrom { o["validFrom"] = .string(validFrom.description) }
+        if let validUntil { o["validUntil"] = .string(validUntil.description) }
+        o["data"] = .object(data)
+        let event: Event
+        do { event = try Event(json: .object(o)) } catch { throw LedgerError.validation(error) }
+        let signer = try ledgerSigner()
+        let signed = SignedEvent(event: event, signature: EventSignature(key: signer.verifier.reference, sig: signer.key.sign(event.signatureInput)))
+        return Submission(raw: CanonicalJSON.encode(signed.json), origin: "dpp", mode: .signed, content: .success(signed))
+    }
+
+    var committer: Committer { committerBox.get(ledger: self) }
+}
+
+/// Caches the ledger signer once read.
+final class SignerCache: @unchecked Sendable {
+    // @unchecked: all access to `signer` is under `lock`.
+    private let lock = NSLock()
+    private var signer: NoteSigner?
+    func get() -> NoteSigner? { lock.withLock { signer } }
+    func set(_ s: NoteSigner) { lock.withLock { signer = s } }
+}
+
+/// Starts the committer thread on first use.
+final class CommitterBox: @unchecked Sendable {
+    // @unchecked: all access to `committer` is under `lock`.
+    private let lock = NSLock()
+    private var committer: Committer?
+    func get(ledger: Ledger) -> Committer {
+        lock.withLock {
+            if let c = committer { return c }
+            let c = Committer(ledger: ledger)
+            committer = c
+            return c
+        }
+    }
+    func stop() { lock.withLock { committer?.stop() } }
+}

@@ -1,0 +1,76 @@
+import PassportModel
+
+/// An error from the ledger, with a stable code and a message that says what to do.
+public struct LedgerError: Error, CustomStringConvertible, Sendable, Hashable {
+    /// Stable, machine-readable error codes.
+    public struct Code: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+        public let rawValue: String
+        public init(rawValue: String) { self.rawValue = rawValue }
+        public var description: String { rawValue }
+
+        /// The folder is not a store, or the store is damaged.
+        public static let notAStore = Code(rawValue: "not-a-store")
+        /// `init` on a folder that already holds a store.
+        public static let alreadyExists = Code(rawValue: "already-exists")
+        /// The LMDB map reached its configured maximum.
+        public static let storeFull = Code(rawValue: "store-full")
+        /// An I/O or LMDB failure.
+        public static let io = Code(rawValue: "io")
+        /// A key file or key operation problem.
+        public static let key = Code(rawValue: "key")
+        /// Something asked for does not exist.
+        public static let notFound = Code(rawValue: "not-found")
+        /// Bad arguments.
+        public static let invalidArgument = Code(rawValue: "invalid-argument")
+
+        // Rejection codes for submissions.
+        /// The line is not valid JSON.
+        public static let malformedJSON = Code(rawValue: "malformed-json")
+        /// The event envelope breaks a rule.
+        public static let invalidEvent = Code(rawValue: "invalid-event")
+        /// The signing key is not registered.
+        public static let unknownKey = Code(rawValue: "unknown-key")
+        /// The signing key was revoked.
+        public static let revokedKey = Code(rawValue: "revoked-key")
+        /// The signing key is outside its validity window.
+        public static let keyNotValid = Code(rawValue: "key-not-valid")
+        /// The signature does not verify.
+        public static let badSignature = Code(rawValue: "bad-signature")
+        /// The key may not write this event (wrong source, or system subject rules).
+        public static let notPermitted = Code(rawValue: "not-permitted")
+        /// A different event already uses this (source, sourceRef).
+        public static let idempotencyConflict = Code(rawValue: "idempotency-conflict")
+        /// `expectedSeq` does not match.
+        public static let seqConflict = Code(rawValue: "seq-conflict")
+        /// An attachment's bytes are not in the blob store.
+        public static let missingAttachment = Code(rawValue: "missing-attachment")
+        /// The record would exceed 64 KiB.
+        public static let tooLarge = Code(rawValue: "too-large")
+    }
+
+    /// The error code.
+    public let code: Code
+    /// What is wrong and what to do, one entry per problem.
+    public let reasons: [String]
+
+    /// Creates an error with one reason.
+    public init(_ code: Code, _ message: String) {
+        self.code = code
+        self.reasons = [message]
+    }
+
+    /// Creates an error with several reasons.
+    public init(_ code: Code, reasons: [String]) {
+        self.code = code
+        self.reasons = reasons
+    }
+
+    /// The reasons joined into one message.
+    public var message: String { reasons.joined(separator: "; ") }
+
+    public var description: String { message }
+
+    static func validation(_ e: ValidationError) -> LedgerError {
+        LedgerError(.invalidEvent, reasons: e.violations.map(\.description))
+    }
+}

@@ -1,0 +1,182 @@
+import Foundation
+import LMDB
+import PassportModel
+
+/// A rejected submission, kept with its exact bytes until an operator resolves it.
+public struct QuarantineEntry: Sendable, Hashable {
+    /// Lifecycle of an entry.
+    public enum Status: String, Sendable {
+        /// Waiting for a fix and a retry, or a discard.
+        case open
+        /// A retry appended it (see ``resolvedIndex``).
+        case resolved
+        /// An operator discarded it, with a reason.
+        case discarded
+    }
+
+    /// Entry ID (increasing).
+    public let id: UInt64
+    /// When it was first rejected.
+    public let receivedAt: Timestamp
+    /// Where it came from (`file:line`).
+    public let origin: String
+    /// How to read `raw` on retry.
+    public let mode: Submission.Mode
+    /// The exact bytes received.
+    public let raw: [UInt8]
+    /// Code of the latest rejection.
+    public var code: String
+    /// Reasons of the latest rejection.
+    public var reasons: [String]
+    /// Current status.
+    public var status: Status
+    /// How many times it has been tried.
+    public var attempts: Int
+    /// When it was last tried or changed.
+    public var updatedAt: Timestamp
+    /// The record that a successful retry appended.
+    public var resolvedIndex: UInt64?
+    /// Why it was discarded.
+    public var discardReason: String?
+
+    /// The entry as JSON (for `--format json` and storage).
+    public var json: JSONValue {
+        var o = JSONObject()
+        o["id"] = .number(JSONNumber(Int(id)))
+        o["receivedAt"] = .string(receivedAt.description)
+        o["origin"] = .string(origin)
+        switch mode {
+        case .signed: o["mode"] = "signed"
+        case .unsigned(let source, let base):
+            o["mode"] = "unsigned"
+            o["source"] = .string(source)
+            if let base { o["baseDirectory"] = .string(base) }
+        }
+        if let text = String(validating: raw, as: UTF8.self) {
+            o["raw"] = .string(text)
+        } else {
+            o["rawBase64"] = .string(Base64.encode(raw))
+        }
+        o["code"] = .string(code)
+        o["reasons"] = .array(reasons.map { .string($0) })
+        o["status"] = .string(status.rawValue)
+        o["attempts"] = .number(JSONNumber(attempts))
+        o["updatedAt"] = .string(updatedAt.description)
+        if let resolvedIndex { o["resolvedIndex"] = .number(JSONNumber(Int(resolvedIndex))) }
+        if let discardReason { o["discardReason"] = .string(discardReason) }
+        return .object(o)
+    }
+
+    init(json: JSONValue) throws {
+        guard case .object(let o) = json, let id = o["id"]?.numberValue?.intValue,
+            let received = o["receivedAt"]?.stringValue, let origin = o["origin"]?.stringValue,
+            let mode = o["mode"]?.stringValue, let code = o["code"]?.stringValue,
+            let reasons = o["reasons"]?.arrayValue, let status = o["status"]?.stringValue.flatMap(Status.init(rawValue:)),
+            let attempts = o["attempts"]?.numberValue?.intValue, let updated = o["updatedAt"]?.stringValue
+        else { throw LedgerError(.notAStore, "a quarantine entry is damaged") }
+        self.id = UInt64(id)
+        self.receivedAt = try Timestamp(canonical: received)
+        self.origin = origin
+        self.mode = mode == "signed"
+            ? .signed : .unsigned(source: o["source"]?.stringValue ?? "", baseDirectory: o["baseDirectory"]?.stringValue)
+        if let r = o["raw"]?.stringValue {
+            raw = Array(r.utf8)
+        } else {
+            raw = o["rawBase64"]?.stringValue.flatMap(Base64.decode) ?? []
+        }
+        self.code = code
+        self.reasons = reasons.compactMap(\.stringValue)
+        self.status = status
+        self.attempts = attempts
+        self.updatedAt = try Timestamp(canonical: updated)
+        self.resolvedIndex = o["resolvedIndex"]?.numberValue?.intValue.map(UInt64.init)
+        self.discardReason = o["discardReason"]?.stringValue
+    }
+
+    init(id: UInt64, submission s: Submission, error: LedgerError, at time: Timestamp) {
+        self.id = id
+        receivedAt = time
+        origin = s.origin
+        mode = s.mode
+        raw = s.raw
+        code = error.code.rawValue
+        reasons = error.reasons
+        status = .open
+        attempts = 1
+        updatedAt = time
+    }
+}
+
+extension Ledger {
+    /// Keeps a rejected submission (or updates the entry being retried). Returns its ID.
+    func quarantine(_ txn: Transaction, _ s: Submission, error: LedgerError, at time: Timestamp) throws -> UInt64 {
+        if let id = s.quarantineID, var entry = try quarantineEntry(txn, id: id) {
+            entry.code = error.code.rawValue
+            entry.reasons = error.reasons
+            entry.attempts += 1
+            entry.updatedAt = time
+            try txn.put(Keys.u64(id), CanonicalJSON.encode(entry.json), in: dbs.quarantine)
+            return id
+        }
+        let id = try txn.get(Keys.metaQuarantineNext, in: dbs.meta).map(Keys.readU64) ?? 1
+        try txn.put(Keys.metaQuarantineNext, Keys.u64(id + 1), in: dbs.meta)
+        let entry = QuarantineEntry(id: id, submission: s, error: error, at: time)
+        try txn.put(Keys.u64(id), CanonicalJSON.encode(entry.json), in: dbs.quarantine)
+        return id
+    }
+
+    func resolveQuarantine(_ txn: Transaction, id: UInt64, index: UInt64, at time: Timestamp) throws {
+        guard var entry = try quarantineEntry(txn, id: id) else { return }
+        entry.status = .resolved
+        entry.resolvedIndex = index
+        entry.attempts += 1
+        entry.updatedAt = time
+        try txn.put(Keys.u64(id), CanonicalJSON.encode(entry.json), in: dbs.quarantine)
+    }
+
+    func quarantineEntry(_ txn: Transaction, id: UInt64) throws -> QuarantineEntry? {
+        try txn.get(Keys.u64(id), in: dbs.quarantine).map { try QuarantineEntry(json: try JSONParser.parse($0)) }
+    }
+
+    /// Quarantine entries, oldest first; by default only open ones.
+    public func quarantineEntries(includeClosed: Bool = false) throws -> [QuarantineEntry] {
+        try env.read { txn in
+            var out: [QuarantineEntry] = []
+            try txn.withCursor(dbs.quarantine) { c in
+                var pos: Cursor.Position = .first
+                while let bytes = try c.move(pos, { _, v in [UInt8](v) }) {
+                    let e = try QuarantineEntry(json: try JSONParser.parse(bytes))
+                    if includeClosed || e.status == .open { out.append(e) }
+                    pos = .next
+                }
+            }
+            return out
+        }
+    }
+
+    /// One quarantine entry.
+    /// - Throws: ``LedgerError`` `not-found` if there is none with that ID.
+    public func quarantineEntry(id: UInt64) throws -> QuarantineEntry {
+        guard let e = try env.read({ txn in try quarantineEntry(txn, id: id) }) else {
+            throw LedgerError(.notFound, "no quarantine entry \(id); list them with dpp quarantine list")
+        }
+        return e
+    }
+
+    /// Discards an open entry, recording who-knows-why: the reason is required and kept.
+    public func discardQuarantine(id: UInt64, reason: String) throws {
+        guard !reason.trimmingCharacters(in: .whitespaces).isEmpty else {
+            throw LedgerError(.invalidArgument, "a discard needs a reason (--reason TEXT)")
+        }
+        try env.write { txn in
+            guard var e = try quarantineEntry(txn, id: id) else {
+                throw LedgerError(.notFound, "no quarantine entry \(id); list them with dpp quarantine list")
+            }
+            guard e.status == .open else { throw LedgerError(.invalidArgument, "entry \(id) is already \(e.status.rawValue)") }
+            e.status = .discarded
+            e.discardReason = reason
+            e.updatedAt = Timestamp.now()
+            try txn.put(Keys.u64(id), CanonicalJSON.encode(e.json), in: dbs.quarantine)
+        }
+    }
+}

@@ -1,0 +1,114 @@
+import Foundation
+import LMDB
+import PassportAudit
+import PassportModel
+
+/// The named LMDB databases of a store (DESIGN §7).
+struct Databases: Sendable {
+    let records: Database
+    let subjects: Database
+    let nodes: Database
+    let checkpoints: Database
+    let idempotency: Database
+    let blobs: Database
+    let keys: Database
+    let quarantine: Database
+    let meta: Database
+
+    static let names = ["records", "subjects", "nodes", "checkpoints", "idempotency", "blobs", "keys", "quarantine", "meta"]
+
+    init(_ txn: Transaction, create: Bool) throws {
+        records = try txn.openDatabase("records", create: create)
+        subjects = try txn.openDatabase("subjects", create: create)
+        nodes = try txn.openDatabase("nodes", create: create)
+        checkpoints = try txn.openDatabase("checkpoints", create: create)
+        idempotency = try txn.openDatabase("idempotency", create: create)
+        blobs = try txn.openDatabase("blobs", create: create)
+        keys = try txn.openDatabase("keys", create: create)
+        quarantine = try txn.openDatabase("quarantine", create: create)
+        meta = try txn.openDatabase("meta", create: create)
+    }
+}
+
+/// Key encodings.
+enum Keys {
+    static func u64(_ v: UInt64) -> [UInt8] { withUnsafeBytes(of: v.bigEndian) { Array($0) } }
+
+    static func readU64(_ b: UnsafeRawBufferPointer) -> UInt64 {
+        precondition(b.count == 8, "expected an 8-byte big-endian integer")
+        var v: UInt64 = 0
+        for byte in b { v = v << 8 | UInt64(byte) }
+        return v
+    }
+
+    static func readU64(_ b: [UInt8]) -> UInt64 { b.withUnsafeBytes { readU64($0) } }
+
+    static func subject(_ s: String, _ seq: UInt64) -> [UInt8] { Array(s.utf8) + [0] + u64(seq) }
+
+    static func idempotency(_ source: String, _ sourceRef: String) -> [UInt8] {
+        Array(source.utf8) + [0] + Array(sourceRef.utf8)
+    }
+
+    static func node(level: Int, index: UInt64) -> [UInt8] { [UInt8(level)] + u64(index) }
+
+    static let metaFormat = Array("format".utf8)
+    static let metaOrigin = Array("origin".utf8)
+    static let metaVKey = Array("vkey".utf8)
+    static let metaSize = Array("size".utf8)
+    static let metaLastRecordedAt = Array("lastRecordedAt".utf8)
+    static let metaQuarantineNext = Array("quarantineNext".utf8)
+}
+
+/// Reads Merkle nodes from the `nodes` database inside a transaction.
+struct StoredNodes: MerkleNodeSource {
+    let txn: Transaction
+    let db: Database
+
+    func subtreeHash(level: Int, index: UInt64) throws -> [UInt8] {
+        guard let h = try txn.get(Keys.node(level: level, index: index), in: db), h.count == 32 else {
+            throw LedgerError(.notAStore, "the Merkle node at level \(level), index \(index) is missing or damaged; run dpp verify")
+        }
+        return h
+    }
+}
+
+/// A registered key, as the `keys` database stores it (derived from `system` records).
+struct KeyEntry: Sendable {
+    var vkey: NoteVerifierKey
+    var role: String  // "ledger" or "source"
+    var registeredIndex: UInt64
+    var revokedIndex: UInt64?
+    var validFrom: Timestamp?
+    var validUntil: Timestamp?
+
+    var json: JSONValue {
+        var o = JSONObject()
+        o["vkey"] = .string(vkey.description)
+        o["role"] = .string(role)
+        o["registeredIndex"] = .number(JSONNumber(Int(registeredIndex)))
+        if let revokedIndex { o["revokedIndex"] = .number(JSONNumber(Int(revokedIndex))) }
+        if let validFrom { o["validFrom"] = .string(validFrom.description) }
+        if let validUntil { o["validUntil"] = .string(validUntil.description) }
+        return .object(o)
+    }
+
+    init(vkey: NoteVerifierKey, role: String, registeredIndex: UInt64, validFrom: Timestamp?, validUntil: Timestamp?) {
+        self.vkey = vkey
+        self.role = role
+        self.registeredIndex = registeredIndex
+        self.validFrom = validFrom
+        self.validUntil = validUntil
+    }
+
+    init(bytes: [UInt8]) throws {
+        guard case .object(let o) = try JSONParser.parse(bytes), let v = o["vkey"]?.stringValue,
+            let role = o["role"]?.stringValue, let reg = o["registeredIndex"]?.numberValue?.intValue
+        else { throw LedgerError(.notAStore, "a key entry is damaged; run dpp verify") }
+        vkey = try NoteVerifierKey(parsing: v)
+        self.role = role
+        registeredIndex = UInt64(reg)
+        revokedIndex = o["revokedIndex"]?.numberValue?.intValue.map(UInt64.init)
+        validFrom = try o["validFrom"]?.stringValue.map { try Timestamp(canonical: $0) }
+        validUntil = try o["validUntil"]?.stringValue.map { try Timestamp(canonical: $0) }
+    }
+}
