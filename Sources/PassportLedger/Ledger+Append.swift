@@ -40,18 +40,12 @@ extension Ledger {
             }
             return out
         }
-        let results = UnsafeResults<[UInt8]?>(count: submissions.count, initial: nil)
-        let chunk = 64
-        let chunks = (submissions.count + chunk - 1) / chunk
-        DispatchQueue.concurrentPerform(iterations: chunks) { c in
-            for i in (c * chunk)..<min(submissions.count, (c + 1) * chunk) {
-                guard case .success(let e) = submissions[i].content, let k = keys[e.signature.key] else { continue }
-                if k.publicKey.isValidSignature(e.signature.sig, for: e.event.signatureInput) {
-                    results.set(i, k.publicKey.bytes)
-                }
-            }
+        return parallelMap(submissions) { s -> [UInt8]? in
+            guard case .success(let e) = s.content, let k = keys[e.signature.key],
+                k.publicKey.isValidSignature(e.signature.sig, for: e.event.signatureInput)
+            else { return nil }
+            return k.publicKey.bytes
         }
-        return results.values
     }
 
     /// Commits a group of jobs in one write transaction, growing the map when it fills.
@@ -206,17 +200,6 @@ extension Ledger {
             } ?? nil
         }
     }
-}
-
-/// Per-index results written from parallel workers (each index written by one worker only).
-final class UnsafeResults<T>: @unchecked Sendable {
-    // @unchecked: each slot is written by exactly one iteration of concurrentPerform, and read
-    // only after concurrentPerform returns.
-    private var storage: [T]
-    private let lock = NSLock()
-    init(count: Int, initial: T) { storage = Array(repeating: initial, count: count) }
-    func set(_ i: Int, _ v: T) { lock.withLock { storage[i] = v } }
-    var values: [T] { lock.withLock { storage } }
 }
 
 /// Hands a result from the committer thread to a blocked caller.

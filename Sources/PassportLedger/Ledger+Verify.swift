@@ -31,7 +31,7 @@ public struct VerifyReport: Sendable {
     public var isIntact: Bool { problem == nil }
 }
 
-private struct Checked {
+private struct Checked: Sendable {
     let index: UInt64
     let bytes: [UInt8]
     var record: Result<Record, VerifyProblem>
@@ -120,27 +120,22 @@ extension Ledger {
             if lastIndex == UInt64.max { done = true }
             // Parallel: parse, canonical check, leaf hash, signature with keys known so far.
             let keysSnapshot = publicKeys
-            let results = UnsafeResults<Checked?>(count: chunk.count, initial: nil)
-            let work = chunk
-            let slice = 32
-            DispatchQueue.concurrentPerform(iterations: (work.count + slice - 1) / slice) { s in
-                for i in (s * slice)..<min(work.count, (s + 1) * slice) {
-                    var item = work[i]
-                    do {
-                        let r = try Record(bytes: item.bytes, requireCanonical: true)
-                        item.record = .success(r)
-                        if let pk = keysSnapshot[r.signature.key] {
-                            item.signatureValid = pk.isValidSignature(r.signature.sig, for: r.event.signatureInput)
-                        }
-                    } catch {
-                        item.record = .failure(VerifyProblem(index: item.index, reason: "record is malformed: \(error)"))
+            let checked = parallelMap(chunk) { item -> Checked in
+                var item = item
+                do {
+                    let r = try Record(bytes: item.bytes, requireCanonical: true)
+                    item.record = .success(r)
+                    if let pk = keysSnapshot[r.signature.key] {
+                        item.signatureValid = pk.isValidSignature(r.signature.sig, for: r.event.signatureInput)
                     }
-                    item.leafHash = Merkle.leafHash(item.bytes)
-                    results.set(i, item)
+                } catch {
+                    item.record = .failure(VerifyProblem(index: item.index, reason: "record is malformed: \(error)"))
                 }
+                item.leafHash = Merkle.leafHash(item.bytes)
+                return item
             }
             // Sequential: everything that depends on order.
-            for item in results.values.map({ $0! }) {
+            for item in checked {
                 guard item.index == expected else {
                     return fail(expected, item.index == UInt64.max ? "a record key is malformed" : "record \(expected) is missing (next stored is \(item.index))")
                 }

@@ -180,3 +180,24 @@ extension Ledger {
         }
     }
 }
+
+extension Ledger {
+    /// Re-runs the whole pipeline on a quarantined entry (after its data, a key or the policy was
+    /// fixed). On success the entry is marked resolved with the new record; on failure it stays
+    /// open with the new reasons.
+    /// - Throws: ``LedgerError`` if the entry does not exist or is not open.
+    public func retryQuarantine(id: UInt64) throws -> AppendOutcome {
+        let entry = try quarantineEntry(id: id)
+        guard entry.status == .open else {
+            throw LedgerError(.invalidArgument, "entry \(id) is already \(entry.status.rawValue)")
+        }
+        let submission: Submission
+        do {
+            submission = try Ingestor(ledger: self, mode: entry.mode).submission(line: entry.raw, origin: entry.origin, quarantineID: id)
+        } catch let e as LedgerError {
+            // The source's key is gone: record the attempt so the entry says why.
+            submission = Submission(raw: entry.raw, origin: entry.origin, mode: entry.mode, content: .failure(e), quarantineID: id)
+        }
+        return try appendSync([submission])[0]
+    }
+}

@@ -1,0 +1,137 @@
+import ArgumentParser
+import Foundation
+import PassportAudit
+import PassportLedger
+import PassportModel
+
+struct Append: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Append events from JSON Lines (FILE or stdin); print one result line per event.",
+        discussion: """
+            With --source NAME, each line is an unsigned event that dpp signs with NAME's key; timestamps may be \
+            any RFC 3339 form, and an attachment may be given as {"path": "file.pdf"} (relative to FILE's folder). \
+            With --signed, each line is {"event": …, "signature": {"key": …, "sig": …}}, signed by the source itself; \
+            its attachments must already be in the store (dpp blob put). Rejected lines are reported with their line \
+            number and reason and kept in quarantine; the others are still appended; the exit code is then 3.
+            """)
+
+    @OptionGroup var store: StoreOptions
+    @Option(help: "Sign each event with this source's key.") var source: String?
+    @Flag(help: "Lines are already signed by the source.") var signed = false
+    @Option(help: "text or json.") var format: OutputFormat = .text
+    @Option(help: "Events per write transaction.") var batch: Int = 2048
+    @Argument(help: "JSON Lines file (default: stdin).") var file: String?
+
+    func validate() throws {
+        if (source == nil) == !signed { throw ArgumentParser.ValidationError("give exactly one of --source NAME or --signed") }
+        if batch < 1 { throw ArgumentParser.ValidationError("--batch must be at least 1") }
+    }
+
+    func run() throws {
+        try guarded {
+            let ledger = try store.open()
+            let name = file.map { ($0 as NSString).lastPathComponent } ?? "stdin"
+            let base = file.map { URL(fileURLWithPath: $0).deletingLastPathComponent().path }
+                ?? FileManager.default.currentDirectoryPath
+            let mode: Submission.Mode = signed ? .signed : .unsigned(source: source!, baseDirectory: base)
+            let ingestor = try Ingestor(ledger: ledger, mode: mode)
+            let handle: FileHandle
+            if let file, file != "-" {
+                guard let h = FileHandle(forReadingAtPath: file) else { throw LedgerError(.notFound, "cannot read \(file)") }
+                handle = h
+            } else {
+                handle = FileHandle.standardInput
+            }
+            var rejected = 0
+            var reader = LineReader(handle: handle)
+            var out = ""
+            while true {
+                let lines = try reader.next(count: batch)
+                if lines.isEmpty { break }
+                let submissions = parallelMap(lines) { line in
+                    ingestor.submission(line: line.bytes, origin: "\(name):\(line.number)")
+                }
+                let outcomes = try ledger.appendSync(submissions)
+                for (s, o) in zip(submissions, outcomes) {
+                    out += describeOutcome(s, o, format: format) + "\n"
+                    if case .rejected = o { rejected += 1 }
+                }
+                writeOut(out)
+                out = ""
+            }
+            if rejected > 0 { throw SomeRejected(count: rejected) }
+        }
+    }
+}
+
+/// Reads a file as numbered lines, a bounded number at a time (so huge inputs stream).
+struct LineReader {
+    struct Line: Sendable {
+        let number: Int
+        let bytes: [UInt8]
+    }
+
+    let handle: FileHandle
+    private var buffer: [UInt8] = []
+    private var start = 0
+    private var lineNumber = 0
+    private var eof = false
+
+    init(handle: FileHandle) { self.handle = handle }
+
+    /// Up to `count` non-blank lines; empty at the end of input.
+    mutating func next(count: Int) throws -> [Line] {
+        var lines: [Line] = []
+        while lines.count < count {
+            if let nl = buffer[start...].firstIndex(of: 0x0A) {
+                emit(buffer[start..<nl], into: &lines)
+                start = nl + 1
+                continue
+            }
+            if eof {
+                if start < buffer.count { emit(buffer[start...], into: &lines) }
+                start = buffer.count
+                break
+            }
+            buffer.removeFirst(start)
+            start = 0
+            let chunk = try handle.read(upToCount: 4 << 20) ?? Data()
+            if chunk.isEmpty { eof = true } else { buffer.append(contentsOf: chunk) }
+        }
+        return lines
+    }
+
+    private mutating func emit(_ slice: ArraySlice<UInt8>, into lines: inout [Line]) {
+        lineNumber += 1
+        var bytes = Array(slice)
+        if bytes.last == 0x0D { bytes.removeLast() }
+        if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { return }
+        lines.append(Line(number: lineNumber, bytes: bytes))
+    }
+}
+
+/// One result line for an appended submission (text or JSON).
+func describeOutcome(_ s: Submission, _ o: AppendOutcome, format: OutputFormat) -> String {
+    if format == .json {
+        var j: JSONObject = ["line": .string(s.origin)]
+        switch o {
+        case .appended(let r), .duplicate(let r):
+            if case .duplicate = o { j["result"] = "duplicate" } else { j["result"] = "appended" }
+            j["index"] = .number(JSONNumber(Int(r.index)))
+            j["subject"] = .string(r.subject)
+            j["seq"] = .number(JSONNumber(Int(r.seq)))
+        case .rejected(let e, let q):
+            j["result"] = "rejected"
+            j["code"] = .string(e.code.rawValue)
+            j["reasons"] = .array(e.reasons.map { .string($0) })
+            if let q { j["quarantine"] = .number(JSONNumber(Int(q))) }
+        }
+        return CanonicalJSON.string(.object(j))
+    }
+    switch o {
+    case .appended(let r): return "\(s.origin) appended index=\(r.index) subject=\(r.subject) seq=\(r.seq)"
+    case .duplicate(let r): return "\(s.origin) duplicate index=\(r.index) subject=\(r.subject) seq=\(r.seq)"
+    case .rejected(let e, let q):
+        return "\(s.origin) rejected \(e.code)\(q.map { " quarantine=\($0)" } ?? ""): \(e.message)"
+    }
+}

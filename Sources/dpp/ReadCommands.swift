@@ -1,0 +1,196 @@
+import ArgumentParser
+import Foundation
+import PassportAudit
+import PassportLedger
+import PassportModel
+
+/// Human-readable rendering of records.
+enum RecordText {
+    static func render(_ r: Record) -> String {
+        let e = r.event
+        var s = "#\(r.index)  \(r.recordedAt)  \(r.subject) seq \(r.seq)\n"
+        s += "    \(e.type) from \(e.source) (\(e.sourceRef)), created \(e.createdAt)\n"
+        if e.validFrom != nil || e.validUntil != nil {
+            s += "    valid \(e.validFrom?.description ?? "…") → \(e.validUntil?.description ?? "…")\n"
+        }
+        s += "    signed by \(r.signature.key)\n"
+        for a in e.attachments { s += "    attachment \(a.name) (\(a.mediaType)) sha256 \(a.sha256)\n" }
+        for ref in e.refs { s += "    ref \(ref.rel) → \(ref.subject)\(ref.sourceRef.map { " (\($0))" } ?? "")\n" }
+        s += "    data \(CanonicalJSON.string(.object(e.data)))\n"
+        return s
+    }
+}
+
+struct History: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Show a subject's records, oldest first.")
+    @OptionGroup var store: StoreOptions
+    @Argument(help: "The subject, e.g. 01/09506000134352.") var subject: String
+    @Option(help: "text or json (one record's canonical JSON a line).") var format: OutputFormat = .text
+
+    func run() throws {
+        try guarded {
+            let s: Subject
+            do { s = try Subject(subject) } catch { throw ArgumentParser.ValidationError("\(error)") }
+            for r in try store.open(readOnly: true).history(s) {
+                if format == .json { print(String(decoding: r.canonicalBytes, as: UTF8.self)) } else { print(RecordText.render(r)) }
+            }
+        }
+    }
+}
+
+struct RecordCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "record", abstract: "Show one record by its index.")
+    @OptionGroup var store: StoreOptions
+    @Argument(help: "The record's index.") var index: UInt64
+    @Option(help: "text or json (the record's canonical bytes).") var format: OutputFormat = .text
+
+    func run() throws {
+        try guarded {
+            let ledger = try store.open(readOnly: true)
+            if format == .json {
+                print(String(decoding: try ledger.recordBytes(index), as: UTF8.self))
+            } else {
+                print(RecordText.render(try ledger.record(index)), terminator: "")
+            }
+        }
+    }
+}
+
+struct Audit: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Offline checks that need no store.", subcommands: [RecordProof.self])
+
+    struct RecordProof: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "verify",
+            abstract: "Verify one record against a tlog-proof bundle and the ledger's vkey, with no store.")
+        @Option(help: "File with the ledger's vkey line.") var vkey: String
+        @Option(help: "The tlog-proof bundle file (from dpp prove).") var proof: String
+        @Option(help: "The record's canonical bytes (from dpp record --format json or dpp export).") var record: String
+        @Option(help: "File with a source's vkey, to check the event's signature too (repeatable).")
+        var sourceVkey: [String] = []
+
+        func run() throws {
+            try guarded {
+                func text(_ p: String) throws -> String { String(decoding: try readInput(p), as: UTF8.self) }
+                let ledgerKey = try NoteVerifierKey(parsing: try text(vkey).trimmingCharacters(in: .whitespacesAndNewlines))
+                let sources = try sourceVkey.map { try NoteVerifierKey(parsing: try text($0).trimmingCharacters(in: .whitespacesAndNewlines)) }
+                var bytes = try readInput(record)
+                while bytes.last == 0x0A || bytes.last == 0x0D { bytes.removeLast() }
+                let bundle = try ProofBundle(parsing: try text(proof))
+                let v = try RecordAudit.verify(recordBytes: bytes, bundle: bundle, ledgerKey: ledgerKey, sourceKeys: sources)
+                print("verified: record \(v.record.index) (\(v.record.subject) seq \(v.record.seq)) is in \(v.checkpoint.origin) at tree size \(v.checkpoint.size)"
+                    + (v.eventSignatureChecked ? "; event signature by \(v.record.signature.key) valid" : ""))
+            }
+        }
+    }
+}
+
+struct Blob: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Attachments stored by SHA-256.", subcommands: [Get.self, Put.self])
+
+    struct Get: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Write an attachment's exact bytes to stdout or a file.")
+        @OptionGroup var store: StoreOptions
+        @Argument(help: "The attachment's SHA-256 (hex).") var sha256: String
+        @Option(name: .shortAndLong, help: "Write to this file instead of stdout.") var output: String?
+        func run() throws {
+            try guarded {
+                let bytes = try store.open(readOnly: true).blob(sha256: sha256)
+                if let output {
+                    guard FileManager.default.createFile(atPath: output, contents: Data(bytes)) else {
+                        throw LedgerError(.io, "cannot write \(output)")
+                    }
+                } else {
+                    FileHandle.standardOutput.write(Data(bytes))
+                }
+            }
+        }
+    }
+
+    struct Put: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Store a file as an attachment (for pre-signed events); print its SHA-256.")
+        @OptionGroup var store: StoreOptions
+        @Argument(help: "The file.") var file: String
+        func run() throws {
+            try guarded { print(try store.open().putBlob(try readInput(file))) }
+        }
+    }
+}
+
+struct QuarantineCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "quarantine", abstract: "Rejected input, kept until retried or discarded.",
+        subcommands: [List.self, Show.self, Retry.self, Discard.self])
+
+    static func summary(_ e: QuarantineEntry) -> String {
+        "#\(e.id)  \(e.status.rawValue)  \(e.receivedAt)  \(e.origin)  \(e.code): \(e.reasons.joined(separator: "; "))"
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List open entries (--all for resolved and discarded too).")
+        @OptionGroup var store: StoreOptions
+        @Flag(help: "Include resolved and discarded entries.") var all = false
+        @Option(help: "text or json.") var format: OutputFormat = .text
+        func run() throws {
+            try guarded {
+                for e in try store.open(readOnly: true).quarantineEntries(includeClosed: all) {
+                    print(format == .json ? CanonicalJSON.string(e.json) : QuarantineCommand.summary(e))
+                }
+            }
+        }
+    }
+
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show one entry with its raw input.")
+        @OptionGroup var store: StoreOptions
+        @Argument(help: "Entry ID.") var id: UInt64
+        @Option(help: "text or json.") var format: OutputFormat = .text
+        func run() throws {
+            try guarded {
+                let e = try store.open(readOnly: true).quarantineEntry(id: id)
+                if format == .json {
+                    print(CanonicalJSON.string(e.json))
+                    return
+                }
+                print(QuarantineCommand.summary(e))
+                print("attempts: \(e.attempts), last \(e.updatedAt)")
+                if let r = e.resolvedIndex { print("resolved as record \(r)") }
+                if let d = e.discardReason { print("discarded: \(d)") }
+                print("raw input:")
+                print(String(validating: e.raw, as: UTF8.self) ?? Base64.encode(e.raw))
+            }
+        }
+    }
+
+    struct Retry: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Run an entry through the full pipeline again.")
+        @OptionGroup var store: StoreOptions
+        @Argument(help: "Entry ID.") var id: UInt64
+        func run() throws {
+            try guarded {
+                switch try store.open().retryQuarantine(id: id) {
+                case .appended(let r): print("#\(id) resolved: appended index=\(r.index) subject=\(r.subject) seq=\(r.seq)")
+                case .duplicate(let r): print("#\(id) resolved: already in the log as index=\(r.index)")
+                case .rejected(let e, _):
+                    printError("#\(id) still rejected \(e.code): \(e.message)")
+                    throw ExitCode(3)
+                }
+            }
+        }
+    }
+
+    struct Discard: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Discard an entry; the reason is recorded.")
+        @OptionGroup var store: StoreOptions
+        @Argument(help: "Entry ID.") var id: UInt64
+        @Option(help: "Why it is discarded.") var reason: String
+        func run() throws {
+            try guarded {
+                try store.open().discardQuarantine(id: id, reason: reason)
+                print("#\(id) discarded")
+            }
+        }
+    }
+}

@@ -1,0 +1,184 @@
+import ArgumentParser
+import Foundation
+import PassportAudit
+import PassportLedger
+import PassportModel
+
+struct Init: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Create a store and its ledger key; print the ledger's vkey.")
+
+    @OptionGroup var store: StoreOptions
+    @Option(help: "The log's origin, e.g. example.com/passports (names the ledger key and heads every checkpoint).")
+    var origin: String
+
+    func run() throws {
+        try guarded {
+            let ledger = try Ledger.create(at: store.url, origin: origin, options: store.options)
+            print(ledger.vkey.description)
+        }
+    }
+}
+
+struct Keys: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Manage source keys (registered in the system subject).", subcommands: [Add.self, Revoke.self, List.self])
+
+    struct Add: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Create a source key (file 0600 in the store), register it, print its vkey.")
+        @OptionGroup var store: StoreOptions
+        @Argument(help: "The source system's name, e.g. plm-windchill.") var name: String
+        @Option(help: "The key is valid from this RFC 3339 time.") var validFrom: String?
+        @Option(help: "The key is valid until this RFC 3339 time.") var validUntil: String?
+
+        func run() throws {
+            try guarded {
+                let ledger = try store.open()
+                let vkey = try ledger.addKey(
+                    name: name, validFrom: try parseTimestamp(validFrom, "valid-from"), validUntil: try parseTimestamp(validUntil, "valid-until"))
+                print(vkey.description)
+            }
+        }
+    }
+
+    struct Revoke: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Revoke a source's key: later events signed with it are rejected, earlier ones stay valid.")
+        @OptionGroup var store: StoreOptions
+        @Argument(help: "A source name (its active key) or a key reference name+id.") var key: String
+        @Option(help: "Why the key is revoked (recorded in the ledger).") var reason: String = "revoked by operator"
+
+        func run() throws {
+            try guarded {
+                let ref = try store.open().revokeKey(key, reason: reason)
+                print("revoked \(ref)")
+            }
+        }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List registered keys.")
+        @OptionGroup var store: StoreOptions
+        @Option(help: "text or json.") var format: OutputFormat = .text
+
+        func run() throws {
+            try guarded {
+                for k in try store.open(readOnly: true).keys() {
+                    if format == .json {
+                        var o: JSONObject = [
+                            "key": .string(k.reference), "vkey": .string(k.vkey.description), "role": .string(k.role),
+                            "registeredIndex": .number(JSONNumber(Int(k.registeredIndex))), "active": .bool(k.isActive),
+                        ]
+                        if let r = k.revokedIndex { o["revokedIndex"] = .number(JSONNumber(Int(r))) }
+                        if let f = k.validFrom { o["validFrom"] = .string(f.description) }
+                        if let u = k.validUntil { o["validUntil"] = .string(u.description) }
+                        print(CanonicalJSON.string(.object(o)))
+                    } else {
+                        let status = k.revokedIndex.map { "revoked at #\($0)" } ?? "active"
+                        var line = "\(k.reference)  \(k.role)  registered at #\(k.registeredIndex)  \(status)"
+                        if let f = k.validFrom { line += "  from \(f)" }
+                        if let u = k.validUntil { line += "  until \(u)" }
+                        print(line)
+                    }
+                }
+            }
+        }
+    }
+}
+
+struct VKey: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "vkey", abstract: "Print the ledger's verifier key.")
+    @OptionGroup var store: StoreOptions
+    func run() throws {
+        try guarded { print(try store.open(readOnly: true).vkey.description) }
+    }
+}
+
+struct CheckpointCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "checkpoint", abstract: "Print the latest signed checkpoint, exactly.")
+    @OptionGroup var store: StoreOptions
+    func run() throws {
+        try guarded { writeOut(try store.open(readOnly: true).latestCheckpoint()) }
+    }
+}
+
+struct Prove: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Print the tlog-proof bundle of a record.")
+    @OptionGroup var store: StoreOptions
+    @Option(help: "The record's index.") var index: UInt64
+    @Option(help: "Tree size to prove against (default: latest).") var size: UInt64?
+    func run() throws {
+        try guarded { writeOut(try store.open().proofBundle(index: index, size: size).text) }
+    }
+}
+
+struct ProveConsistency: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "prove-consistency", abstract: "Print the consistency proof between two tree sizes, one base64 hash a line.")
+    @OptionGroup var store: StoreOptions
+    @Option(help: "The older tree size.") var from: UInt64
+    @Option(help: "The newer tree size (default: latest).") var to: UInt64?
+    func run() throws {
+        try guarded {
+            for h in try store.open(readOnly: true).consistencyProof(from: from, to: to) { print(Base64.encode(h)) }
+        }
+    }
+}
+
+struct Export: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Print every record's canonical bytes, one a line, in index order.")
+    @OptionGroup var store: StoreOptions
+    func run() throws {
+        try guarded {
+            let out = FileHandle.standardOutput
+            var buffer: [UInt8] = []
+            buffer.reserveCapacity(1 << 20)
+            try store.open(readOnly: true).forEachRecord { _, bytes in
+                buffer.append(contentsOf: bytes)
+                buffer.append(0x0A)
+                if buffer.count >= 1 << 20 {
+                    out.write(Data(buffer))
+                    buffer.removeAll(keepingCapacity: true)
+                }
+            }
+            out.write(Data(buffer))
+        }
+    }
+}
+
+struct Verify: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Check the whole store; exit 0 only if intact, else name the first bad index and why.")
+    @OptionGroup var store: StoreOptions
+    @Option(help: "A file holding the ledger vkey to trust (default: the store's own).") var vkey: String?
+    @Option(help: "text or json.") var format: OutputFormat = .text
+
+    func run() throws {
+        try guarded {
+            let ledger = try store.open(readOnly: true)
+            let trusted = try vkey.map { try NoteVerifierKey(parsing: String(decoding: try readInput($0), as: UTF8.self)) }
+            let tty = isatty(2) == 1
+            let report = try ledger.verify(trustedKey: trusted) { done, total in
+                if tty { FileHandle.standardError.write(Data("\rverifying: \(done)/\(total) records".utf8)) }
+            }
+            if tty { FileHandle.standardError.write(Data("\n".utf8)) }
+            if format == .json {
+                var o: JSONObject = [
+                    "intact": .bool(report.isIntact), "records": .number(JSONNumber(Int(report.records))),
+                    "checkpoints": .number(JSONNumber(report.checkpoints)), "attachments": .number(JSONNumber(report.attachments)),
+                ]
+                if let p = report.problem {
+                    o["problem"] = .string(p.reason)
+                    if let i = p.index { o["index"] = .number(JSONNumber(Int(i))) }
+                }
+                print(CanonicalJSON.string(.object(o)))
+            } else if report.isIntact {
+                print("intact: \(report.records) records, \(report.checkpoints) checkpoints, \(report.attachments) attachments verified")
+            }
+            if let p = report.problem {
+                printError("NOT INTACT: \(p)")
+                throw ExitCode.failure
+            }
+        }
+    }
+}
