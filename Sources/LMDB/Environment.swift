@@ -105,11 +105,9 @@ public final class Environment: @unchecked Sendable {
         let transaction = Transaction(handle: txn!, environment: self, readOnly: readOnly)
         do {
             let result = try body(transaction)
-            if readOnly {
-                transaction.abort()
-            } else {
-                try transaction.commit()
-            }
+            // Read-only transactions are committed too: that is what keeps database handles
+            // opened inside them valid for the environment (LMDB's mdb_dbi_open rule).
+            try transaction.commit()
             return result
         } catch {
             transaction.abort()

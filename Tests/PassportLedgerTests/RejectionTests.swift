@@ -1,0 +1,231 @@
+import Foundation
+import PassportAudit
+import PassportModel
+import PassportTestSupport
+import Sodium
+import Testing
+@testable import PassportLedger
+
+/// Every rejection names what is wrong, writes nothing to the log, and keeps the input in quarantine.
+@Suite("Rejections")
+struct RejectionTests {
+    /// Appends one submission and checks it was rejected with `code`, that the log did not grow,
+    /// and that the raw input is in quarantine.
+    func expectRejected(
+        _ ledger: Ledger, _ submission: Submission, code: LedgerError.Code, containing text: String,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) throws {
+        let before = try ledger.size()
+        let outcome = try ledger.appendSync([submission])[0]
+        guard case .rejected(let error, let qid) = outcome else {
+            Issue.record("expected a rejection, got \(outcome)", sourceLocation: sourceLocation)
+            return
+        }
+        #expect(error.code == code, sourceLocation: sourceLocation)
+        #expect(error.message.contains(text), "message was: \(error.message)", sourceLocation: sourceLocation)
+        #expect(try ledger.size() == before, "the log grew", sourceLocation: sourceLocation)
+        let entry = try ledger.quarantineEntry(id: try #require(qid))
+        #expect(entry.raw == submission.raw, sourceLocation: sourceLocation)
+        #expect(entry.status == .open, sourceLocation: sourceLocation)
+        #expect(entry.code == code.rawValue, sourceLocation: sourceLocation)
+        #expect(try ledger.verify().isIntact, sourceLocation: sourceLocation)
+    }
+
+    func unsigned(_ ledger: Ledger, _ line: String, source: String = "plm") throws -> Submission {
+        try Ingestor(ledger: ledger, mode: .unsigned(source: source, baseDirectory: nil)).submission(line: Array(line.utf8), origin: "in:1")
+    }
+
+    @Test func malformedJSON() throws {
+        let dir = TemporaryDirectory()
+        let (ledger, _) = try Fixtures.store(in: dir)
+        try expectRejected(ledger, try unsigned(ledger, #"{"type": "bom.released", "#), code: .malformedJSON, containing: "not valid JSON")
+        try expectRejected(ledger, try unsigned(ledger, #"{"a":1,"a":2}"#), code: .malformedJSON, containing: "duplicate member name")
+    }
+
+    @Test func missingMistypedAndUnknownFieldsAreAllListed() throws {
+        let dir = TemporaryDirectory()
+        let (ledger, _) = try Fixtures.store(in: dir)
+        let line = #"{"type":"Bom Released","subject":"01/09506000134353","sourceRef":7,"data":[],"colour":"red"}"#
+        let s = try unsigned(ledger, line)
+        guard case .failure(let e) = s.content else {
+            Issue.record("expected invalid")
+            return
+        }
+        let text = e.message
+        for part in ["colour: unknown field", "type: must be lowercase dotted words", "check digit 3, expected 2",
+            "sourceRef: must be a string, not number", "createdAt: is required", "data: must be an object, not array"]
+        {
+            #expect(text.contains(part), "missing \(part) in \(text)")
+        }
+        try expectRejected(ledger, s, code: .invalidEvent, containing: "colour: unknown field")
+    }
+
+    @Test func badTimestamps() throws {
+        let dir = TemporaryDirectory()
+        let (ledger, signers) = try Fixtures.store(in: dir)
+        try expectRejected(
+            ledger, try unsigned(ledger, #"{"type":"bom.released","subject":"01/09506000134352","sourceRef":"x","createdAt":"2026-02-30T10:00:00Z","data":{}}"#),
+            code: .invalidEvent, containing: "day 30 does not exist in 2026-02")
+        try expectRejected(
+            ledger, try unsigned(ledger, #"{"type":"bom.released","subject":"01/09506000134352","sourceRef":"y","createdAt":"yesterday","data":{}}"#),
+            code: .invalidEvent, containing: "createdAt")
+        // Signed events must carry the canonical form exactly.
+        var json = Fixtures.eventJSON(sourceRef: "z")
+        json["createdAt"] = "2026-11-20T09:15:00Z"
+        #expect(throws: PassportModel.ValidationError.self) { try Fixtures.sign(json, with: signers["plm"]!) }
+        json["createdAt"] = "2026-11-20T09:15:00.000000Z"
+        json["validFrom"] = "2027-01-01T00:00:00.000000Z"
+        json["validUntil"] = "2026-01-01T00:00:00.000000Z"
+        let err = #expect(throws: PassportModel.ValidationError.self) { try Fixtures.sign(json, with: signers["plm"]!) }
+        #expect(err?.description.contains("validUntil: must be later than validFrom") == true)
+    }
+
+    @Test func oversizedEvent() throws {
+        let dir = TemporaryDirectory()
+        let (ledger, signers) = try Fixtures.store(in: dir)
+        let big = String(repeating: "x", count: 70_000)
+        let signed = try Fixtures.sign(Fixtures.eventJSON(sourceRef: "BIG", data: ["notes": .string(big)]), with: signers["plm"]!)
+        try expectRejected(ledger, Fixtures.submission(signed), code: .tooLarge, containing: "limit is 65536")
+    }
+
+    @Test func unknownKeyForgedSignatureAndWrongSource() throws {
+        let dir = TemporaryDirectory()
+        let (ledger, signers) = try Fixtures.store(in: dir, sources: ["plm", "erp"])
+        let stranger = try NoteSigner.generate(name: "plm")
+        try expectRejected(
+            ledger, Fixtures.submission(try Fixtures.sign(Fixtures.eventJSON(sourceRef: "S1"), with: stranger)),
+            code: .unknownKey, containing: "is not registered")
+        // Forged: a valid signature over other content.
+        let good = try Fixtures.sign(Fixtures.eventJSON(sourceRef: "S2"), with: signers["plm"]!)
+        let tampered = try Event(json: .object(Fixtures.eventJSON(sourceRef: "S2", data: ["revision": "Z"])))
+        try expectRejected(
+            ledger, Fixtures.submission(SignedEvent(event: tampered, signature: good.signature)),
+            code: .badSignature, containing: "does not verify")
+        // The ERP key may not sign events that claim to come from PLM.
+        try expectRejected(
+            ledger, Fixtures.submission(try Fixtures.sign(Fixtures.eventJSON(source: "plm", sourceRef: "S3"), with: signers["erp"]!)),
+            code: .notPermitted, containing: "does not match the signing key")
+        // A source key may not write the system subject.
+        try expectRejected(
+            ledger,
+            Fixtures.submission(try Fixtures.sign(Fixtures.eventJSON(type: "key.revoked", subject: "system", sourceRef: "S4"), with: signers["plm"]!)),
+            code: .notPermitted, containing: "only the ledger key may write the system subject")
+    }
+
+    @Test func revokedKeyRejectsLaterEventsAndKeepsEarlierOnesValid() throws {
+        let dir = TemporaryDirectory()
+        let (ledger, signers) = try Fixtures.store(in: dir)
+        let plm = signers["plm"]!
+        let first = try ledger.appendSync([Fixtures.submission(try Fixtures.sign(Fixtures.eventJSON(sourceRef: "R1"), with: plm))])
+        #expect(first[0].record != nil)
+        try ledger.revokeKey("plm", reason: "laptop stolen")
+        try expectRejected(
+            ledger, Fixtures.submission(try Fixtures.sign(Fixtures.eventJSON(sourceRef: "R2"), with: plm)),
+            code: .revokedKey, containing: "was revoked at record")
+        #expect(try ledger.keys().first { $0.vkey.name == "plm" }?.isActive == false)
+        // A new key for the same source works; the old record still verifies.
+        try ledger.addKey(name: "plm")
+        let again = try ledger.appendSync([Fixtures.submission(try Fixtures.sign(Fixtures.eventJSON(sourceRef: "R2"), with: try ledger.sourceSigner("plm")))])
+        #expect(again[0].record?.seq == 2)
+        #expect(try ledger.verify().isIntact)
+    }
+
+    @Test func keyOutsideItsValidityWindow() throws {
+        let dir = TemporaryDirectory()
+        let (ledger, _) = try Fixtures.store(in: dir, sources: [])
+        try ledger.addKey(name: "old", validUntil: try Timestamp(rfc3339: "2020-01-01T00:00:00Z"))
+        try expectRejected(
+            ledger, Fixtures.submission(try Fixtures.sign(Fixtures.eventJSON(source: "old", sourceRef: "V1"), with: try ledger.sourceSigner("old"))),
+            code: .keyNotValid, containing: "expired at 2020-01-01T00:00:00.000000Z")
+    }
+
+    @Test func idempotencyDuplicateAndConflict() throws {
+        let dir = TemporaryDirectory()
+        let (ledger, signers) = try Fixtures.store(in: dir)
+        let plm = signers["plm"]!
+        let event = Fixtures.submission(try Fixtures.sign(Fixtures.eventJSON(sourceRef: "ECN-1"), with: plm))
+        let first = try ledger.appendSync([event])[0]
+        let size = try ledger.size()
+        let second = try ledger.appendSync([event])[0]
+        #expect(second == .duplicate(first.record!))
+        #expect(try ledger.size() == size)
+        try expectRejected(
+            ledger, Fixtures.submission(try Fixtures.sign(Fixtures.eventJSON(sourceRef: "ECN-1", data: ["revision": "C"]), with: plm)),
+            code: .idempotencyConflict, containing: "already used sourceRef \"ECN-1\"")
+    }
+
+    @Test func expectedSeqOptimisticConcurrency() throws {
+        let dir = TemporaryDirectory()
+        let (ledger, signers) = try Fixtures.store(in: dir)
+        let plm = signers["plm"]!
+        let ok = try ledger.appendSync([Fixtures.submission(try Fixtures.sign(Fixtures.eventJSON(sourceRef: "E1", extra: ["expectedSeq": 1]), with: plm))])
+        #expect(ok[0].record?.seq == 1)
+        try expectRejected(
+            ledger, Fixtures.submission(try Fixtures.sign(Fixtures.eventJSON(sourceRef: "E2", extra: ["expectedSeq": 1]), with: plm)),
+            code: .seqConflict, containing: "expectedSeq is 1 but 01/09506000134352's next seq is 2")
+    }
+
+    @Test func missingAttachmentThenUploaded() throws {
+        let dir = TemporaryDirectory()
+        let (ledger, signers) = try Fixtures.store(in: dir)
+        let bytes = Array("CMRT 6.4 declaration".utf8)
+        let sha = Hex.encode(SHA256.hash(bytes))
+        let json = Fixtures.eventJSON(
+            type: "declaration.recorded", subject: "supplier/ACME", sourceRef: "CMRT-1",
+            extra: ["attachments": [["sha256": .string(sha), "mediaType": "text/plain", "name": "cmrt.txt"]]])
+        let submission = Fixtures.submission(try Fixtures.sign(json, with: signers["plm"]!))
+        try expectRejected(ledger, submission, code: .missingAttachment, containing: "upload it with dpp blob put")
+        #expect(try ledger.putBlob(bytes) == sha)
+        #expect(try ledger.appendSync([submission])[0].record != nil)
+        #expect(try ledger.blob(sha256: sha) == bytes)
+        #expect(try ledger.verify().attachments == 1)
+    }
+
+    @Test func notAStore() throws {
+        let dir = TemporaryDirectory()
+        let e = #expect(throws: LedgerError.self) { try Ledger.open(at: dir.url) }
+        #expect(e?.code == .notAStore)
+        #expect(e?.message.contains("is not a Passport Ledger store") == true)
+        _ = try Ledger.create(at: dir.path("s"), origin: "o.example")
+        let e2 = #expect(throws: LedgerError.self) { try Ledger.create(at: dir.path("s"), origin: "o.example") }
+        #expect(e2?.code == .alreadyExists)
+    }
+
+    @Test("a full LMDB map fails cleanly, keeps the store intact, and works once the limit is raised")
+    func mapFull() throws {
+        let dir = TemporaryDirectory()
+        let small = Ledger.Options(initialMapSize: 1 << 20, maxMapSize: 2 << 20)
+        var signer: NoteSigner
+        do {
+            let (ledger, signers) = try Fixtures.store(in: dir, options: small)
+            signer = signers["plm"]!
+            let filler = String(repeating: "y", count: 30_000)
+            var failure: LedgerError?
+            var appended = 0
+            for i in 0..<200 {
+                let s = Fixtures.submission(try Fixtures.sign(Fixtures.eventJSON(sourceRef: "F\(i)", data: ["fill": .string(filler)]), with: signer))
+                do {
+                    _ = try ledger.appendSync([s])
+                    appended += 1
+                } catch let e as LedgerError {
+                    failure = e
+                    break
+                }
+            }
+            let e = try #require(failure)
+            #expect(e.code == .storeFull)
+            #expect(e.message.contains("nothing from this batch was written"))
+            #expect(appended > 10)
+            let report = try ledger.verify()
+            #expect(report.isIntact)
+            #expect(report.records == UInt64(appended) + 2)
+        }
+        // Reopen with room to grow: appends succeed, and the map grows on demand.
+        let ledger = try Ledger.open(at: dir.path("store"), options: .init(initialMapSize: 1 << 20, maxMapSize: 1 << 30))
+        for i in 0..<100 {
+            let s = Fixtures.submission(try Fixtures.sign(Fixtures.eventJSON(sourceRef: "G\(i)", data: ["fill": .string(String(repeating: "z", count: 30_000))]), with: signer))
+            #expect(try ledger.appendSync([s])[0].record != nil)
+        }
+        #expect(try ledger.verify().isIntact)
+    }
+}
