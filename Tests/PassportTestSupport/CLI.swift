@@ -1,0 +1,92 @@
+import Foundation
+
+/// Runs the built `dpp` executable, as a user would.
+public enum CLI {
+    /// The result of one run.
+    public struct Result: Sendable {
+        /// Exit status.
+        public let status: Int32
+        /// Standard output.
+        public let stdout: String
+        /// Standard error.
+        public let stderr: String
+    }
+
+    /// The package's root folder.
+    public static let packageRoot: URL = {
+        var url = URL(fileURLWithPath: #filePath)
+        for _ in 0..<3 { url.deleteLastPathComponent() }
+        return url
+    }()
+
+    /// The `dpp` executable beside the test bundle (built by `swift build --product dpp`, which `./test.sh` runs first).
+    public static let executable: URL = {
+        let exe = URL(fileURLWithPath: (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0])
+        var dir = exe.deletingLastPathComponent()
+        // The test binary may sit inside a bundle folder (….xctest/…); walk up to the build folder.
+        for _ in 0..<4 {
+            let candidate = dir.appendingPathComponent("dpp")
+            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+            dir.deleteLastPathComponent()
+        }
+        return packageRoot.appendingPathComponent(".build/debug/dpp")
+    }()
+
+    /// Runs `dpp` with arguments, optional standard input, in a working folder.
+    public static func run(_ arguments: [String], stdin: String? = nil, in directory: URL? = nil) throws -> Result {
+        try runProcess(executable, arguments, stdin: stdin, in: directory)
+    }
+
+    /// Starts `dpp` without waiting (for concurrency tests).
+    public static func start(_ arguments: [String], in directory: URL? = nil) throws -> (Process, Pipe, Pipe) {
+        let p = Process()
+        p.executableURL = executable
+        p.arguments = arguments
+        if let directory { p.currentDirectoryURL = directory }
+        let out = Pipe()
+        let err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        p.standardInput = FileHandle.nullDevice
+        try p.run()
+        return (p, out, err)
+    }
+
+    /// Runs any program and collects its output.
+    public static func runProcess(
+        _ executable: URL, _ arguments: [String], stdin: String? = nil, in directory: URL? = nil, environment: [String: String]? = nil
+    ) throws -> Result {
+        let p = Process()
+        p.executableURL = executable
+        p.arguments = arguments
+        if let directory { p.currentDirectoryURL = directory }
+        if let environment { p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
+        let out = Pipe()
+        let err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        let input = Pipe()
+        p.standardInput = input
+        try p.run()
+        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
+        try input.fileHandleForWriting.close()
+        // Read both pipes fully before waiting, so a chatty process cannot block on a full pipe.
+        let group = DispatchGroup()
+        let box = OutputBox()
+        group.enter()
+        DispatchQueue.global().async {
+            box.setErr(err.fileHandleForReading.readDataToEndOfFile())
+            group.leave()
+        }
+        let o = out.fileHandleForReading.readDataToEndOfFile()
+        group.wait()
+        p.waitUntilExit()
+        return Result(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: box.err, as: UTF8.self))
+    }
+}
+
+private final class OutputBox: @unchecked Sendable {
+    // @unchecked: written once by one thread before DispatchGroup.wait() returns, read after.
+    var err = Data()
+    func setErr(_ d: Data) { err = d }
+}
