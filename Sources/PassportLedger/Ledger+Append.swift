@@ -22,10 +22,17 @@ extension Ledger {
 
     /// Blocking form of ``append(_:)`` for synchronous callers (command-line tools, tests).
     public func appendSync(_ submissions: [Submission]) throws -> [AppendOutcome] {
+        try startAppend(submissions).wait()
+    }
+
+    /// Checks signatures and hands the submissions to the writer without waiting for the commit,
+    /// so a bulk loader can prepare the next batch while this one is written.
+    /// - Returns: a handle whose ``PendingAppend/wait()`` returns the outcomes once durable.
+    public func startAppend(_ submissions: [Submission]) throws -> PendingAppend {
         let verified = try preverify(submissions)
-        let box = ResultBox()
-        committer.submit(submissions, verifiedKeys: verified) { box.set($0) }
-        return try box.wait()
+        let pending = PendingAppend()
+        committer.submit(submissions, verifiedKeys: verified) { pending.set($0) }
+        return pending
     }
 
     /// Verifies signatures against currently registered keys, in parallel on all cores.
@@ -74,11 +81,12 @@ extension Ledger {
         let last = try txn.get(Keys.metaLastRecordedAt, in: dbs.meta).map { Int64(bitPattern: Keys.readU64($0)) } ?? 0
         let recordedAt = Timestamp(microsecondsSinceEpoch: max(Timestamp.now().microseconds, last))
         var results: [[AppendOutcome]] = []
+        var keyCache = KeyCache()
         for (submissions, verified) in jobs {
             var outcomes: [AppendOutcome] = []
             for (i, s) in submissions.enumerated() {
                 let outcome: AppendOutcome
-                switch try appendOne(txn, s, verifiedKey: verified[i], size: &size, frontier: &frontier, recordedAt: recordedAt) {
+                switch try appendOne(txn, s, verifiedKey: verified[i], size: &size, frontier: &frontier, recordedAt: recordedAt, keys: &keyCache) {
                 case .success(let o): outcome = o
                 case .failure(let error):
                     outcome = .rejected(error, quarantineID: try quarantine(txn, s, error: error, at: recordedAt))
@@ -102,7 +110,7 @@ extension Ledger {
 
     private func appendOne(
         _ txn: Transaction, _ s: Submission, verifiedKey: [UInt8]?, size: inout UInt64, frontier: inout MerkleFrontier,
-        recordedAt: Timestamp
+        recordedAt: Timestamp, keys: inout KeyCache
     ) throws -> Result<AppendOutcome, LedgerError> {
         let signed: SignedEvent
         switch s.content {
@@ -110,7 +118,9 @@ extension Ledger {
         case .failure(let e): return .failure(e)
         }
         let event = signed.event
-        let key = try txn.get(Array(signed.signature.key.utf8), in: dbs.keys).map(KeyEntry.init(bytes:))
+        let key = try keys.entry(signed.signature.key) { ref in
+            try txn.get(Array(ref.utf8), in: dbs.keys).map(KeyEntry.init(bytes:))
+        }
         if let error = KeyRules.authorize(
             event: event, signature: signed.signature, key: key, index: size, recordedAt: recordedAt,
             signatureVerified: verifiedKey != nil && verifiedKey == key?.vkey.publicKey.bytes)
@@ -174,6 +184,7 @@ extension Ledger {
         for node in frontier.append(leafHash: Merkle.leafHash(bytes)) {
             try txn.put(Keys.node(level: node.level, index: node.index), node.hash, in: dbs.nodes)
         }
+        if effect != nil { keys.removeAll() }
         switch effect {
         case .register(let entry)?:
             try txn.put(Array(entry.vkey.reference.utf8), CanonicalJSON.encode(entry.json), in: dbs.keys)
@@ -202,8 +213,22 @@ extension Ledger {
     }
 }
 
-/// Hands a result from the committer thread to a blocked caller.
-final class ResultBox: @unchecked Sendable {
+/// Key entries read during one write transaction (cleared whenever a system event changes keys).
+struct KeyCache {
+    private var entries: [String: KeyEntry?] = [:]
+
+    mutating func entry(_ ref: String, load: (String) throws -> KeyEntry?) rethrows -> KeyEntry? {
+        if let cached = entries[ref] { return cached }
+        let e = try load(ref)
+        entries[ref] = e
+        return e
+    }
+
+    mutating func removeAll() { entries.removeAll() }
+}
+
+/// An append handed to the writer; ``wait()`` blocks until it is durable (or failed).
+public final class PendingAppend: @unchecked Sendable {
     // @unchecked: `result` is guarded by `condition`.
     private let condition = NSCondition()
     private var result: Result<[AppendOutcome], Error>?
@@ -213,7 +238,9 @@ final class ResultBox: @unchecked Sendable {
         condition.signal()
         condition.unlock()
     }
-    func wait() throws -> [AppendOutcome] {
+    /// Waits for the outcomes, in input order.
+    /// - Throws: ``LedgerError`` if the batch could not be committed at all.
+    public func wait() throws -> [AppendOutcome] {
         condition.lock()
         defer { condition.unlock() }
         while result == nil { condition.wait() }

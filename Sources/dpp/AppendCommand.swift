@@ -44,21 +44,27 @@ struct Append: ParsableCommand {
             }
             var rejected = 0
             var reader = LineReader(handle: handle)
-            var out = ""
+            // Pipeline: while one batch is being committed, the next is parsed and signed.
+            var inFlight: ([Submission], PendingAppend)?
+            func finish(_ batch: ([Submission], PendingAppend)) throws {
+                var out = ""
+                for (s, o) in zip(batch.0, try batch.1.wait()) {
+                    out += describeOutcome(s, o, format: format) + "\n"
+                    if case .rejected = o { rejected += 1 }
+                }
+                writeOut(out)
+            }
             while true {
                 let lines = try reader.next(count: batch)
                 if lines.isEmpty { break }
                 let submissions = parallelMap(lines) { line in
                     ingestor.submission(line: line.bytes, origin: "\(name):\(line.number)")
                 }
-                let outcomes = try ledger.appendSync(submissions)
-                for (s, o) in zip(submissions, outcomes) {
-                    out += describeOutcome(s, o, format: format) + "\n"
-                    if case .rejected = o { rejected += 1 }
-                }
-                writeOut(out)
-                out = ""
+                let pending = try ledger.startAppend(submissions)
+                if let previous = inFlight { try finish(previous) }
+                inFlight = (submissions, pending)
             }
+            if let last = inFlight { try finish(last) }
             if rejected > 0 { throw SomeRejected(count: rejected) }
         }
     }

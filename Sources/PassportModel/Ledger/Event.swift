@@ -27,6 +27,8 @@ public struct Event: Sendable, Hashable {
     public let refs: [Reference]
     /// Optimistic concurrency: the `seq` this event must receive in its subject's stream.
     public let expectedSeq: UInt64?
+    /// The canonical (RFC 8785) bytes of the event, computed once.
+    public let canonicalBytes: [UInt8]
 
     /// Every top-level field an event may carry.
     public static let fields: Set<String> = [
@@ -118,10 +120,8 @@ public struct Event: Sendable, Hashable {
         self.attachments = attachments
         self.refs = refs
         self.expectedSeq = expectedSeq
+        self.canonicalBytes = CanonicalJSON.encode(.object(o))
     }
-
-    /// The canonical (RFC 8785) bytes of the event.
-    public var canonicalBytes: [UInt8] { CanonicalJSON.encode(.object(json)) }
 
     /// The exact bytes a source signs: `dpp/event/v1\n` followed by the canonical event.
     public var signatureInput: [UInt8] { Event.signaturePrefix + canonicalBytes }

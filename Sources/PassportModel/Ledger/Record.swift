@@ -48,7 +48,32 @@ public struct Record: Sendable, Hashable {
     }
 
     /// The canonical (RFC 8785) bytes: the Merkle leaf data.
-    public var canonicalBytes: [UInt8] { CanonicalJSON.encode(json) }
+    ///
+    /// Equal to `CanonicalJSON.encode(json)`, but splices in the event's cached canonical bytes
+    /// (members in UTF-16 order: event, index, prev, recordedAt, seq, signature, subject).
+    public var canonicalBytes: [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(event.canonicalBytes.count + 300)
+        out.append(contentsOf: #"{"event":"#.utf8)
+        out.append(contentsOf: event.canonicalBytes)
+        out.append(contentsOf: #","index":"#.utf8)
+        out.append(contentsOf: String(index).utf8)
+        if let prev {
+            out.append(contentsOf: #","prev":""#.utf8)
+            out.append(contentsOf: Base64.encode(prev).utf8)
+            out.append(UInt8(ascii: "\""))
+        }
+        out.append(contentsOf: #","recordedAt":""#.utf8)
+        out.append(contentsOf: recordedAt.description.utf8)
+        out.append(contentsOf: #"","seq":"#.utf8)
+        out.append(contentsOf: String(seq).utf8)
+        out.append(contentsOf: #","signature":"#.utf8)
+        CanonicalJSON.write(signature.json, into: &out)
+        out.append(contentsOf: #","subject":"#.utf8)
+        CanonicalJSON.write(.string(subject.rawValue), into: &out)
+        out.append(UInt8(ascii: "}"))
+        return out
+    }
 
     /// Parses and validates a record from its bytes. With `requireCanonical`, the bytes must
     /// already be in canonical form (as stored bytes always are).
