@@ -217,4 +217,33 @@ struct CLITests {
         let bad = try CLI.runProcess(go, ["run", program, "inclusion", "ledger.vkey", "other.json", "r.proof"], in: dir.url, environment: env)
         #expect(bad.status == 1)
     }
+
+    static let pythonSchemaCheck: Bool = {
+        guard let r = try? CLI.runProcess(URL(fileURLWithPath: "/usr/bin/env"), ["python3", "-c", "import jsonschema, referencing"]) else { return false }
+        return r.status == 0
+    }()
+
+    @Test("exported records and signed lines validate against the published JSON Schemas", .enabled(if: pythonSchemaCheck))
+    func recordsMatchPublishedSchemas() throws {
+        try setUp()
+        #expect(try dpp("keys", "revoke", "plm-windchill", "--reason", "rotation").status == 0)
+        #expect(try dpp("keys", "add", "plm-windchill", "--valid-until", "2030-01-01T00:00:00Z").status == 0)
+        let lines = [Self.line("S-1"), Self.line("S-2", extra: #","validFrom":"2026-12-01T00:00:00Z","refs":[{"rel":"declaration","subject":"supplier/ACME"}]"#),
+            Self.line("S-3", subject: "01/09506000134352/21/SN%2F1")]
+        #expect(try dpp("append", "--source", "plm-windchill", stdin: lines.joined(separator: "\n")).status == 0)
+        let export = try dpp("export").stdout
+        let script = CLI.packageRoot.appendingPathComponent("scripts/validate-records.py").path
+        let ok = try CLI.runProcess(URL(fileURLWithPath: "/usr/bin/env"), ["python3", script], stdin: export)
+        #expect(ok.status == 0, "\(ok.stdout)")
+        #expect(ok.stdout == "7 valid\n")
+        let broken = export.replacingOccurrences(of: #""seq":2,"#, with: #""seq":0,"#)
+        let bad = try CLI.runProcess(URL(fileURLWithPath: "/usr/bin/env"), ["python3", script], stdin: broken)
+        #expect(bad.status == 1)
+        let events = export.split(separator: "\n").map { line -> String in
+            let o = try! JSONParser.parse(String(line)).objectValue!
+            return CanonicalJSON.string(["event": o["event"]!, "signature": o["signature"]!])
+        }.joined(separator: "\n")
+        let signed = try CLI.runProcess(URL(fileURLWithPath: "/usr/bin/env"), ["python3", script, "signed-line.schema.json"], stdin: events)
+        #expect(signed.stdout == "7 valid\n")
+    }
 }
