@@ -57,19 +57,26 @@ extension Ledger {
 
     /// Commits a group of jobs in one write transaction, growing the map when it fills.
     func commit(_ jobs: [([Submission], [[UInt8]?])]) throws -> [[AppendOutcome]] {
+        try writeGrowingMap(what: "nothing from this batch was written") { txn in try self.appendInTransaction(txn, jobs) }
+    }
+
+    /// Runs a write transaction; when the LMDB map is full, grows it (doubling, up to
+    /// ``Options/maxMapSize``) and runs the transaction again. Past the limit it fails with
+    /// `store-full`, having written nothing.
+    func writeGrowingMap<T>(what: String, minimumGrowth: Int = 64 << 20, _ body: (Transaction) throws -> T) throws -> T {
         while true {
             do {
-                return try env.write { txn in try self.appendInTransaction(txn, jobs) }
+                return try env.write(body)
             } catch let e as LMDBError where e.isMapFull {
                 let current = env.mapSize
                 guard current < options.maxMapSize else {
                     throw LedgerError(
                         .storeFull,
-                        "the store is full: its map reached the limit of \(current >> 20) MiB; nothing from this batch was written. Raise the limit (--max-map-size) or free disk space, then retry")
+                        "the store is full: its map reached the limit of \(current >> 20) MiB; \(what). Raise the limit (--max-map-size) or free disk space, then retry")
                 }
-                try env.resize(to: min(options.maxMapSize, max(current * 2, current + (64 << 20))))
+                try env.resize(to: min(options.maxMapSize, max(current * 2, current + minimumGrowth)))
             } catch let e as LMDBError {
-                throw LedgerError(.io, "the store could not commit: \(e); nothing from this batch was written")
+                throw LedgerError(.io, "the store could not commit: \(e); \(what)")
             }
         }
     }

@@ -128,17 +128,9 @@ extension Ledger {
             throw LedgerError(.tooLarge, "the file is \(bytes.count) bytes; the attachment limit is \(options.maxAttachmentSize)")
         }
         let hash = SHA256.hash(bytes)
-        while true {
-            do {
-                try env.write { txn in try txn.put(hash, bytes, in: dbs.blobs) }
-                return Hex.encode(hash)
-            } catch let e as LMDBError where e.isMapFull {
-                let current = env.mapSize
-                guard current < options.maxMapSize else {
-                    throw LedgerError(.storeFull, "the store is full (map limit \(current >> 20) MiB reached); the blob was not stored")
-                }
-                try env.resize(to: min(options.maxMapSize, max(current * 2, current + bytes.count + (64 << 20))))
-            }
+        try writeGrowingMap(what: "the blob was not stored", minimumGrowth: bytes.count + (64 << 20)) { txn in
+            try txn.put(hash, bytes, in: dbs.blobs)
         }
+        return Hex.encode(hash)
     }
 }

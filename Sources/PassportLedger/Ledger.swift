@@ -87,23 +87,30 @@ public final class Ledger: Sendable {
         let signer = try NoteSigner.generate(name: origin)
         let keyFiles = KeyFiles(directory: directory.appendingPathComponent("keys"))
         try keyFiles.write(signer)
-        let env = try Environment(path: envURL.path, options: .init(mapSize: options.initialMapSize))
-        let dbs = try env.write { txn in
-            let dbs = try Databases(txn, create: true)
-            try txn.put(Keys.metaFormat, Array(formatVersion.utf8), in: dbs.meta)
-            try txn.put(Keys.metaOrigin, Array(origin.utf8), in: dbs.meta)
-            try txn.put(Keys.metaVKey, Array(signer.verifier.description.utf8), in: dbs.meta)
-            try txn.put(Keys.metaSize, Keys.u64(0), in: dbs.meta)
-            return dbs
+        do {
+            let env = try Environment(path: envURL.path, options: .init(mapSize: options.initialMapSize))
+            let dbs = try env.write { txn in
+                let dbs = try Databases(txn, create: true)
+                try txn.put(Keys.metaFormat, Array(formatVersion.utf8), in: dbs.meta)
+                try txn.put(Keys.metaOrigin, Array(origin.utf8), in: dbs.meta)
+                try txn.put(Keys.metaVKey, Array(signer.verifier.description.utf8), in: dbs.meta)
+                try txn.put(Keys.metaSize, Keys.u64(0), in: dbs.meta)
+                return dbs
+            }
+            let ledger = Ledger(directory: directory, env: env, dbs: dbs, origin: origin, vkey: signer.verifier, options: options)
+            ledger.signerCache.set(signer)
+            let genesis = try ledger.systemEvent(
+                type: "key.registered", sourceRef: "key.registered/\(signer.verifier.reference)",
+                data: ["vkey": .string(signer.verifier.description), "role": "ledger", "description": "ledger key"])
+            let outcome = try ledger.appendSync([genesis])
+            if case .rejected(let e, _) = outcome[0] { throw e }
+            return ledger
+        } catch {
+            // Leave nothing half-made behind: a later init must be able to start afresh.
+            keyFiles.remove(reference: signer.verifier.reference)
+            try? fm.removeItem(at: envURL)
+            throw error
         }
-        let ledger = Ledger(directory: directory, env: env, dbs: dbs, origin: origin, vkey: signer.verifier, options: options)
-        ledger.signerCache.set(signer)
-        let genesis = try ledger.systemEvent(
-            type: "key.registered", sourceRef: "key.registered/\(signer.verifier.reference)",
-            data: ["vkey": .string(signer.verifier.description), "role": "ledger", "description": "ledger key"])
-        let outcome = try ledger.appendSync([genesis])
-        if case .rejected(let e, _) = outcome[0] { throw e }
-        return ledger
     }
 
     /// Opens an existing store.

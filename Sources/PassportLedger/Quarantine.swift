@@ -168,7 +168,7 @@ extension Ledger {
         guard !reason.trimmingCharacters(in: .whitespaces).isEmpty else {
             throw LedgerError(.invalidArgument, "a discard needs a reason (--reason TEXT)")
         }
-        try env.write { txn in
+        try writeGrowingMap(what: "the entry was not changed") { txn in
             guard var e = try quarantineEntry(txn, id: id) else {
                 throw LedgerError(.notFound, "no quarantine entry \(id); list them with dpp quarantine list")
             }

@@ -26,6 +26,21 @@ struct SignedNoteTests {
         #expect(opened.text == Self.text)
     }
 
+    /// The C2SP signed-note specification's own example: its text contains a blank line, and the
+    /// text ends at the *last* blank line. (The spec does not publish the key, so only parsing is checked.)
+    @Test func specificationExampleParses() throws {
+        let note = "Ognuno sta solo sul cuor della terra\ntrafitto da un raggio di sole:\n\ned è subito sera.\n\n"
+            + "— quasimodo.example/salvatore NnugSzTjtVAewIS+Z/iJhUPeFDkO/5QQ2i5ddnGITLlC+EhfLW9oJKONrMouFSQU0xMcXxj99ihAQwaqP3ZekRwNtIc=\n"
+        let parsed = try SignedNote(parsing: note)
+        #expect(parsed.text == "Ognuno sta solo sul cuor della terra\ntrafitto da un raggio di sole:\n\ned è subito sera.\n")
+        #expect(parsed.signatures.count == 1)
+        #expect(parsed.signatures[0].name == "quasimodo.example/salvatore")
+        #expect(parsed.signatures[0].keyID == 0x367ba04b)
+        #expect(parsed.signatures[0].signature.count == 64)
+        // Without the signer's key the note must be rejected, never trusted.
+        #expect(throws: AuditError.self) { try SignedNote.open(note, verifiers: [try NoteSigner.generate(name: "quasimodo.example/salvatore").verifier]) }
+    }
+
     @Test func rejectsAlteredNotesAndWrongKeys() throws {
         let verifier = try NoteVerifierKey(parsing: Self.vkey)
         let altered = Self.text.replacingOccurrences(of: "problem,", with: "problem;") + "\n" + Self.signature
