@@ -8,7 +8,7 @@ final class Committer: @unchecked Sendable {
     // only one that runs write transactions.
     private struct Job {
         let submissions: [Submission]
-        let verifiedKeys: [[UInt8]?]
+        let verifiedKeys: [Precheck]
         let completion: @Sendable (Result<[AppendOutcome], Error>) -> Void
     }
 
@@ -34,7 +34,7 @@ final class Committer: @unchecked Sendable {
     }
 
     func submit(
-        _ submissions: [Submission], verifiedKeys: [[UInt8]?],
+        _ submissions: [Submission], verifiedKeys: [Precheck],
         completion: @escaping @Sendable (Result<[AppendOutcome], Error>) -> Void
     ) {
         condition.lock()

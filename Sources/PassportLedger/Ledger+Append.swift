@@ -13,7 +13,7 @@ extension Ledger {
     /// - Throws: ``LedgerError`` only if the batch could not be committed at all (e.g. `store-full`);
     ///   rejections of single events are outcomes, not errors.
     public func append(_ submissions: [Submission]) async throws -> [AppendOutcome] {
-        let verified = try preverify(submissions)
+        let verified = try precheck(submissions)
         let committer = self.committer
         return try await withCheckedThrowingContinuation { cont in
             committer.submit(submissions, verifiedKeys: verified) { cont.resume(with: $0) }
@@ -29,15 +29,15 @@ extension Ledger {
     /// so a bulk loader can prepare the next batch while this one is written.
     /// - Returns: a handle whose ``PendingAppend/wait()`` returns the outcomes once durable.
     public func startAppend(_ submissions: [Submission]) throws -> PendingAppend {
-        let verified = try preverify(submissions)
+        let verified = try precheck(submissions)
         let pending = PendingAppend()
         committer.submit(submissions, verifiedKeys: verified) { pending.set($0) }
         return pending
     }
 
-    /// Verifies signatures against currently registered keys, in parallel on all cores.
-    /// Returns, per submission, the public key its signature verified with (nil if not checked).
-    func preverify(_ submissions: [Submission]) throws -> [[UInt8]?] {
+    /// The order-independent checks, run in parallel on all cores before the write: each
+    /// signature against the currently registered key, and the event's data against its type.
+    func precheck(_ submissions: [Submission]) throws -> [Precheck] {
         var refs = Set<String>()
         for s in submissions { if case .success(let e) = s.content { refs.insert(e.signature.key) } }
         let keys: [String: NoteVerifierKey] = try env.read { txn in
@@ -47,16 +47,18 @@ extension Ledger {
             }
             return out
         }
-        return parallelMap(submissions) { s -> [UInt8]? in
-            guard case .success(let e) = s.content, let k = keys[e.signature.key],
-                k.publicKey.isValidSignature(e.signature.sig, for: e.event.signatureInput)
-            else { return nil }
-            return k.publicKey.bytes
+        return parallelMap(submissions) { s -> Precheck in
+            guard case .success(let e) = s.content else { return Precheck(verifiedKey: nil, violations: []) }
+            var verified: [UInt8]?
+            if let k = keys[e.signature.key], k.publicKey.isValidSignature(e.signature.sig, for: e.event.signatureInput) {
+                verified = k.publicKey.bytes
+            }
+            return Precheck(verifiedKey: verified, violations: EventCatalog.validate(e.event))
         }
     }
 
     /// Commits a group of jobs in one write transaction, growing the map when it fills.
-    func commit(_ jobs: [([Submission], [[UInt8]?])]) throws -> [[AppendOutcome]] {
+    func commit(_ jobs: [([Submission], [Precheck])]) throws -> [[AppendOutcome]] {
         try writeGrowingMap(what: "nothing from this batch was written") { txn in try self.appendInTransaction(txn, jobs) }
     }
 
@@ -81,7 +83,7 @@ extension Ledger {
         }
     }
 
-    private func appendInTransaction(_ txn: Transaction, _ jobs: [([Submission], [[UInt8]?])]) throws -> [[AppendOutcome]] {
+    private func appendInTransaction(_ txn: Transaction, _ jobs: [([Submission], [Precheck])]) throws -> [[AppendOutcome]] {
         var size = try txn.get(Keys.metaSize, in: dbs.meta).map(Keys.readU64) ?? 0
         let startSize = size
         var frontier = try MerkleFrontier(size: size, source: StoredNodes(txn: txn, db: dbs.nodes))
@@ -93,7 +95,7 @@ extension Ledger {
             var outcomes: [AppendOutcome] = []
             for (i, s) in submissions.enumerated() {
                 let outcome: AppendOutcome
-                switch try appendOne(txn, s, verifiedKey: verified[i], size: &size, frontier: &frontier, recordedAt: recordedAt, keys: &keyCache) {
+                switch try appendOne(txn, s, precheck: verified[i], size: &size, frontier: &frontier, recordedAt: recordedAt, keys: &keyCache) {
                 case .success(let o): outcome = o
                 case .failure(let error):
                     outcome = .rejected(error, quarantineID: try quarantine(txn, s, error: error, at: recordedAt))
@@ -116,7 +118,7 @@ extension Ledger {
     }
 
     private func appendOne(
-        _ txn: Transaction, _ s: Submission, verifiedKey: [UInt8]?, size: inout UInt64, frontier: inout MerkleFrontier,
+        _ txn: Transaction, _ s: Submission, precheck: Precheck, size: inout UInt64, frontier: inout MerkleFrontier,
         recordedAt: Timestamp, keys: inout KeyCache
     ) throws -> Result<AppendOutcome, LedgerError> {
         let signed: SignedEvent
@@ -130,9 +132,12 @@ extension Ledger {
         }
         if let error = KeyRules.authorize(
             event: event, signature: signed.signature, key: key, index: size, recordedAt: recordedAt,
-            signatureVerified: verifiedKey != nil && verifiedKey == key?.vkey.publicKey.bytes)
+            signatureVerified: precheck.verifiedKey != nil && precheck.verifiedKey == key?.vkey.publicKey.bytes)
         {
             return .failure(error)
+        }
+        if !precheck.violations.isEmpty {
+            return .failure(LedgerError(.invalidEvent, reasons: precheck.violations.map(\.description)))
         }
         // Idempotency: the same event again returns the existing record.
         let idem = Keys.idempotency(event.source, event.sourceRef)
@@ -218,6 +223,14 @@ extension Ledger {
             } ?? nil
         }
     }
+}
+
+/// Results of the parallel checks of one submission.
+struct Precheck: Sendable {
+    /// The public key the signature verified with, if it did.
+    let verifiedKey: [UInt8]?
+    /// Violations of the event type's schema and rules.
+    let violations: [Violation]
 }
 
 /// Key entries read during one write transaction (cleared whenever a system event changes keys).

@@ -54,19 +54,19 @@ struct Demo: ParsableCommand {
         let batch = "01/\(gtin)/10/LOT-2026-47"
         let plm = [
             #"{"type":"product.registered","subject":"\#(model)","sourceRef":"PRD-4711","createdAt":"2026-11-02T08:00:00Z","data":{"name":"EV battery module 48V 2.1 kWh","manufacturer":"Example Cells GmbH","category":"battery"}}"#,
-            #"{"type":"bom.released","subject":"\#(model)","sourceRef":"ECN-2026-0042","createdAt":"2026-11-20T09:15:00+01:00","validFrom":"2026-12-01T00:00:00Z","data":{"revision":"B","lifecycle":"released","lines":[{"part":"CELL-NMC811","quantity":14,"massKg":0.07,"material":"NMC811"},{"part":"HOUSING-AL","quantity":1,"massKg":1.2,"material":"aluminium"}]},"refs":[{"rel":"declaration","subject":"supplier/ACME","sourceRef":"CMRT-2026"}]}"#,
-            #"{"type":"carbon-footprint.declared","subject":"\#(model)","sourceRef":"PCF-2026-B","createdAt":"2026-11-21T10:00:00Z","data":{"kgCO2ePerKWh":61.5,"method":"PEFCR batteries v1.2","stages":{"rawMaterials":44.1,"production":12.9,"distribution":1.6,"endOfLife":2.9}}}"#,
+            #"{"type":"bom.released","subject":"\#(model)","sourceRef":"ECN-2026-0042","createdAt":"2026-11-20T09:15:00+01:00","validFrom":"2026-12-01T00:00:00Z","data":{"revision":"B","lifecycle":"released","lines":[{"part":"CELL-NMC811","quantity":14,"massKg":0.07,"material":"NMC811","supplier":"supplier/ACME"},{"part":"HOUSING-AL","quantity":1,"massKg":1.2,"material":"aluminium"}]},"refs":[{"rel":"declaration","subject":"supplier/ACME","sourceRef":"CMRT-2026"}]}"#,
+            #"{"type":"carbon-footprint.declared","subject":"\#(model)","sourceRef":"PCF-2026-B","createdAt":"2026-11-21T10:00:00Z","data":{"totalKgCO2e":129.2,"functionalUnit":"2.1 kWh module","method":"PEFCR batteries v1.2","perLifeCycleStage":{"rawMaterials":92.6,"production":27.1,"distribution":3.4,"endOfLife":6.1}}}"#,
         ]
         let erp = [
-            #"{"type":"batch.produced","subject":"\#(batch)","sourceRef":"PO-88121","createdAt":"2026-11-23T16:40:00Z","data":{"quantity":480,"facility":"facility/PLANT-DE-01","productionDate":"2026-11-23"}}"#,
+            #"{"type":"batch.produced","subject":"\#(batch)","sourceRef":"PO-88121","createdAt":"2026-11-23T16:40:00Z","data":{"quantity":480,"facility":"facility/PLANT-DE-01","productionDate":"2026-11-23","countryOfOrigin":"DE"}}"#,
         ]
         let supplier = [
             #"{"type":"declaration.recorded","subject":"supplier/ACME","sourceRef":"CMRT-2026","createdAt":"2026-11-10T12:00:00Z","validFrom":"2026-01-01T00:00:00Z","validUntil":"2027-01-01T00:00:00Z","data":{"kind":"conflict-minerals","scope":"cobalt, tin, tantalum","template":"RMI CMRT 6.4"},"attachments":[{"path":"cmrt-acme-2026.csv"}]}"#,
-            #"{"type":"declaration.recorded","subject":"supplier/ACME","sourceRef":"RC-2026","data":{"kind":"recycled-content","cobaltPercent":16}}"#,
+            #"{"type":"declaration.recorded","subject":"supplier/ACME","sourceRef":"RC-2026","data":{"kind":"recycled-content","scope":"cobalt","recycledContentPercent":16}}"#,
         ]
         let tms = [
-            #"{"type":"shipment.dispatched","subject":"\#(batch)","sourceRef":"SHP-2026-11-0091","createdAt":"2026-11-24T07:30:00Z","data":{"destination":"FR","carrier":"Example Freight","quantity":120}}"#,
-            #"{"type":"shipment.dispatched","subject":"\#(batch)","sourceRef":"SHP-2026-11-0091","createdAt":"2026-11-24T07:30:00Z","data":{"destination":"FR","carrier":"Example Freight","quantity":120}}"#,
+            #"{"type":"shipment.dispatched","subject":"\#(batch)","sourceRef":"SHP-2026-11-0091","createdAt":"2026-11-24T07:30:00Z","data":{"shipmentId":"SHP-2026-11-0091","destination":"FR","carrier":"Example Freight","quantity":120}}"#,
+            #"{"type":"shipment.dispatched","subject":"\#(batch)","sourceRef":"SHP-2026-11-0091","createdAt":"2026-11-24T07:30:00Z","data":{"shipmentId":"SHP-2026-11-0091","destination":"FR","carrier":"Example Freight","quantity":120}}"#,
         ]
         section("Appending events: each source's lines are signed with its key, then group-committed")
         var rejected = 0

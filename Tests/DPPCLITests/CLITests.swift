@@ -25,7 +25,7 @@ struct CLITests {
     }
 
     static func line(_ ref: String, subject: String = "01/09506000134352", extra: String = "") -> String {
-        #"{"type":"bom.released","subject":"\#(subject)","sourceRef":"\#(ref)","createdAt":"2026-11-20T10:15:00+01:00","data":{"revision":"A"}\#(extra)}"#
+        #"{"type":"bom.released","subject":"\#(subject)","sourceRef":"\#(ref)","createdAt":"2026-11-20T10:15:00+01:00","data":{"revision":"A","lifecycle":"released","lines":[{"part":"P-1","quantity":2,"massKg":0.5,"material":"steel"}]}\#(extra)}"#
     }
 
     @Test func endToEndWithRejectionsProofsAndAudit() throws {
@@ -123,7 +123,9 @@ struct CLITests {
         let signer = try NoteSigner(parsingSecret: String(decoding: try Data(contentsOf: dir.path("store/keys/\(keyFile)")), as: UTF8.self))
         let json = Fixtures.eventJSON(
             type: "declaration.recorded", subject: "supplier/ACME", source: "supplier-portal", sourceRef: "CMRT-1",
-            extra: ["attachments": [["sha256": .string(sha), "mediaType": "text/csv", "name": "cmrt.csv"]]])
+            data: ["kind": "conflict-minerals", "scope": "tin, tantalum"],
+            extra: ["attachments": [["sha256": .string(sha), "mediaType": "text/csv", "name": "cmrt.csv"]],
+                "validFrom": "2026-01-01T00:00:00.000000Z", "validUntil": "2027-01-01T00:00:00.000000Z"])
         let signed = try Fixtures.sign(json, with: signer)
         let a = try dpp("append", "--signed", "--format", "json", stdin: CanonicalJSON.string(signed.json))
         #expect(a.status == 0, "\(a.stdout) \(a.stderr)")
@@ -169,7 +171,7 @@ struct CLITests {
         #expect(try dpp("keys", "add", "erp-sap").status == 0)
         let n = 400
         try Data((1...n).map { Self.line("P-\($0)") }.joined(separator: "\n").utf8).write(to: dir.path("plm.jsonl"))
-        try Data((1...n).map { Self.line("E-\($0)", subject: "01/09506000134352/10/B\($0 % 5)").replacingOccurrences(of: "bom.released", with: "batch.produced") }
+        try Data((1...n).map { Self.line("E-\($0)", subject: "01/09506000134352/10/B\($0 % 5)") }
             .joined(separator: "\n").utf8).write(to: dir.path("erp.jsonl"))
         let p1 = try CLI.start(["append", "--source", "plm-windchill", "--batch", "7", "plm.jsonl", "--store", store], in: dir.url)
         let p2 = try CLI.start(["append", "--source", "erp-sap", "--batch", "5", "erp.jsonl", "--store", store], in: dir.url)
@@ -229,7 +231,7 @@ struct CLITests {
         #expect(try dpp("keys", "revoke", "plm-windchill", "--reason", "rotation").status == 0)
         #expect(try dpp("keys", "add", "plm-windchill", "--valid-until", "2030-01-01T00:00:00Z").status == 0)
         let lines = [Self.line("S-1"), Self.line("S-2", extra: #","validFrom":"2026-12-01T00:00:00Z","refs":[{"rel":"declaration","subject":"supplier/ACME"}]"#),
-            Self.line("S-3", subject: "01/09506000134352/21/SN%2F1")]
+            Self.line("S-3", subject: "01/09506000134352/10/LOT%2F1")]
         #expect(try dpp("append", "--source", "plm-windchill", stdin: lines.joined(separator: "\n")).status == 0)
         let export = try dpp("export").stdout
         let script = CLI.packageRoot.appendingPathComponent("scripts/validate-records.py").path

@@ -20,7 +20,7 @@ struct ConcurrencyAndQuarantineTests {
                 group.addTask {
                     var all: [AppendOutcome] = []
                     for i in 0..<perTask {
-                        let subject = "01/\(Fixtures.gtin)/21/SN\(t)"
+                        let subject = "01/\(Fixtures.gtin)/10/LOT\(t)"
                         let s = Fixtures.submission(try Fixtures.sign(
                             Fixtures.eventJSON(subject: subject, source: source, sourceRef: "T\(t)-\(i)"), with: signer))
                         all += try await ledger.append([s])
@@ -36,7 +36,7 @@ struct ConcurrencyAndQuarantineTests {
         #expect(results.allSatisfy { if case .appended = $0 { true } else { false } })
         #expect(Set(results.compactMap(\.record?.index)).count == tasks * perTask)
         for t in 0..<tasks {
-            let h = try ledger.history(try Subject("01/\(Fixtures.gtin)/21/SN\(t)"))
+            let h = try ledger.history(try Subject("01/\(Fixtures.gtin)/10/LOT\(t)"))
             #expect(h.map(\.seq) == Array(1...UInt64(perTask)))
         }
         let report = try ledger.verify()
@@ -52,12 +52,13 @@ struct ConcurrencyAndQuarantineTests {
         var rng = SystemRandomNumberGenerator()
         var lines: [String] = []
         for i in 0..<300 {
-            switch Int.random(in: 0..<6, using: &rng) {
+            switch Int.random(in: 0..<7, using: &rng) {
             case 0: lines.append("{not json \(i)")
-            case 1: lines.append(#"{"type":"bom.released","subject":"01/09506000134352","sourceRef":"L\#(i)","data":{}}"#)  // no createdAt
-            case 2: lines.append(#"{"type":"bom.released","subject":"01/123","sourceRef":"L\#(i)","createdAt":"2026-01-01T00:00:00Z","data":{}}"#)
-            case 3: lines.append(#"{"type":"bom.released","subject":"01/09506000134352","sourceRef":"DUP","createdAt":"2026-01-01T00:00:00Z","data":{"n":\#(i)}}"#)
-            default: lines.append(#"{"type":"bom.released","subject":"01/09506000134352","sourceRef":"L\#(i)","createdAt":"2026-01-01T00:00:00Z","data":{}}"#)
+            case 1: lines.append(#"{"type":"bom.released","subject":"01/09506000134352","sourceRef":"L\#(i)","data":{"revision":"A","lifecycle":"released","lines":[{"part":"P","quantity":1,"massKg":1,"material":"steel"}]}}"#)  // no createdAt
+            case 2: lines.append(#"{"type":"bom.released","subject":"01/123","sourceRef":"L\#(i)","createdAt":"2026-01-01T00:00:00Z","data":{"revision":"A","lifecycle":"released","lines":[{"part":"P","quantity":1,"massKg":1,"material":"steel"}]}}"#)
+            case 3: lines.append(#"{"type":"bom.released","subject":"01/09506000134352","sourceRef":"DUP","createdAt":"2026-01-01T00:00:00Z","data":{"revision":"\#(i)","lifecycle":"released","lines":[{"part":"P","quantity":1,"massKg":1,"material":"steel"}]}}"#)
+            case 4: lines.append(#"{"type":"bom.released","subject":"01/09506000134352","sourceRef":"L\#(i)","createdAt":"2026-01-01T00:00:00Z","data":{"revision":"A","lifecycle":"draft","lines":[{"part":"P","quantity":0,"massKg":1,"material":"steel"}]}}"#)
+            default: lines.append(#"{"type":"bom.released","subject":"01/09506000134352","sourceRef":"L\#(i)","createdAt":"2026-01-01T00:00:00Z","data":{"revision":"A","lifecycle":"released","lines":[{"part":"P","quantity":1,"massKg":1,"material":"steel"}]}}"#)
             }
         }
         let before = try ledger.size()
@@ -81,7 +82,7 @@ struct ConcurrencyAndQuarantineTests {
     @Test func quarantineRetryAfterFixAndDiscard() throws {
         let dir = TemporaryDirectory()
         let (ledger, _) = try Fixtures.store(in: dir)
-        let line = #"{"type":"declaration.recorded","subject":"supplier/ACME","sourceRef":"CMRT-9","createdAt":"2026-03-01T00:00:00Z","data":{"kind":"conflict-minerals"},"attachments":[{"path":"cmrt.csv"}]}"#
+        let line = #"{"type":"declaration.recorded","subject":"supplier/ACME","sourceRef":"CMRT-9","createdAt":"2026-03-01T00:00:00Z","validFrom":"2026-01-01T00:00:00Z","validUntil":"2027-01-01T00:00:00Z","data":{"kind":"conflict-minerals","scope":"tin"},"attachments":[{"path":"cmrt.csv"}]}"#
         let ingestor = try Ingestor(ledger: ledger, mode: .unsigned(source: "plm", baseDirectory: dir.url.path))
         let first = try ledger.appendSync([ingestor.submission(line: Array(line.utf8), origin: "decl.jsonl:1")])[0]
         guard case .rejected(let e, let qid?) = first else {

@@ -83,8 +83,7 @@ struct RejectionTests {
     @Test func oversizedEvent() throws {
         let dir = TemporaryDirectory()
         let (ledger, signers) = try Fixtures.store(in: dir)
-        let big = String(repeating: "x", count: 70_000)
-        let signed = try Fixtures.sign(Fixtures.eventJSON(sourceRef: "BIG", data: ["notes": .string(big)]), with: signers["plm"]!)
+        let signed = try Fixtures.sign(Fixtures.eventJSON(sourceRef: "BIG", data: Fixtures.bigBom(bytes: 70_000)), with: signers["plm"]!)
         try expectRejected(ledger, Fixtures.submission(signed), code: .tooLarge, containing: "limit is 65536")
     }
 
@@ -97,7 +96,9 @@ struct RejectionTests {
             code: .unknownKey, containing: "is not registered")
         // Forged: a valid signature over other content.
         let good = try Fixtures.sign(Fixtures.eventJSON(sourceRef: "S2"), with: signers["plm"]!)
-        let tampered = try Event(json: .object(Fixtures.eventJSON(sourceRef: "S2", data: ["revision": "Z"])))
+        var changed = Fixtures.bom
+        changed["revision"] = "Z"
+        let tampered = try Event(json: .object(Fixtures.eventJSON(sourceRef: "S2", data: changed)))
         try expectRejected(
             ledger, Fixtures.submission(SignedEvent(event: tampered, signature: good.signature)),
             code: .badSignature, containing: "does not verify")
@@ -150,7 +151,7 @@ struct RejectionTests {
         #expect(second == .duplicate(first.record!))
         #expect(try ledger.size() == size)
         try expectRejected(
-            ledger, Fixtures.submission(try Fixtures.sign(Fixtures.eventJSON(sourceRef: "ECN-1", data: ["revision": "C"]), with: plm)),
+            ledger, Fixtures.submission(try Fixtures.sign(Fixtures.eventJSON(sourceRef: "ECN-1", data: ["revision": "C", "lifecycle": "released", "lines": Fixtures.bom["lines"]!]), with: plm)),
             code: .idempotencyConflict, containing: "already used sourceRef \"ECN-1\"")
     }
 
@@ -171,8 +172,9 @@ struct RejectionTests {
         let bytes = Array("CMRT 6.4 declaration".utf8)
         let sha = Hex.encode(SHA256.hash(bytes))
         let json = Fixtures.eventJSON(
-            type: "declaration.recorded", subject: "supplier/ACME", sourceRef: "CMRT-1",
-            extra: ["attachments": [["sha256": .string(sha), "mediaType": "text/plain", "name": "cmrt.txt"]]])
+            type: "declaration.recorded", subject: "supplier/ACME", sourceRef: "CMRT-1", data: ["kind": "conflict-minerals", "scope": "tin"],
+            extra: ["attachments": [["sha256": .string(sha), "mediaType": "text/plain", "name": "cmrt.txt"]],
+                "validFrom": "2026-01-01T00:00:00.000000Z", "validUntil": "2027-01-01T00:00:00.000000Z"])
         let submission = Fixtures.submission(try Fixtures.sign(json, with: signers["plm"]!))
         try expectRejected(ledger, submission, code: .missingAttachment, containing: "upload it with dpp blob put")
         #expect(try ledger.putBlob(bytes) == sha)
@@ -199,11 +201,10 @@ struct RejectionTests {
         do {
             let (ledger, signers) = try Fixtures.store(in: dir, options: small)
             signer = signers["plm"]!
-            let filler = String(repeating: "y", count: 30_000)
             var failure: LedgerError?
             var appended = 0
             for i in 0..<200 {
-                let s = Fixtures.submission(try Fixtures.sign(Fixtures.eventJSON(sourceRef: "F\(i)", data: ["fill": .string(filler)]), with: signer))
+                let s = Fixtures.submission(try Fixtures.sign(Fixtures.eventJSON(sourceRef: "F\(i)", data: Fixtures.bigBom(bytes: 30_000, tag: "\(i)")), with: signer))
                 do {
                     _ = try ledger.appendSync([s])
                     appended += 1
@@ -223,7 +224,7 @@ struct RejectionTests {
         // Reopen with room to grow: appends succeed, and the map grows on demand.
         let ledger = try Ledger.open(at: dir.path("store"), options: .init(initialMapSize: 1 << 20, maxMapSize: 1 << 30))
         for i in 0..<100 {
-            let s = Fixtures.submission(try Fixtures.sign(Fixtures.eventJSON(sourceRef: "G\(i)", data: ["fill": .string(String(repeating: "z", count: 30_000))]), with: signer))
+            let s = Fixtures.submission(try Fixtures.sign(Fixtures.eventJSON(sourceRef: "G\(i)", data: Fixtures.bigBom(bytes: 30_000, tag: "G\(i)")), with: signer))
             #expect(try ledger.appendSync([s])[0].record != nil)
         }
         #expect(try ledger.verify().isIntact)

@@ -28,10 +28,23 @@ public enum Fixtures {
     /// A model subject.
     public static let model = "01/\(gtin)"
 
+    /// A valid released BoM (`data` of `bom.released`).
+    public static let bom: JSONObject = [
+        "revision": "A", "lifecycle": "released",
+        "lines": [["part": "CELL-NMC811", "quantity": 14, "massKg": 0.07, "material": "NMC811", "supplier": "supplier/ACME"]],
+    ]
+
+    /// A released BoM whose canonical form is at least `bytes` long (for size limits).
+    public static func bigBom(bytes: Int, tag: String = "") -> JSONObject {
+        let line: JSONValue = ["part": .string("P-\(tag)"), "description": .string(String(repeating: "d", count: 1000)),
+            "quantity": 1, "massKg": 0.1, "material": "steel"]
+        return ["revision": .string("BIG\(tag)"), "lifecycle": "released", "lines": .array(Array(repeating: line, count: bytes / 1000 + 1))]
+    }
+
     /// An unsigned event line as JSON.
     public static func eventJSON(
         type: String = "bom.released", subject: String = model, source: String = "plm", sourceRef: String,
-        createdAt: String = "2026-11-20T09:15:00.000000Z", data: JSONObject = ["revision": "A", "lines": 3],
+        createdAt: String = "2026-11-20T09:15:00.000000Z", data: JSONObject = Fixtures.bom,
         extra: JSONObject = [:]
     ) -> JSONObject {
         var o: JSONObject = [

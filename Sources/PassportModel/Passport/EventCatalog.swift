@@ -1,0 +1,299 @@
+/// One passport fact an event states: a field (and, for collections, an entry key) and its value.
+public struct FactAssignment: Sendable, Hashable {
+    /// The field path.
+    public let field: String
+    /// The entry key for collection fields.
+    public let key: String?
+    /// The value.
+    public let value: JSONValue
+}
+
+/// An event type the passport understands: which subjects it may be about, the schema of its
+/// `data`, rules beyond the schema, and the passport facts it states.
+public struct EventTypeSpec: Sendable {
+    /// The `type` string.
+    public let type: String
+    /// What the event means.
+    public let description: String
+    /// Subject kinds it may be about.
+    public let subjects: Set<Subject.Kind>
+    /// Schema of `data`.
+    public let data: DataSchema
+    /// Rules beyond the schema (in words, for the published schema).
+    public let ruleText: [String]
+    let rules: @Sendable (Event) -> [Violation]
+    let facts: @Sendable (Event) -> [FactAssignment]
+
+    /// Checks an event of this type; returns every violation.
+    public func validate(_ event: Event) -> [Violation] {
+        var v: [Violation] = []
+        if !subjects.contains(event.subject.kind) {
+            let kinds = subjects.map(\.rawValue).sorted().joined(separator: ", ")
+            v.append(Violation(path: "subject", rule: "\(type) is about a \(kinds), not a \(event.subject.kind.rawValue)", value: event.subject.rawValue))
+        }
+        data.validate(.object(event.data), at: "data", into: &v)
+        if v.isEmpty { v += rules(event) }
+        return v
+    }
+
+    /// The facts a (valid) event states.
+    public func assignments(_ event: Event) -> [FactAssignment] { facts(event) }
+
+    /// The published JSON Schema of events of this type.
+    public var jsonSchema: JSONValue {
+        var o: JSONObject = [
+            "$schema": "https://json-schema.org/draft/2020-12/schema",
+            "$id": .string("https://passport-ledger.example/specs/schemas/events/\(type).schema.json"),
+            "title": .string(type),
+            "description": .string(description + (ruleText.isEmpty ? "" : " Rules: " + ruleText.joined(separator: "; ") + ".")),
+            "allOf": [["$ref": "../event.schema.json"]],
+        ]
+        o["properties"] = [
+            "type": ["const": .string(type)],
+            "subject": ["description": .string("one of: " + subjects.map(\.rawValue).sorted().joined(separator: ", "))],
+            "data": data.jsonSchema,
+        ]
+        return .object(o)
+    }
+}
+
+/// The event types of the passport model.
+public enum EventCatalog {
+    typealias P = DataSchema.Property
+    static let products: Set<Subject.Kind> = [.model, .batch, .item]
+
+    static func copy(_ e: Event, _ pairs: [(String, String)]) -> [FactAssignment] {
+        pairs.compactMap { key, field in e.data[key].map { FactAssignment(field: field, key: nil, value: $0) } }
+    }
+
+    static func number(_ v: JSONValue?) -> Double? { v?.numberValue?.double }
+
+    /// Every known type, by name.
+    public static let types: [String: EventTypeSpec] = Dictionary(uniqueKeysWithValues: all.map { ($0.type, $0) })
+
+    /// Looks up a type.
+    public static func spec(_ type: String) -> EventTypeSpec? { types[type] }
+
+    /// Validates an event's `data` against its type. `system` events are the ledger's own.
+    public static func validate(_ event: Event) -> [Violation] {
+        if event.subject.kind == .system { return [] }
+        guard let spec = types[event.type] else {
+            return [Violation(path: "type", rule: "unknown event type (known: \(types.keys.sorted().joined(separator: ", ")))", value: event.type)]
+        }
+        return spec.validate(event)
+    }
+
+    /// All event types, in documentation order.
+    public static let all: [EventTypeSpec] = [
+        EventTypeSpec(
+            type: "product.registered", description: "Registers a product model, batch or item with its identity data.",
+            subjects: products,
+            data: .object([
+                P("name", .text, required: true, "product name"), P("category", .text), P("manufacturer", .text, required: true),
+                P("economicOperator", .text), P("facility", .formatted(.subject), "facility/<id>"),
+                P("productionDate", .formatted(.date)), P("weightKg", .nonNegative), P("countryOfOrigin", .formatted(.country)),
+            ]),
+            ruleText: ["facility must be a facility/<id> subject"],
+            rules: { e in facilityRule(e, "facility") },
+            facts: { e in
+                copy(e, [("name", "identity.name"), ("category", "identity.category"), ("manufacturer", "identity.manufacturer"),
+                    ("economicOperator", "identity.economicOperator"), ("facility", "identity.facility"),
+                    ("productionDate", "identity.productionDate"), ("weightKg", "identity.weightKg"), ("countryOfOrigin", "logistics.countryOfOrigin")])
+            }),
+        EventTypeSpec(
+            type: "batch.produced", description: "A production batch was made.", subjects: [.batch],
+            data: .object([
+                P("quantity", .integer(minimum: 1, maximum: nil), required: true), P("facility", .formatted(.subject), required: true),
+                P("productionDate", .formatted(.date), required: true), P("countryOfOrigin", .formatted(.country)),
+            ]),
+            ruleText: ["facility must be a facility/<id> subject"],
+            rules: { e in facilityRule(e, "facility") },
+            facts: { e in
+                copy(e, [("quantity", "manufacturing.batchQuantity"), ("facility", "manufacturing.site"),
+                    ("productionDate", "identity.productionDate"), ("countryOfOrigin", "logistics.countryOfOrigin")])
+            }),
+        EventTypeSpec(
+            type: "item.registered", description: "A serialised item was made (and which lot it belongs to).", subjects: [.item],
+            data: .object([P("lot", .string(.init(maxLength: 20)), "the item's lot, composing its passport with 01/<GTIN>/10/<lot>"),
+                P("productionDate", .formatted(.date)), P("facility", .formatted(.subject))]),
+            ruleText: ["facility must be a facility/<id> subject"],
+            rules: { e in facilityRule(e, "facility") },
+            facts: { e in copy(e, [("lot", "identity.lot"), ("productionDate", "identity.productionDate"), ("facility", "identity.facility")]) }),
+        EventTypeSpec(
+            type: "bom.released", description: "A released bill of materials (from PLM).", subjects: [.model, .batch],
+            data: .object([
+                P("revision", .text, required: true), P("lifecycle", .oneOf(["released", "draft", "in-work"]), required: true),
+                P("lines", .array(.object([
+                    P("part", .text, required: true), P("description", .text), P("quantity", .nonNegative, required: true),
+                    P("massKg", .nonNegative, required: true), P("material", .text, required: true),
+                    P("supplier", .formatted(.subject), "supplier/<id>"),
+                ]), minItems: 1), required: true),
+            ]),
+            ruleText: ["lifecycle must be released (draft and in-work BoMs are rejected)", "every line's quantity is greater than 0",
+                "a line's supplier is a supplier/<id> subject"],
+            rules: { e in
+                var v: [Violation] = []
+                if let l = e.data["lifecycle"]?.stringValue, l != "released" {
+                    v.append(Violation(path: "data.lifecycle", rule: "only released BoMs may be published", value: "\"\(l)\""))
+                }
+                for (i, line) in (e.data["lines"]?.arrayValue ?? []).enumerated() {
+                    if let q = number(line.objectValue?["quantity"]), q <= 0 {
+                        v.append(Violation(path: "data.lines[\(i)].quantity", rule: "must be greater than 0", value: CanonicalJSON.formatNumber(q)))
+                    }
+                    if let s = line.objectValue?["supplier"]?.stringValue, (try? Subject(s))?.kind != .supplier {
+                        v.append(Violation(path: "data.lines[\(i)].supplier", rule: "must be a supplier/<id> subject", value: "\"\(s)\""))
+                    }
+                }
+                return v
+            },
+            facts: { e in [FactAssignment(field: "composition.billOfMaterials", key: nil, value: .object(e.data))] }),
+        EventTypeSpec(
+            type: "composition.declared", description: "Materials and substances of concern.", subjects: [.model, .batch],
+            data: .object([
+                P("materials", .array(.object([
+                    P("name", .text, required: true), P("massKg", .nonNegative), P("sharePercent", .percent, required: true),
+                    P("recycledPercent", .percent), P("renewablePercent", .percent),
+                ]), minItems: 0)),
+                P("substancesOfConcern", .array(.object([
+                    P("name", .text, required: true), P("casNumber", .formatted(.cas), required: true),
+                    P("concentrationPercent", .percent, required: true), P("location", .text),
+                ]), minItems: 0)),
+            ]),
+            ruleText: ["material shares sum to at most 100 % (tolerance 0.5 percentage points)"],
+            rules: { e in
+                let shares = (e.data["materials"]?.arrayValue ?? []).compactMap { number($0.objectValue?["sharePercent"]) }
+                let sum = shares.reduce(0, +)
+                return sum > 100.5
+                    ? [Violation(path: "data.materials", rule: "sharePercent values sum to more than 100 % (tolerance 0.5)", value: CanonicalJSON.formatNumber(sum))]
+                    : []
+            },
+            facts: { e in copy(e, [("materials", "composition.materials"), ("substancesOfConcern", "composition.substancesOfConcern")]) }),
+        EventTypeSpec(
+            type: "carbon-footprint.declared", description: "Product carbon footprint.", subjects: [.model, .batch],
+            data: .object([
+                P("totalKgCO2e", .nonNegative, required: true), P("functionalUnit", .text), P("method", .text, required: true),
+                P("perLifeCycleStage", .object([P("rawMaterials", .nonNegative), P("production", .nonNegative),
+                    P("distribution", .nonNegative), P("endOfLife", .nonNegative)])),
+                P("verification", .object([P("verifier", .text, required: true), P("reportSha256", .formatted(.sha256))])),
+            ]),
+            ruleText: ["the life-cycle stages do not add up to more than the total (tolerance 1 %)"],
+            rules: { e in
+                guard let total = number(e.data["totalKgCO2e"]), let stages = e.data["perLifeCycleStage"]?.objectValue else { return [] }
+                let sum = stages.compactMap { number($0.value) }.reduce(0, +)
+                return sum > total * 1.01 + 1e-9
+                    ? [Violation(path: "data.perLifeCycleStage", rule: "stages sum to more than totalKgCO2e", value: CanonicalJSON.formatNumber(sum))] : []
+            },
+            facts: { e in [FactAssignment(field: "environment.carbonFootprint", key: nil, value: .object(e.data))] }),
+        EventTypeSpec(
+            type: "certification.recorded", description: "A certificate (validity in validFrom/validUntil).", subjects: [.model, .batch, .facility],
+            data: .object([P("id", .text, required: true), P("scheme", .text, required: true), P("issuer", .text, required: true),
+                P("documentSha256", .formatted(.sha256))]),
+            ruleText: ["validUntil is required"],
+            rules: { e in e.validUntil == nil ? [Violation(path: "validUntil", rule: "a certification needs validUntil")] : [] },
+            facts: { e in [FactAssignment(field: "manufacturing.certifications", key: e.data["id"]?.stringValue, value: .object(e.data))] }),
+        EventTypeSpec(
+            type: "declaration.recorded", description: "A supplier declaration (conflict minerals, recycled content, substances, sustainability).",
+            subjects: [.supplier],
+            data: .object([
+                P("kind", .oneOf(["conflict-minerals", "recycled-content", "substances", "sustainability"]), required: true),
+                P("scope", .text, required: true, "materials, parts or sites covered"), P("template", .text), P("supplierName", .text),
+                P("recycledContentPercent", .percent), P("documentSha256", .formatted(.sha256)),
+            ]),
+            ruleText: ["validFrom and validUntil are required"],
+            rules: { e in
+                var v: [Violation] = []
+                if e.validFrom == nil { v.append(Violation(path: "validFrom", rule: "a declaration needs validFrom")) }
+                if e.validUntil == nil { v.append(Violation(path: "validUntil", rule: "a declaration needs validUntil")) }
+                return v
+            },
+            facts: { e in
+                var value = e.data
+                value["status"] = "valid"
+                value["supplier"] = .string(e.subject.rawValue)
+                if let from = e.validFrom { value["validFrom"] = .string(from.description) }
+                if let until = e.validUntil { value["validUntil"] = .string(until.description) }
+                if !e.attachments.isEmpty { value["attachments"] = .array(e.attachments.map(\.json)) }
+                return [FactAssignment(field: "declarations", key: e.data["kind"]?.stringValue, value: .object(value))]
+            }),
+        EventTypeSpec(
+            type: "declaration.revoked", description: "A supplier withdraws a declaration.", subjects: [.supplier],
+            data: .object([P("kind", .oneOf(["conflict-minerals", "recycled-content", "substances", "sustainability"]), required: true),
+                P("reason", .text, required: true)]),
+            ruleText: [], rules: { _ in [] },
+            facts: { e in
+                let value: JSONValue = ["status": "revoked", "supplier": .string(e.subject.rawValue),
+                    "kind": e.data["kind"] ?? .null, "reason": e.data["reason"] ?? .null]
+                return [FactAssignment(field: "declarations", key: e.data["kind"]?.stringValue, value: value)]
+            }),
+        EventTypeSpec(
+            type: "shipment.dispatched", description: "Goods left for a market (from WMS/TMS).", subjects: products,
+            data: .object([
+                P("shipmentId", .text, required: true), P("destination", .formatted(.country), required: true),
+                P("quantity", .integer(minimum: 1, maximum: nil), required: true), P("carrier", .text),
+                P("customsDocument", .object([P("number", .text, required: true), P("sha256", .formatted(.sha256))])),
+            ]),
+            ruleText: [], rules: { _ in [] },
+            facts: { e in
+                let id = e.data["shipmentId"]?.stringValue
+                var shipment = e.data
+                shipment["customsDocument"] = nil
+                var out = [FactAssignment(field: "logistics.shipments", key: id, value: .object(shipment))]
+                if let doc = e.data["customsDocument"] { out.append(FactAssignment(field: "logistics.customsDocuments", key: id, value: doc)) }
+                return out
+            }),
+        EventTypeSpec(
+            type: "batch.transformed", description: "Input batches became this output batch (genealogy).", subjects: [.batch],
+            data: .object([
+                P("inputs", .array(.object([P("subject", .formatted(.subject), required: true), P("quantity", .nonNegative)]), minItems: 1), required: true),
+                P("process", .text),
+            ]),
+            ruleText: ["inputs are batches or items"],
+            rules: { e in
+                (e.data["inputs"]?.arrayValue ?? []).enumerated().compactMap { i, input in
+                    guard let s = input.objectValue?["subject"]?.stringValue, let k = (try? Subject(s))?.kind, k != .batch && k != .item else { return nil }
+                    return Violation(path: "data.inputs[\(i)].subject", rule: "must be a batch or an item", value: "\"\(s)\"")
+                }
+            },
+            facts: { e in [FactAssignment(field: "logistics.chainOfCustody", key: e.sourceRef, value: .object(e.data))] }),
+        EventTypeSpec(
+            type: "end-of-life.published", description: "Dismantling, recycling, take-back and safety information.", subjects: [.model],
+            data: .object([P("disassembly", .text), P("recyclability", .object([P("recyclablePercent", .percent), P("instructions", .text)])),
+                P("takeBack", .object([P("scheme", .text, required: true), P("contact", .text)])), P("safety", .text)]),
+            ruleText: [], rules: { _ in [] },
+            facts: { e in
+                copy(e, [("disassembly", "endOfLife.disassembly"), ("recyclability", "endOfLife.recyclability"),
+                    ("takeBack", "endOfLife.takeBack"), ("safety", "endOfLife.safety")])
+            }),
+        EventTypeSpec(
+            type: "repair.published", description: "Repairability and spare parts.", subjects: [.model],
+            data: .object([P("repairabilityScore", .number(minimum: 0, maximum: 10)), P("instructions", .text),
+                P("spareParts", .array(.object([P("part", .text, required: true), P("availableUntil", .formatted(.date)), P("contact", .text)]), minItems: 0))]),
+            ruleText: [], rules: { _ in [] },
+            facts: { e in
+                var out: [FactAssignment] = []
+                var r = JSONObject()
+                if let s = e.data["repairabilityScore"] { r["score"] = s }
+                if let i = e.data["instructions"] { r["instructions"] = i }
+                if r.count > 0 { out.append(FactAssignment(field: "repair.repairability", key: nil, value: .object(r))) }
+                if let p = e.data["spareParts"] { out.append(FactAssignment(field: "repair.spareParts", key: nil, value: p)) }
+                return out
+            }),
+        EventTypeSpec(
+            type: "passport.status-changed", description: "The passport's status (recall, end of life, remanufacture).", subjects: products,
+            data: .object([P("status", .oneOf(["active", "suspended", "recalled", "end-of-life", "remanufactured", "repurposed"]), required: true),
+                P("reason", .text), P("predecessor", .formatted(.subject)), P("successor", .formatted(.subject))]),
+            ruleText: [], rules: { _ in [] },
+            facts: { e in copy(e, [("status", "identity.status"), ("predecessor", "identity.predecessor"), ("successor", "identity.successor")]) }),
+        EventTypeSpec(
+            type: "test-report.recorded", description: "Result of a conformity test (authorities only).", subjects: [.model, .batch],
+            data: .object([P("id", .text, required: true), P("standard", .text, required: true), P("result", .oneOf(["pass", "fail"]), required: true),
+                P("laboratory", .text), P("reportSha256", .formatted(.sha256))]),
+            ruleText: [], rules: { _ in [] },
+            facts: { e in [FactAssignment(field: "compliance.testReports", key: e.data["id"]?.stringValue, value: .object(e.data))] }),
+    ]
+
+    static func facilityRule(_ e: Event, _ key: String) -> [Violation] {
+        guard let s = e.data[key]?.stringValue, (try? Subject(s))?.kind != .facility else { return [] }
+        return [Violation(path: "data.\(key)", rule: "must be a facility/<id> subject", value: "\"\(s)\"")]
+    }
+}
