@@ -196,6 +196,7 @@ extension Ledger {
         for node in frontier.append(leafHash: Merkle.leafHash(bytes)) {
             try txn.put(Keys.node(level: node.level, index: node.index), node.hash, in: dbs.nodes)
         }
+        try FactIndex.add(record, txn: txn, db: dbs.facts)
         if effect != nil { keys.removeAll() }
         switch effect {
         case .register(let entry)?:

@@ -95,6 +95,7 @@ public final class Ledger: Sendable {
                 try txn.put(Keys.metaOrigin, Array(origin.utf8), in: dbs.meta)
                 try txn.put(Keys.metaVKey, Array(signer.verifier.description.utf8), in: dbs.meta)
                 try txn.put(Keys.metaSize, Keys.u64(0), in: dbs.meta)
+                try txn.put(Keys.metaFactsVersion, Array(FactIndex.version.utf8), in: dbs.meta)
                 return dbs
             }
             let ledger = Ledger(directory: directory, env: env, dbs: dbs, origin: origin, vkey: signer.verifier, options: options)
@@ -145,7 +146,12 @@ public final class Ledger: Sendable {
         do { vkey = try NoteVerifierKey(parsing: opened.2) } catch {
             throw LedgerError(.notAStore, "the store's ledger key is damaged: \(error.message)")
         }
-        return Ledger(directory: directory, env: env, dbs: opened.0, origin: opened.1, vkey: vkey, options: options)
+        let ledger = Ledger(directory: directory, env: env, dbs: opened.0, origin: opened.1, vkey: vkey, options: options)
+        // The passport index is derived data: rebuild it when it was written by another version.
+        if !readOnly, try env.read({ txn in try txn.get(Keys.metaFactsVersion, in: opened.0.meta) }) != Array(FactIndex.version.utf8) {
+            try ledger.reindex()
+        }
+        return ledger
     }
 
     /// The ledger's signing key, read from its 0600 file on first use.

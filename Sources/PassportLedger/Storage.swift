@@ -14,8 +14,10 @@ struct Databases: Sendable {
     let keys: Database
     let quarantine: Database
     let meta: Database
+    /// Derived: the passport fact index (see ``FactIndex``).
+    let facts: Database
 
-    static let names = ["records", "subjects", "nodes", "checkpoints", "idempotency", "blobs", "keys", "quarantine", "meta"]
+    static let names = ["records", "subjects", "nodes", "checkpoints", "idempotency", "blobs", "keys", "quarantine", "meta", "facts"]
 
     init(_ txn: Transaction, create: Bool) throws {
         records = try txn.openDatabase("records", create: create)
@@ -27,6 +29,7 @@ struct Databases: Sendable {
         keys = try txn.openDatabase("keys", create: create)
         quarantine = try txn.openDatabase("quarantine", create: create)
         meta = try txn.openDatabase("meta", create: create)
+        facts = try txn.openDatabase("facts", create: create)
     }
 }
 
@@ -57,6 +60,7 @@ enum Keys {
     static let metaSize = Array("size".utf8)
     static let metaLastRecordedAt = Array("lastRecordedAt".utf8)
     static let metaQuarantineNext = Array("quarantineNext".utf8)
+    static let metaFactsVersion = Array("factsVersion".utf8)
 }
 
 /// Reads Merkle nodes from the `nodes` database inside a transaction.

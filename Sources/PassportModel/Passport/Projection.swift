@@ -13,6 +13,16 @@ public struct Provenance: Sendable, Hashable {
     /// When the ledger recorded it.
     public let recordedAt: Timestamp
 
+    /// Creates a provenance.
+    public init(index: UInt64, subject: String, source: String, sourceRef: String, type: String, recordedAt: Timestamp) {
+        self.index = index
+        self.subject = subject
+        self.source = source
+        self.sourceRef = sourceRef
+        self.type = type
+        self.recordedAt = recordedAt
+    }
+
     /// As JSON.
     public var json: JSONValue {
         ["index": .number(JSONNumber(Int(index))), "subject": .string(subject), "source": .string(source),
@@ -34,6 +44,16 @@ public struct Fact: Sendable, Hashable {
     public let validUntil: Timestamp?
     /// The record that states it.
     public let provenance: Provenance
+
+    /// Creates a fact.
+    public init(field: String, key: String?, value: JSONValue, validFrom: Timestamp?, validUntil: Timestamp?, provenance: Provenance) {
+        self.field = field
+        self.key = key
+        self.value = value
+        self.validFrom = validFrom
+        self.validUntil = validUntil
+        self.provenance = provenance
+    }
 
     /// The facts a record states (none for `system` events and unknown types).
     public static func of(_ record: Record) -> [Fact] {
@@ -58,6 +78,14 @@ public struct PassportEntry: Sendable, Hashable {
     public let value: JSONValue
     /// The record that set it.
     public let provenance: Provenance
+
+    /// Creates an entry.
+    public init(field: String, key: String?, value: JSONValue, provenance: Provenance) {
+        self.field = field
+        self.key = key
+        self.value = value
+        self.provenance = provenance
+    }
 
     /// `field` or `field[key]`: how `--prove` and diffs name the entry.
     public var path: String { key.map { "\(field)[\($0)]" } ?? field }

@@ -1,0 +1,149 @@
+import Foundation
+import LMDB
+import PassportModel
+
+extension Ledger {
+    /// The passport of a subject as it stood at system time `asOf` (default: now) for valid time
+    /// `validAt` (default: `asOf`), with the provenance of every value.
+    ///
+    /// A batch is composed from its model and itself; an item from its model, its batch (named
+    /// by its `identity.lot`) and itself — the more specific subject wins for the same field — plus
+    /// the declarations of every supplier its bill of materials names.
+    /// - Throws: ``LedgerError`` `not-found` if the subject has no records.
+    public func passport(_ id: Subject, asOf: Timestamp? = nil, validAt: Timestamp? = nil) throws -> Passport {
+        let asOf = asOf ?? Timestamp.now()
+        let validAt = validAt ?? asOf
+        guard id.kind != .system else { throw LedgerError(.invalidArgument, "the system subject has no passport; see dpp keys list") }
+        return try env.read { txn in
+            guard try lastSeq(txn, subject: id.rawValue) != nil else {
+                throw LedgerError(.notFound, "no passport for \(id): the subject has no records")
+            }
+            func project(_ s: String) throws -> [PassportEntry] {
+                try FactIndex.project(s, asOf: asOf, validAt: validAt, txn: txn, db: dbs.facts)
+            }
+            let layers = try Ledger.layers(of: id) { try project($0) }
+            var entries = Projector.compose(layers)
+            if id.kind != .supplier && id.kind != .facility {
+                entries = Projector.compose([entries, try Ledger.supplierDeclarations(entries) { try project($0) }])
+            }
+            return Passport(id: id, asOf: asOf, validAt: validAt, entries: entries)
+        }
+    }
+
+    /// The subject layers of a passport, least specific first.
+    static func layers(of id: Subject, project: (String) throws -> [PassportEntry]) throws -> [[PassportEntry]] {
+        guard let gtin = id.gtin else { return [try project(id.rawValue)] }
+        let model = "01/\(gtin)"
+        switch id.kind {
+        case .batch: return [try project(model), try project(id.rawValue)]
+        case .item:
+            let item = try project(id.rawValue)
+            var layers = [try project(model)]
+            if let lot = item.first(where: { $0.field == "identity.lot" })?.value.stringValue {
+                layers.append(try project("\(model)/10/\(percentEncodeLot(lot))"))
+            }
+            return layers + [item]
+        default: return [try project(model)]
+        }
+    }
+
+    /// The declarations of the suppliers named in the bill of materials, keyed `<supplier>:<kind>`.
+    static func supplierDeclarations(_ entries: [PassportEntry], project: (String) throws -> [PassportEntry]) throws -> [PassportEntry] {
+        guard let bom = entries.first(where: { $0.field == "composition.billOfMaterials" })?.value.objectValue else { return [] }
+        var suppliers: [String] = []
+        for line in bom["lines"]?.arrayValue ?? [] {
+            if let s = line.objectValue?["supplier"]?.stringValue, !suppliers.contains(s) { suppliers.append(s) }
+        }
+        return try suppliers.flatMap { supplier in
+            try project(supplier).filter { $0.field == "declarations" }.map {
+                PassportEntry(field: $0.field, key: "\(supplier):\($0.key ?? "")", value: $0.value, provenance: $0.provenance)
+            }
+        }
+    }
+
+    /// GS1 Digital Link path encoding of a lot value.
+    static func percentEncodeLot(_ lot: String) -> String {
+        var out = ""
+        for b in lot.utf8 {
+            let plain = (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || "-._~".utf8.contains(b)
+            out += plain ? String(UnicodeScalar(b)) : "%" + String(b, radix: 16, uppercase: true).leftPadded(2)
+        }
+        return out
+    }
+
+    /// The same passport computed by replaying every record of the subjects involved, without
+    /// the fact index: the reference the index is tested against.
+    func passportByReplay(_ id: Subject, asOf: Timestamp, validAt: Timestamp) throws -> Passport {
+        func project(_ s: String) throws -> [PassportEntry] {
+            let records = (try? history(try Subject(s))) ?? []
+            return Projector.project(records.flatMap(Fact.of), asOf: asOf, validAt: validAt)
+        }
+        var entries = Projector.compose(try Ledger.layers(of: id) { try project($0) })
+        if id.kind != .supplier && id.kind != .facility {
+            entries = Projector.compose([entries, try Ledger.supplierDeclarations(entries) { try project($0) }])
+        }
+        return Passport(id: id, asOf: asOf, validAt: validAt, entries: entries)
+    }
+
+    /// Rebuilds the derived passport index from the records alone.
+    /// - Returns: the number of records read.
+    @discardableResult
+    public func reindex(progress: ((UInt64, UInt64) -> Void)? = nil) throws -> UInt64 {
+        let total = try size()
+        var done: UInt64 = 0
+        try writeGrowingMap(what: "the index was not rebuilt") { txn in
+            // Empty the facts database, then refill it in one transaction.
+            try txn.withCursor(dbs.facts) { c in
+                var keys: [[UInt8]] = []
+                var pos: Cursor.Position = .first
+                while let k = try c.move(pos, { k, _ in [UInt8](k) }) {
+                    keys.append(k)
+                    pos = .next
+                }
+                for k in keys { try txn.delete(k, in: dbs.facts) }
+            }
+            done = 0
+            try txn.withCursor(dbs.records) { c in
+                var pos: Cursor.Position = .first
+                while let bytes = try c.move(pos, { _, v in [UInt8](v) }) {
+                    try FactIndex.add(try Record(bytes: bytes), txn: txn, db: dbs.facts)
+                    done += 1
+                    if done % 65536 == 0 { progress?(done, total) }
+                    pos = .next
+                }
+            }
+            try txn.put(Keys.metaFactsVersion, Array(FactIndex.version.utf8), in: dbs.meta)
+        }
+        progress?(done, total)
+        return done
+    }
+
+    /// The access policy of this deployment: defaults, overridden by `<store>/access-tiers.json` if present.
+    public func accessPolicy() throws -> AccessPolicy {
+        let url = directory.appendingPathComponent("access-tiers.json")
+        guard let data = FileManager.default.contents(atPath: url.path) else { return .defaults }
+        do {
+            return try AccessPolicy(json: try JSONParser.parse([UInt8](data)))
+        } catch {
+            throw LedgerError(.invalidArgument, "\(url.path): \(error)")
+        }
+    }
+}
+
+extension Ledger {
+    /// The records that shaped a passport (of the subject and the subjects it is composed from),
+    /// in log order, with the facts each stated.
+    public func passportHistory(_ id: Subject) throws -> [(Record, [Fact])] {
+        var subjects: [String] = [id.rawValue]
+        if let gtin = id.gtin, id.kind != .model {
+            subjects.insert("01/\(gtin)", at: 0)
+            if id.kind == .item, let lot = try passport(id).entry("identity.lot")?.value.stringValue {
+                subjects.insert("01/\(gtin)/10/\(Ledger.percentEncodeLot(lot))", at: 1)
+            }
+        }
+        var records: [Record] = []
+        for s in subjects { records += (try? history(try Subject(s))) ?? [] }
+        if records.isEmpty { throw LedgerError(.notFound, "no passport for \(id): the subject has no records") }
+        return records.sorted { $0.index < $1.index }.map { ($0, Fact.of($0)) }.filter { !$0.1.isEmpty }
+    }
+}

@@ -1,0 +1,177 @@
+import ArgumentParser
+import Foundation
+import PassportAudit
+import PassportLedger
+import PassportModel
+
+struct PassportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "passport", abstract: "Show a product passport, as it stood at any date, with the provenance of every value.",
+        subcommands: [Show.self, Diff.self, HistoryOfPassport.self], defaultSubcommand: Show.self)
+
+    struct QueryOptions: ParsableArguments {
+        @Option(help: "System time: what the ledger knew then (RFC 3339; default now).") var asOf: String?
+        @Option(help: "Valid time: facts holding in the world then (default: --as-of).") var validAt: String?
+    }
+
+    static func subject(_ s: String) throws -> Subject {
+        do { return try Subject(s) } catch { throw ArgumentParser.ValidationError("\(error)") }
+    }
+
+    static func render(_ v: JSONValue) -> String {
+        let s = v.stringValue ?? CanonicalJSON.string(v)
+        return s.count > 90 ? String(s.prefix(87)) + "..." : s
+    }
+
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "show", abstract: "The passport of a model, batch, item, supplier or facility (the default subcommand).")
+        @OptionGroup var store: StoreOptions
+        @Argument(help: "Subject, e.g. 01/09506000134352/21/SN-1.") var id: String
+        @OptionGroup var query: QueryOptions
+        @Option(help: "Access tier: public, legitimate-interest or authority.") var view: String = "public"
+        @Option(help: "text or json.") var format: OutputFormat = .text
+        @Option(help: "Write the record that set this field (e.g. identity.name, logistics.shipments[SHP-1]) and its tlog-proof bundle.")
+        var prove: String?
+        @Option(help: "Folder for --prove output.") var output: String = "."
+
+        func run() throws {
+            try guarded {
+                guard let tier = AccessTier(rawValue: view) else {
+                    throw ArgumentParser.ValidationError("--view must be public, legitimate-interest or authority")
+                }
+                let ledger = try store.open()
+                let asOf = try parseTimestamp(query.asOf, "as-of")
+                let full = try ledger.passport(try PassportCommand.subject(id), asOf: asOf, validAt: try parseTimestamp(query.validAt, "valid-at"))
+                let passport = full.view(tier, policy: try ledger.accessPolicy())
+                if let field = prove {
+                    try proveField(field, passport, ledger)
+                    return
+                }
+                if format == .json {
+                    print(CanonicalJSON.string(passport.json))
+                    return
+                }
+                print("passport \(passport.id) (\(passport.id.kind.rawValue)) as of \(passport.asOf), valid at \(passport.validAt), view \(tier.rawValue)")
+                if passport.entries.isEmpty { print("  (no values visible at this tier and time)") }
+                let width = min(48, passport.entries.map(\.path.count).max() ?? 0)
+                for e in passport.entries {
+                    let p = e.provenance
+                    print("  \(e.path.padding(toLength: width, withPad: " ", startingAt: 0))  \(PassportCommand.render(e.value))")
+                    print("  \(String(repeating: " ", count: width))    ← #\(p.index) \(p.type) by \(p.source) (\(p.sourceRef)) on \(p.subject), recorded \(p.recordedAt)")
+                }
+            }
+        }
+
+        func proveField(_ field: String, _ passport: Passport, _ ledger: Ledger) throws {
+            guard let entry = passport.entry(field) else {
+                let known = passport.entries.map(\.path).joined(separator: ", ")
+                throw LedgerError(.notFound, "no value \(field) in this view of the passport (visible: \(known))")
+            }
+            let index = entry.provenance.index
+            let bytes = try ledger.recordBytes(index)
+            let bundle = try ledger.proofBundle(index: index)
+            let verified = try RecordAudit.verify(recordBytes: bytes, bundle: bundle, ledgerKey: ledger.vkey)
+            let dir = URL(fileURLWithPath: output)
+            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+            let recordFile = dir.appendingPathComponent("record-\(index).json")
+            let proofFile = dir.appendingPathComponent("record-\(index).tlog-proof")
+            let vkeyFile = dir.appendingPathComponent("ledger.vkey")
+            try Data(bytes + [0x0A]).write(to: recordFile)
+            try Data(bundle.text.utf8).write(to: proofFile)
+            try Data((ledger.vkey.description + "\n").utf8).write(to: vkeyFile)
+            print("\(field) = \(PassportCommand.render(entry.value))")
+            print("set by record \(index) (\(entry.provenance.type) from \(entry.provenance.source), recorded \(entry.provenance.recordedAt)), included at tree size \(verified.checkpoint.size)")
+            print("wrote \(recordFile.path), \(proofFile.path), \(vkeyFile.path)")
+            print("verify offline: dpp audit verify --vkey \(vkeyFile.path) --proof \(proofFile.path) --record \(recordFile.path)")
+        }
+    }
+
+    struct Diff: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "What changed in a passport between two dates, who wrote it, and when.")
+        @OptionGroup var store: StoreOptions
+        @Argument(help: "Subject.") var id: String
+        @Option(help: "Earlier date (RFC 3339).") var from: String
+        @Option(help: "Later date (RFC 3339).") var to: String
+        @Option(help: "Access tier of the view compared.") var view: String = "public"
+        @Option(help: "text or json.") var format: OutputFormat = .text
+
+        func run() throws {
+            try guarded {
+                guard let tier = AccessTier(rawValue: view) else {
+                    throw ArgumentParser.ValidationError("--view must be public, legitimate-interest or authority")
+                }
+                let ledger = try store.open()
+                let policy = try ledger.accessPolicy()
+                let s = try PassportCommand.subject(id)
+                let a = try ledger.passport(s, asOf: try parseTimestamp(from, "from")).view(tier, policy: policy)
+                let b = try ledger.passport(s, asOf: try parseTimestamp(to, "to")).view(tier, policy: policy)
+                for change in b.changes(since: a) {
+                    let (kind, old, new): (String, PassportEntry?, PassportEntry?) = switch change {
+                    case .added(let e): ("added", nil, e)
+                    case .removed(let e): ("removed", e, nil)
+                    case .changed(let x, let y): ("changed", x, y)
+                    }
+                    let entry = (new ?? old)!
+                    if format == .json {
+                        var o: JSONObject = ["change": .string(kind), "path": .string(entry.path)]
+                        if let old { o["from"] = old.value; o["fromProvenance"] = old.provenance.json }
+                        if let new { o["to"] = new.value; o["provenance"] = new.provenance.json }
+                        print(CanonicalJSON.string(.object(o)))
+                    } else {
+                        var line = "\(kind) \(entry.path)"
+                        if let old { line += "\n    was \(PassportCommand.render(old.value))" }
+                        if let new {
+                            line += "\n    now \(PassportCommand.render(new.value))"
+                            line += "\n    by \(new.provenance.source) (\(new.provenance.type) \(new.provenance.sourceRef)), record #\(new.provenance.index), recorded \(new.provenance.recordedAt)"
+                        }
+                        print(line)
+                    }
+                }
+            }
+        }
+    }
+
+    struct HistoryOfPassport: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "history", abstract: "Every write that shaped a passport: when, by whom, which fields.")
+        @OptionGroup var store: StoreOptions
+        @Argument(help: "Subject.") var id: String
+        @Option(help: "text or json.") var format: OutputFormat = .text
+
+        func run() throws {
+            try guarded {
+                let ledger = try store.open(readOnly: true)
+                for (record, facts) in try ledger.passportHistory(try PassportCommand.subject(id)) {
+                    let fields = facts.map { f in f.key.map { "\(f.field)[\($0)]" } ?? f.field }
+                    if format == .json {
+                        print(CanonicalJSON.string([
+                            "index": .number(JSONNumber(Int(record.index))), "subject": .string(record.subject.rawValue),
+                            "recordedAt": .string(record.recordedAt.description), "source": .string(record.event.source),
+                            "type": .string(record.event.type), "sourceRef": .string(record.event.sourceRef),
+                            "fields": .array(fields.map { .string($0) }),
+                        ]))
+                    } else {
+                        print("#\(record.index)  \(record.recordedAt)  \(record.event.type) by \(record.event.source) (\(record.event.sourceRef)) on \(record.subject)")
+                        print("    sets \(fields.joined(separator: ", "))")
+                    }
+                }
+            }
+        }
+    }
+}
+
+struct Reindex: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Rebuild the derived passport index from the records alone.")
+    @OptionGroup var store: StoreOptions
+    func run() throws {
+        try guarded {
+            let tty = isatty(2) == 1
+            let n = try store.open().reindex { done, total in
+                if tty { FileHandle.standardError.write(Data("\rreindexing: \(done)/\(total) records".utf8)) }
+            }
+            if tty { FileHandle.standardError.write(Data("\n".utf8)) }
+            print("reindexed \(n) records")
+        }
+    }
+}
