@@ -14,7 +14,7 @@ from referencing import Registry, Resource
 
 schemas = pathlib.Path(__file__).resolve().parent.parent / "Specs" / "schemas"
 resources = []
-for path in schemas.glob("*.schema.json"):
+for path in schemas.rglob("*.schema.json"):
     doc = json.loads(path.read_text())
     resource = Resource.from_contents(doc)
     resources.append((doc["$id"], resource))

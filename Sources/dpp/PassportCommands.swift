@@ -175,3 +175,20 @@ struct Reindex: ParsableCommand {
         }
     }
 }
+
+struct Schemas: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Write the JSON Schemas of the passport and of every event type (as published in Specs/schemas).")
+    @Option(help: "Folder to write to.") var output: String = "Specs/schemas"
+    func run() throws {
+        try guarded {
+            let root = URL(fileURLWithPath: output)
+            for (name, schema) in PassportSchema.documents {
+                let url = root.appendingPathComponent(name)
+                try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+                try Data((PrettyJSON.string(schema) + "\n").utf8).write(to: url)
+                print(url.path)
+            }
+        }
+    }
+}

@@ -127,10 +127,11 @@ public enum EventCatalog {
                     P("part", .text, required: true), P("description", .text), P("quantity", .nonNegative, required: true),
                     P("massKg", .nonNegative, required: true), P("material", .text, required: true),
                     P("supplier", .formatted(.subject), "supplier/<id>"),
+                    P("component", .formatted(.subject), "01/<GTIN> of a sub-assembly with its own passport (multi-level BoM)"),
                 ]), minItems: 1), required: true),
             ]),
             ruleText: ["lifecycle must be released (draft and in-work BoMs are rejected)", "every line's quantity is greater than 0",
-                "a line's supplier is a supplier/<id> subject"],
+                "a line's supplier is a supplier/<id> subject", "a line's component is a product model 01/<GTIN>"],
             rules: { e in
                 var v: [Violation] = []
                 if let l = e.data["lifecycle"]?.stringValue, l != "released" {
@@ -142,6 +143,9 @@ public enum EventCatalog {
                     }
                     if let s = line.objectValue?["supplier"]?.stringValue, (try? Subject(s))?.kind != .supplier {
                         v.append(Violation(path: "data.lines[\(i)].supplier", rule: "must be a supplier/<id> subject", value: "\"\(s)\""))
+                    }
+                    if let s = line.objectValue?["component"]?.stringValue, (try? Subject(s))?.kind != .model {
+                        v.append(Violation(path: "data.lines[\(i)].component", rule: "must be a product model 01/<GTIN>", value: "\"\(s)\""))
                     }
                 }
                 return v
