@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "PassportModel", targets: ["PassportModel"]),
         .library(name: "PassportAudit", targets: ["PassportAudit"]),
         .library(name: "PassportLedger", targets: ["PassportLedger"]),
+        .library(name: "PassportDemoData", targets: ["PassportDemoData"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -29,15 +30,16 @@ let package = Package(
         .target(
             name: "PassportLedger", dependencies: ["PassportModel", "PassportAudit", "Sodium", "LMDB"],
             swiftSettings: strict),
+        .target(name: "PassportDemoData", dependencies: ["PassportModel"], swiftSettings: strict),
         .executableTarget(
             name: "dpp",
             dependencies: [
-                "PassportModel", "PassportAudit", "PassportLedger",
+                "PassportModel", "PassportAudit", "PassportLedger", "PassportDemoData",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict),
         .target(
-            name: "PassportTestSupport", dependencies: ["PassportModel", "PassportAudit", "PassportLedger", "Sodium"],
+            name: "PassportTestSupport", dependencies: ["PassportModel", "PassportAudit", "PassportLedger", "PassportDemoData", "Sodium"],
             path: "Tests/PassportTestSupport", swiftSettings: strict),
         .testTarget(name: "PassportModelTests", dependencies: ["PassportModel"], swiftSettings: strict),
         .testTarget(
@@ -45,7 +47,7 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(
             name: "PassportLedgerTests",
-            dependencies: ["PassportLedger", "PassportAudit", "PassportModel", "LMDB", "Sodium", "PassportTestSupport"],
+            dependencies: ["PassportLedger", "PassportAudit", "PassportModel", "PassportDemoData", "LMDB", "Sodium", "PassportTestSupport"],
             swiftSettings: strict),
         .testTarget(
             name: "DPPCLITests", dependencies: ["PassportTestSupport", "PassportAudit", "PassportModel"],

@@ -79,3 +79,22 @@ public enum Fixtures {
         return (ledger, signers)
     }
 }
+
+import PassportDemoData
+
+extension Fixtures {
+    /// A store holding the whole demo data set, every event appended.
+    public static func demoStore(in dir: TemporaryDirectory, options: DemoDataSet.Options = .init()) throws -> (Ledger, DemoDataSet) {
+        let ledger = try Ledger.create(at: dir.path("store"), origin: "demo.example/passports")
+        let data = DemoDataSet(options)
+        for source in DemoDataSet.sources { try ledger.addKey(name: source) }
+        for (source, events) in data.events {
+            let ingestor = try Ingestor(ledger: ledger, mode: .unsigned(source: source, baseDirectory: nil))
+            let subs = events.enumerated().map { i, e in ingestor.submission(line: CanonicalJSON.encode(.object(e)), origin: "\(source):\(i + 1)") }
+            for (s, o) in zip(subs, try ledger.appendSync(subs)) {
+                if case .rejected(let e, _) = o { throw LedgerError(.invalidEvent, "demo event \(s.origin) rejected: \(e.message)") }
+            }
+        }
+        return (ledger, data)
+    }
+}

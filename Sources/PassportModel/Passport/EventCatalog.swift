@@ -6,6 +6,17 @@ public struct FactAssignment: Sendable, Hashable {
     public let key: String?
     /// The value.
     public let value: JSONValue
+    /// When the fact takes effect, if not the event's `validFrom` (a revocation or a status
+    /// change takes effect when it was made unless it says otherwise).
+    public let validFrom: Timestamp?
+
+    /// Creates an assignment.
+    public init(field: String, key: String?, value: JSONValue, validFrom: Timestamp? = nil) {
+        self.field = field
+        self.key = key
+        self.value = value
+        self.validFrom = validFrom
+    }
 }
 
 /// An event type the passport understands: which subjects it may be about, the schema of its
@@ -220,14 +231,15 @@ public enum EventCatalog {
                 return [FactAssignment(field: "declarations", key: e.data["kind"]?.stringValue, value: .object(value))]
             }),
         EventTypeSpec(
-            type: "declaration.revoked", description: "A supplier withdraws a declaration.", subjects: [.supplier],
+            type: "declaration.revoked", description: "A supplier withdraws a declaration, from validFrom or else from when it was created.",
+            subjects: [.supplier],
             data: .object([P("kind", .oneOf(["conflict-minerals", "recycled-content", "substances", "sustainability"]), required: true),
                 P("reason", .text, required: true)]),
             ruleText: [], rules: { _ in [] },
             facts: { e in
                 let value: JSONValue = ["status": "revoked", "supplier": .string(e.subject.rawValue),
                     "kind": e.data["kind"] ?? .null, "reason": e.data["reason"] ?? .null]
-                return [FactAssignment(field: "declarations", key: e.data["kind"]?.stringValue, value: value)]
+                return [FactAssignment(field: "declarations", key: e.data["kind"]?.stringValue, value: value, validFrom: e.validFrom ?? e.createdAt)]
             }),
         EventTypeSpec(
             type: "shipment.dispatched", description: "Goods left for a market (from WMS/TMS).", subjects: products,
@@ -283,11 +295,17 @@ public enum EventCatalog {
                 return out
             }),
         EventTypeSpec(
-            type: "passport.status-changed", description: "The passport's status (recall, end of life, remanufacture).", subjects: products,
+            type: "passport.status-changed",
+            description: "The passport's status (recall, end of life, remanufacture); takes effect at validFrom, or when it was created.",
+            subjects: products,
             data: .object([P("status", .oneOf(["active", "suspended", "recalled", "end-of-life", "remanufactured", "repurposed"]), required: true),
                 P("reason", .text), P("predecessor", .formatted(.subject)), P("successor", .formatted(.subject))]),
             ruleText: [], rules: { _ in [] },
-            facts: { e in copy(e, [("status", "identity.status"), ("predecessor", "identity.predecessor"), ("successor", "identity.successor")]) }),
+            facts: { e in
+                copy(e, [("status", "identity.status"), ("predecessor", "identity.predecessor"), ("successor", "identity.successor")]).map {
+                    FactAssignment(field: $0.field, key: $0.key, value: $0.value, validFrom: e.validFrom ?? e.createdAt)
+                }
+            }),
         EventTypeSpec(
             type: "test-report.recorded", description: "Result of a conformity test (authorities only).", subjects: [.model, .batch],
             data: .object([P("id", .text, required: true), P("standard", .text, required: true), P("result", .oneOf(["pass", "fail"]), required: true),

@@ -63,7 +63,7 @@ public struct Fact: Sendable, Hashable {
             index: record.index, subject: record.subject.rawValue, source: e.source, sourceRef: e.sourceRef, type: e.type,
             recordedAt: record.recordedAt)
         return spec.assignments(e).map {
-            Fact(field: $0.field, key: $0.key, value: $0.value, validFrom: e.validFrom, validUntil: e.validUntil, provenance: p)
+            Fact(field: $0.field, key: $0.key, value: $0.value, validFrom: $0.validFrom ?? e.validFrom, validUntil: e.validUntil, provenance: p)
         }
     }
 }

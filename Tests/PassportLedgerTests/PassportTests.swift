@@ -1,0 +1,232 @@
+import Foundation
+import PassportAudit
+import PassportDemoData
+import PassportModel
+import PassportTestSupport
+import Testing
+@testable import PassportLedger
+
+@Suite("Passports: projections, time travel, provenance, tiers")
+struct PassportTests {
+    static func t(_ s: String) -> Timestamp { try! Timestamp(rfc3339: s) }
+
+    @Test("the regulator's question: the passport as it stood on a date, every value traceable and provable")
+    func passportAtTwoDates() throws {
+        let dir = TemporaryDirectory()
+        let (ledger, data) = try Fixtures.demoStore(in: dir)
+        let pack = try Subject(data.models[0])
+        let before = try ledger.passport(pack, validAt: Self.t("2027-01-15T00:00:00Z")).view(.authority)
+        let after = try ledger.passport(pack, validAt: Self.t("2027-03-15T00:00:00Z")).view(.authority)
+        #expect(before.entry("composition.billOfMaterials")?.value.objectValue?["revision"] == "A")
+        #expect(after.entry("composition.billOfMaterials")?.value.objectValue?["revision"] == "B")
+        #expect(before.entry("environment.carbonFootprint")?.provenance.sourceRef == "PCF-0-2026")
+        #expect(after.entry("environment.carbonFootprint")?.provenance.sourceRef == "PCF-0-2027")
+        // Before rev A took effect there is no BoM at all.
+        #expect(try ledger.passport(pack, validAt: Self.t("2026-08-15T00:00:00Z")).entry("composition.billOfMaterials") == nil)
+        // Every value names the record that set it, and that record states exactly this value.
+        for entry in after.entries {
+            let record = try ledger.record(entry.provenance.index)
+            #expect(Fact.of(record).contains { $0.field == entry.field && ($0.key == entry.key || entry.field == "declarations") })
+            let bundle = try ledger.proofBundle(index: entry.provenance.index)
+            _ = try RecordAudit.verify(recordBytes: try ledger.recordBytes(entry.provenance.index), bundle: bundle, ledgerKey: ledger.vkey)
+        }
+        let changes = after.changes(since: before)
+        #expect(changes.contains { if case .changed(let a, let b) = $0 { a.field == "composition.billOfMaterials" && b.provenance.sourceRef == "ECN-PACK-0-B" } else { false } })
+    }
+
+    @Test("system time: a later correction does not change what the ledger knew before it")
+    func asOfIgnoresLaterRecords() throws {
+        let dir = TemporaryDirectory()
+        let (ledger, signers) = try Fixtures.store(in: dir)
+        let plm = signers["plm"]!
+        func pcf(_ ref: String, _ total: Int) throws -> Submission {
+            Fixtures.submission(try Fixtures.sign(Fixtures.eventJSON(
+                type: "carbon-footprint.declared", sourceRef: ref, data: ["totalKgCO2e": .number(JSONNumber(total)), "method": "PEF"]), with: plm))
+        }
+        _ = try ledger.appendSync([try pcf("PCF-1", 120)])
+        usleep(2000)
+        let between = Timestamp.now()
+        usleep(2000)
+        _ = try ledger.appendSync([try pcf("PCF-1-CORRECTED", 118)])
+        let model = try Subject(Fixtures.model)
+        #expect(try ledger.passport(model, asOf: between).entry("environment.carbonFootprint")?.value.objectValue?["totalKgCO2e"] == 120)
+        #expect(try ledger.passport(model).entry("environment.carbonFootprint")?.value.objectValue?["totalKgCO2e"] == 118)
+        // Before the first record there is nothing to show.
+        let empty = try ledger.passport(model, asOf: Self.t("2020-01-01T00:00:00Z"))
+        #expect(empty.entries.isEmpty)
+    }
+
+    @Test("declarations expire, are renewed, and can be revoked; an item passport shows its suppliers' declarations")
+    func declarationsOverTime() throws {
+        let dir = TemporaryDirectory()
+        let (ledger, data) = try Fixtures.demoStore(in: dir)
+        let item = try Subject(data.items[0])
+        func declaration(_ at: String, _ key: String) throws -> JSONObject? {
+            try ledger.passport(item, validAt: Self.t(at)).entry("declarations[\(key)]")?.value.objectValue
+        }
+        // CellCo and Packwell are named in the pack's BoM; ACME and Nordmet only in the cell module's.
+        #expect(try declaration("2026-11-01T00:00:00Z", "supplier/CELLCO:conflict-minerals")?["status"] == "valid")
+        #expect(try declaration("2027-02-01T00:00:00Z", "supplier/CELLCO:conflict-minerals")?["template"] == "RMI CMRT 6.5")  // renewed
+        #expect(try declaration("2027-02-01T00:00:00Z", "supplier/PACKWELL:conflict-minerals")?["status"] == "expired")  // lapsed
+        let nordmet = try ledger.passport(try Subject("supplier/NORDMET"), validAt: Self.t("2027-06-01T00:00:00Z"))
+        #expect(nordmet.entry("declarations[recycled-content]")?.value.objectValue?["status"] == "revoked")
+        // The item is composed from model, batch and item.
+        let p = try ledger.passport(item, validAt: Self.t("2026-11-01T00:00:00Z")).view(.authority)
+        #expect(p.entry("identity.name")?.provenance.subject == data.models[0])
+        #expect(p.entry("manufacturing.batchQuantity")?.provenance.subject == data.batches[0])
+        #expect(p.entry("identity.lot")?.provenance.subject == data.items[0])
+        #expect(p.entry("identity.productionDate")?.provenance.subject == data.items[0])  // the item overrides its batch
+        #expect(try ledger.passport(item, validAt: Self.t("2027-05-01T00:00:00Z")).entry("identity.status")?.value == "recalled")
+    }
+
+    @Test("no view contains a field above its tier, over every field of a fully populated passport")
+    func accessTiersOverEveryField() throws {
+        let dir = TemporaryDirectory()
+        let (ledger, data) = try Fixtures.demoStore(in: dir)
+        let full = try ledger.passport(try Subject(data.items[0]), validAt: Self.t("2027-05-01T00:00:00Z"))
+        let fields = Set(full.entries.map(\.field))
+        #expect(fields == Set(PassportFields.all.map(\.path)), "the demo data populates every field: missing \(Set(PassportFields.all.map(\.path)).subtracting(fields))")
+        for tier in AccessTier.allCases {
+            let view = full.view(tier)
+            for e in view.entries { #expect(AccessPolicy.defaults.tier(of: e.field) <= tier, "\(e.field) leaked into \(tier)") }
+            let expected = full.entries.filter { AccessPolicy.defaults.tier(of: $0.field) <= tier }.map(\.path)
+            #expect(view.entries.map(\.path) == expected)
+            // The JSON a client receives holds the same and nothing more.
+            let json = view.json.objectValue!
+            #expect(json["view"]?.stringValue == tier.rawValue)
+            #expect(Set(json["provenance"]!.objectValue!.keys) == Set(expected))
+        }
+        #expect(full.view(.public).entry("composition.billOfMaterials") == nil)
+        #expect(full.view(.legitimateInterest).entry("logistics.customsDocuments[SHP-001]") == nil)
+        // A deployment can change a field's tier.
+        try Data(#"{"composition.billOfMaterials":"public","identity.name":"authority"}"#.utf8).write(to: dir.path("store/access-tiers.json"))
+        let policy = try ledger.accessPolicy()
+        #expect(full.view(.public, policy: policy).entry("composition.billOfMaterials") != nil)
+        #expect(full.view(.public, policy: policy).entry("identity.name") == nil)
+        try Data(#"{"composition.bom":"public","identity.name":"secret"}"#.utf8).write(to: dir.path("store/access-tiers.json"))
+        let e = #expect(throws: LedgerError.self) { try ledger.accessPolicy() }
+        #expect(e?.message.contains("composition.bom: unknown passport field") == true)
+        #expect(e?.message.contains("identity.name: must be public, legitimate-interest or authority") == true)
+    }
+
+    @Test("unknown and malformed subjects get clear errors, not empty passports")
+    func badQueries() throws {
+        let dir = TemporaryDirectory()
+        let (ledger, _) = try Fixtures.store(in: dir)
+        let e = #expect(throws: LedgerError.self) { try ledger.passport(try Subject("01/09506000134352/21/NOPE")) }
+        #expect(e?.code == .notFound)
+        #expect(throws: SubjectError.self) { try Subject("01/0950600013435") }
+        #expect(throws: LedgerError.self) { try ledger.passport(.system) }
+    }
+
+    @Test("data that breaks its event type is rejected with every violation and kept in quarantine")
+    func typedValidationOnAppend() throws {
+        let dir = TemporaryDirectory()
+        let (ledger, signers) = try Fixtures.store(in: dir)
+        let json = Fixtures.eventJSON(type: "composition.declared", sourceRef: "MAT-1", data: [
+            "materials": [["name": "steel", "sharePercent": 70], ["name": "copper", "sharePercent": 40]],
+            "substancesOfConcern": [["name": "lead", "casNumber": "7439-92-2", "concentrationPercent": 0.1]],
+        ])
+        let out = try ledger.appendSync([Fixtures.submission(try Fixtures.sign(json, with: signers["plm"]!))])[0]
+        guard case .rejected(let error, let q?) = out else {
+            Issue.record("expected rejection, got \(out)")
+            return
+        }
+        #expect(error.code == .invalidEvent)
+        #expect(error.message.contains("data.substancesOfConcern[0].casNumber: CAS number 7439-92-2 has check digit 2, expected 1"))
+        #expect(try ledger.quarantineEntry(id: q).code == "invalid-event")
+        let shares = Fixtures.eventJSON(type: "composition.declared", sourceRef: "MAT-2", data: [
+            "materials": [["name": "steel", "sharePercent": 70], ["name": "copper", "sharePercent": 40]]])
+        let out2 = try ledger.appendSync([Fixtures.submission(try Fixtures.sign(shares, with: signers["plm"]!))])[0]
+        guard case .rejected(let e2, _) = out2 else { return }
+        #expect(e2.message.contains("data.materials: sharePercent values sum to more than 100 % (tolerance 0.5) (got 110)"))
+        let unknown = Fixtures.eventJSON(type: "widget.painted", sourceRef: "W-1", data: [:])
+        let out3 = try ledger.appendSync([Fixtures.submission(try Fixtures.sign(unknown, with: signers["plm"]!))])[0]
+        guard case .rejected(let e3, _) = out3 else { return }
+        #expect(e3.message.contains("type: unknown event type"))
+    }
+
+    @Test("property: the indexed passport equals a full replay, for random histories and random asOf/validAt")
+    func snapshotEqualsReplay() throws {
+        let dir = TemporaryDirectory()
+        let (ledger, signers) = try Fixtures.store(in: dir, sources: ["plm", "erp", "supplier-portal"])
+        var rng = SystemRandomNumberGenerator()
+        let dates = ["2026-01-01", "2026-04-01", "2026-07-01", "2026-10-01", "2027-01-01", "2027-04-01"].map { $0 + "T00:00:00.000000Z" }
+        let model = Fixtures.model
+        let batch = model + "/10/LOT1"
+        let item = model + "/21/SN1"
+        var times: [Timestamp] = [Timestamp(microsecondsSinceEpoch: 0)]
+        var n = 0
+        for _ in 0..<12 {
+            var batchSubs: [Submission] = []
+            for _ in 0..<Int.random(in: 1...8, using: &rng) {
+                n += 1
+                var extra: JSONObject = [:]
+                let from = Int.random(in: -1..<dates.count, using: &rng)
+                if from >= 0 { extra["validFrom"] = .string(dates[from]) }
+                if Bool.random(using: &rng), from + 1 < dates.count {
+                    extra["validUntil"] = .string(dates[Int.random(in: (from + 1)..<dates.count, using: &rng)])
+                }
+                let json: JSONObject
+                let source: String
+                switch Int.random(in: 0..<6, using: &rng) {
+                case 0:
+                    source = "plm"
+                    json = Fixtures.eventJSON(type: "carbon-footprint.declared", subject: [model, batch].randomElement(using: &rng)!, source: source,
+                        sourceRef: "E\(n)", data: ["totalKgCO2e": .number(JSONNumber(n)), "method": "PEF"], extra: extra)
+                case 1:
+                    source = "plm"
+                    var bom = Fixtures.bom
+                    bom["revision"] = .string("R\(n)")
+                    json = Fixtures.eventJSON(subject: [model, batch].randomElement(using: &rng)!, source: source, sourceRef: "E\(n)", data: bom, extra: extra)
+                case 2:
+                    source = "erp"
+                    json = Fixtures.eventJSON(type: "passport.status-changed", subject: [model, batch, item].randomElement(using: &rng)!, source: source,
+                        sourceRef: "E\(n)", data: ["status": .string(["active", "suspended", "recalled"].randomElement(using: &rng)!)], extra: extra)
+                case 3:
+                    source = "erp"
+                    json = Fixtures.eventJSON(type: "shipment.dispatched", subject: [batch, item].randomElement(using: &rng)!, source: source,
+                        sourceRef: "E\(n)", data: ["shipmentId": .string("S\(Int.random(in: 0..<3, using: &rng))"), "destination": "FR", "quantity": .number(JSONNumber(n))], extra: extra)
+                case 4:
+                    source = "erp"
+                    json = Fixtures.eventJSON(type: "item.registered", subject: item, source: source, sourceRef: "E\(n)",
+                        data: ["lot": .string(["LOT1", "LOT2"].randomElement(using: &rng)!)], extra: extra)
+                default:
+                    source = "supplier-portal"
+                    var e = extra
+                    if e["validFrom"] == nil { e["validFrom"] = .string(dates[0]) }
+                    if e["validUntil"] == nil { e["validUntil"] = "2029-01-01T00:00:00.000000Z" }
+                    let type = Int.random(in: 0..<4, using: &rng) == 0 ? "declaration.revoked" : "declaration.recorded"
+                    let data: JSONObject = type == "declaration.revoked" ? ["kind": "conflict-minerals", "reason": "test"] : ["kind": "conflict-minerals", "scope": .string("S\(n)")]
+                    json = Fixtures.eventJSON(type: type, subject: "supplier/ACME", source: source, sourceRef: "E\(n)", data: data,
+                        extra: type == "declaration.revoked" ? extra : e)
+                }
+                batchSubs.append(Fixtures.submission(try Fixtures.sign(json, with: signers[source]!)))
+            }
+            for o in try ledger.appendSync(batchSubs) {
+                if case .rejected(let e, _) = o { Issue.record("unexpected rejection: \(e)") }
+            }
+            usleep(1000)
+            times.append(Timestamp.now())
+            usleep(1000)
+        }
+        let validTimes = dates.map { try! Timestamp(canonical: $0) } + [Self.t("2026-05-15T00:00:00Z"), Self.t("2030-01-01T00:00:00Z"), Self.t("2000-01-01T00:00:00Z")]
+        func compareAll() throws {
+            for id in [model, batch, item, "supplier/ACME"] {
+                let subject = try Subject(id)
+                for _ in 0..<15 {
+                    let asOf = times.randomElement(using: &rng)!
+                    let validAt = validTimes.randomElement(using: &rng)!
+                    let indexed = try? ledger.passport(subject, asOf: asOf, validAt: validAt)
+                    let replayed = try ledger.passportByReplay(subject, asOf: asOf, validAt: validAt)
+                    if let indexed {
+                        #expect(indexed.entries == replayed.entries, "\(id) asOf \(asOf) validAt \(validAt)")
+                    }
+                }
+            }
+        }
+        try compareAll()
+        #expect(try ledger.reindex() == (try ledger.size()))
+        try compareAll()
+    }
+}

@@ -1,0 +1,114 @@
+import Foundation
+import Testing
+@testable import PassportModel
+
+@Suite("Passport model: event types, rules, projection semantics")
+struct PassportModelTests {
+    static func t(_ s: String) -> Timestamp { try! Timestamp(rfc3339: s) }
+
+    static func event(_ type: String, subject: String = "01/09506000134352", data: JSONValue, extra: JSONObject = [:]) throws -> Event {
+        var o: JSONObject = ["type": .string(type), "subject": .string(subject), "source": "plm", "sourceRef": "R",
+            "createdAt": "2026-01-01T00:00:00.000000Z", "data": data]
+        for (k, v) in extra { o[k] = v }
+        return try Event(json: .object(o))
+    }
+
+    @Test(arguments: [("7439-92-1", true), ("7732-18-5", true), ("21324-40-3", true), ("7440-48-4", true), ("7439-92-2", false), ("743-92-1", false), ("ABC", false)])
+    func casNumbers(cas: String, valid: Bool) {
+        #expect((Formats.casProblem(cas) == nil) == valid)
+    }
+
+    @Test func identifierAndCodeFormats() {
+        #expect(Formats.problem("09506000134352", .gtin) == nil)
+        #expect(Formats.problem("9506000134352", .gtin) == nil)  // GTIN-13
+        #expect(Formats.problem("09506000134353", .gtin)?.contains("check digit") == true)
+        #expect(Formats.problem("9501101020917", .gln) == nil)
+        #expect(Formats.problem("9501101020918", .gln)?.contains("check digit 8, expected 7") == true)
+        #expect(Formats.problem("FR", .country) == nil)
+        #expect(Formats.problem("XX", .country) != nil)
+        #expect(Formats.problem("fr", .country) != nil)
+        #expect(Formats.problem("2026-02-29", .date) != nil)
+    }
+
+    @Test("every event type accepts valid data and names each broken rule")
+    func eventTypes() throws {
+        let bom: JSONValue = ["revision": "A", "lifecycle": "draft", "lines": [["part": "P", "quantity": 0, "massKg": -1, "material": "steel", "supplier": "facility/X"]]]
+        let v = EventCatalog.validate(try Self.event("bom.released", data: bom))
+        let text = v.map(\.description)
+        #expect(text.contains("data.lines[0].massKg: must not be negative (got -1)"))
+        // Schema violations are reported first; once the schema holds, the rules run.
+        let bom2: JSONValue = ["revision": "A", "lifecycle": "draft", "lines": [["part": "P", "quantity": 0, "massKg": 1, "material": "steel", "supplier": "facility/X"]]]
+        let text2 = EventCatalog.validate(try Self.event("bom.released", data: bom2)).map(\.description)
+        #expect(text2 == [
+            "data.lifecycle: only released BoMs may be published (got \"draft\")",
+            "data.lines[0].quantity: must be greater than 0 (got 0)",
+            "data.lines[0].supplier: must be a supplier/<id> subject (got \"facility/X\")",
+        ])
+        let line: JSONValue = ["part": "P"]
+        let incomplete = EventCatalog.validate(try Self.event("bom.released", data: ["revision": "A", "lifecycle": "released", "lines": [line]])).map(\.description)
+        #expect(incomplete == ["data.lines[0].quantity: is required", "data.lines[0].massKg: is required", "data.lines[0].material: is required"])
+        let decl = EventCatalog.validate(try Self.event("declaration.recorded", subject: "supplier/ACME", data: ["kind": "conflict-minerals", "scope": "tin"]))
+        #expect(decl.map(\.description) == ["validFrom: a declaration needs validFrom", "validUntil: a declaration needs validUntil"])
+        let wrongSubject = EventCatalog.validate(try Self.event("declaration.recorded", data: ["kind": "conflict-minerals", "scope": "tin"]))
+        #expect(wrongSubject.first?.description.contains("declaration.recorded is about a supplier, not a model") == true)
+        let ship = EventCatalog.validate(try Self.event("shipment.dispatched", data: ["shipmentId": "S", "destination": "EU", "quantity": 1.5, "colour": "red"]))
+        #expect(Set(ship.map(\.path)) == ["data.colour", "data.destination", "data.quantity"])
+        #expect(EventCatalog.validate(try Self.event("shipment.dispatched", data: ["shipmentId": "S", "destination": "FR", "quantity": 3])).isEmpty)
+    }
+
+    static func fact(_ field: String, _ value: JSONValue, index: UInt64, recorded: String, from: String? = nil, until: String? = nil, key: String? = nil) -> Fact {
+        Fact(field: field, key: key, value: value, validFrom: from.map(t), validUntil: until.map(t),
+            provenance: Provenance(index: index, subject: "01/09506000134352", source: "plm", sourceRef: "R\(index)", type: "x", recordedAt: t(recorded)))
+    }
+
+    @Test("the winner is the latest validFrom, ties to the later record; asOf hides later records")
+    func winnerRules() {
+        let facts = [
+            Self.fact("composition.billOfMaterials", "A", index: 1, recorded: "2026-01-10T00:00:00Z", from: "2026-01-01T00:00:00Z"),
+            Self.fact("composition.billOfMaterials", "B", index: 2, recorded: "2026-03-10T00:00:00Z", from: "2026-07-01T00:00:00Z"),
+            Self.fact("composition.billOfMaterials", "A2", index: 3, recorded: "2026-04-10T00:00:00Z", from: "2026-01-01T00:00:00Z"),
+        ]
+        func value(_ asOf: String, _ validAt: String) -> JSONValue? {
+            Projector.project(facts, asOf: Self.t(asOf), validAt: Self.t(validAt)).first?.value
+        }
+        #expect(value("2026-12-01T00:00:00Z", "2026-05-01T00:00:00Z") == "A2")  // correction of A
+        #expect(value("2026-12-01T00:00:00Z", "2026-08-01T00:00:00Z") == "B")  // B takes effect in July, correction or not
+        #expect(value("2026-03-01T00:00:00Z", "2026-05-01T00:00:00Z") == "A")  // before the correction was recorded
+        #expect(value("2026-01-01T00:00:00Z", "2026-05-01T00:00:00Z") == nil)  // nothing recorded yet
+        #expect(value("2026-12-01T00:00:00Z", "2025-12-01T00:00:00Z") == nil)  // nothing valid yet
+    }
+
+    @Test("expired facts drop out, except in collections that keep them as expired")
+    func expiry() {
+        let facts = [
+            Self.fact("environment.carbonFootprint", "old", index: 1, recorded: "2026-01-01T00:00:00Z"),
+            Self.fact("environment.carbonFootprint", "v2", index: 2, recorded: "2026-01-02T00:00:00Z", from: "2026-02-01T00:00:00Z", until: "2026-06-01T00:00:00Z"),
+            Self.fact("declarations", ["status": "valid"], index: 3, recorded: "2026-01-02T00:00:00Z", from: "2026-01-01T00:00:00Z", until: "2026-06-01T00:00:00Z", key: "conflict-minerals"),
+        ]
+        let march = Projector.project(facts, asOf: Self.t("2026-12-01T00:00:00Z"), validAt: Self.t("2026-03-01T00:00:00Z"))
+        let july = Projector.project(facts, asOf: Self.t("2026-12-01T00:00:00Z"), validAt: Self.t("2026-07-01T00:00:00Z"))
+        #expect(march.first { $0.field == "environment.carbonFootprint" }?.value == "v2")
+        #expect(july.first { $0.field == "environment.carbonFootprint" }?.value == "old")
+        #expect(march.first { $0.field == "declarations" }?.value == ["status": "valid"])
+        #expect(july.first { $0.field == "declarations" }?.value == ["status": "expired"])
+    }
+
+    @Test func compositionPrefersTheMoreSpecificLayer() {
+        let model = Projector.project([Self.fact("identity.productionDate", "2026-01-01", index: 1, recorded: "2026-01-01T00:00:00Z"),
+            Self.fact("identity.name", "Pack", index: 2, recorded: "2026-01-01T00:00:00Z")], asOf: Self.t("2027-01-01T00:00:00Z"), validAt: Self.t("2027-01-01T00:00:00Z"))
+        let item = Projector.project([Self.fact("identity.productionDate", "2026-05-05", index: 9, recorded: "2026-01-01T00:00:00Z")],
+            asOf: Self.t("2027-01-01T00:00:00Z"), validAt: Self.t("2027-01-01T00:00:00Z"))
+        let composed = Projector.compose([model, item])
+        #expect(composed.map(\.value) == ["Pack", "2026-05-05"])
+    }
+
+    @Test("the schemas published in Specs are exactly what the code publishes")
+    func publishedSchemasMatch() throws {
+        let specs = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Specs/schemas")
+        for (name, schema) in PassportSchema.documents {
+            let text = try String(contentsOf: specs.appendingPathComponent(name), encoding: .utf8)
+            #expect(text == PrettyJSON.string(schema) + "\n", "Specs/schemas/\(name) is stale: run dpp schemas")
+        }
+    }
+}
