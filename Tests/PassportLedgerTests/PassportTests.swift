@@ -194,7 +194,7 @@ struct PassportTests {
                 default:
                     source = "supplier-portal"
                     var e = extra
-                    if e["validFrom"] == nil { e["validFrom"] = .string(dates[0]) }
+                    if e["validFrom"] == nil { e["validFrom"] = "2025-01-01T00:00:00.000000Z" }
                     if e["validUntil"] == nil { e["validUntil"] = "2029-01-01T00:00:00.000000Z" }
                     let type = Int.random(in: 0..<4, using: &rng) == 0 ? "declaration.revoked" : "declaration.recorded"
                     let data: JSONObject = type == "declaration.revoked" ? ["kind": "conflict-minerals", "reason": "test"] : ["kind": "conflict-minerals", "scope": .string("S\(n)")]
