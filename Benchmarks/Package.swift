@@ -18,6 +18,7 @@ let package = Package(
                 .product(name: "PassportLedger", package: "PassportLedger"),
                 .product(name: "PassportAudit", package: "PassportLedger"),
                 .product(name: "PassportModel", package: "PassportLedger"),
+                .product(name: "PassportDemoData", package: "PassportLedger"),
             ],
             path: "Benchmarks/LedgerBenchmarks",
             swiftSettings: [.swiftLanguageMode(.v6)],

@@ -38,56 +38,126 @@ enum FactIndex {
     }
 
     /// Projects one subject from the index.
-    static func project(_ subject: String, asOf: Timestamp, validAt: Timestamp, txn: Transaction, db: Database) throws -> [PassportEntry] {
+    ///
+    /// Entries of one slot (field and entry key) are adjacent and in record order, so the scan
+    /// keeps one candidate per slot, and once a slot reaches records newer than `asOf` it jumps
+    /// to the next slot.
+    static func project(
+        _ subject: String, asOf: Timestamp, validAt: Timestamp, txn: Transaction, db: Database, cache: FactValueCache
+    ) throws -> [PassportEntry] {
         struct Candidate {
             var slotKey: [UInt8]
             var index: UInt64
             var validFrom: Int64
             var validUntil: Int64
-            var value: [UInt8]
+            var recordedAt: Int64
+            var value: [UInt8]?
         }
         let p = prefix(subject)
-        var best: [[UInt8]: Candidate] = [:]
+        var best: [Candidate] = []
         let asOfMicros = asOf.microseconds
         let validAtMicros = validAt.microseconds
+        var slot: [UInt8] = []
+        var slotKeepsExpired = false
+        var current: Candidate?
         try txn.withCursor(db) { c in
             var pos: Cursor.Position = .atOrAfter(p)
-            while try c.move(pos, { k, v -> Bool in
-                guard k.count > p.count + 8, k.starts(with: p) else { return false }
-                pos = .next
-                let recordedAt = readI64(v, 0)
-                let from = readI64(v, 8)
-                guard recordedAt <= asOfMicros, from <= validAtMicros else { return true }
-                let slot = [UInt8](k[p.count..<(k.count - 8)])
-                let index = Keys.readU64(UnsafeRawBufferPointer(rebasing: k[(k.count - 8)...]))
-                let until = readI64(v, 16)
-                if until <= validAtMicros {
-                    let field = String(decoding: slot.prefix { $0 != 0 }, as: UTF8.self)
-                    if !(PassportFields.byPath[field]?.keepsExpired ?? false) { return true }
-                }
-                if let current = best[slot], (from, index) < (current.validFrom, current.index) { return true }
-                best[slot] = Candidate(slotKey: slot, index: index, validFrom: from, validUntil: until, value: [UInt8](v))
-                return true
-            }) == true {}
+            while true {
+                var jump: [UInt8]?
+                let more = try c.move(pos, { k, v -> Bool in
+                    guard k.count > p.count + 8, k.starts(with: p) else { return false }
+                    let slotBytes = UnsafeRawBufferPointer(rebasing: k[p.count..<(k.count - 8)])
+                    if !slotBytes.elementsEqual(slot) {
+                        if let cur = current { best.append(cur) }
+                        current = nil
+                        slot = [UInt8](slotBytes)
+                        let field = String(decoding: slot.prefix { $0 != 0 }, as: UTF8.self)
+                        slotKeepsExpired = PassportFields.byPath[field]?.keepsExpired ?? false
+                    }
+                    let recordedAt = readI64(v, 0)
+                    if recordedAt > asOfMicros {
+                        // Later entries of this slot are newer still: skip to the next slot.
+                        jump = Array(k[..<(k.count - 8)]) + [UInt8](repeating: 0xFF, count: 8)
+                        return true
+                    }
+                    let from = readI64(v, 8)
+                    guard from <= validAtMicros else { return true }
+                    let until = readI64(v, 16)
+                    if until <= validAtMicros && !slotKeepsExpired { return true }
+                    let index = Keys.readU64(UnsafeRawBufferPointer(rebasing: k[(k.count - 8)...]))
+                    if let cur = current, (from, index) < (cur.validFrom, cur.index) { return true }
+                    current = Candidate(slotKey: slot, index: index, validFrom: from, validUntil: until, recordedAt: recordedAt, value: nil)
+                    return true
+                })
+                guard more == true else { break }
+                if let j = jump { pos = .atOrAfter(j) } else { pos = .next }
+            }
+        }
+        if let cur = current { best.append(cur) }
+        // Decode only the winners (cached: a record's facts never change).
+        for i in best.indices where cache.value(index: best[i].index, slot: best[i].slotKey) == nil {
+            var k = p + best[i].slotKey
+            k += Keys.u64(best[i].index)
+            best[i].value = try txn.get(k, in: db)
         }
         var facts: [Fact] = []
-        for c in best.values {
-            let fieldEnd = c.slotKey.firstIndex(of: 0)!
-            let field = String(decoding: c.slotKey[..<fieldEnd], as: UTF8.self)
-            let key = String(decoding: c.slotKey[(fieldEnd + 3)...], as: UTF8.self)
-            guard case .object(let body) = try JSONParser.parse(c.value[24...]),
-                let value = body["v"], let source = body["src"]?.stringValue, let ref = body["ref"]?.stringValue, let type = body["t"]?.stringValue
-            else { throw LedgerError(.notAStore, "the passport index of \(subject) is damaged; rebuild it with dpp reindex") }
-            let recordedAt = c.value.withUnsafeBytes { readI64($0, 0) }
-            facts.append(Fact(
-                field: field, key: PassportFields.byPath[field]?.isCollection == true ? key : nil, value: value,
-                validFrom: c.validFrom == .min ? nil : Timestamp(microsecondsSinceEpoch: c.validFrom),
-                validUntil: c.validUntil == .max ? nil : Timestamp(microsecondsSinceEpoch: c.validUntil),
-                provenance: Provenance(index: c.index, subject: subject, source: source, sourceRef: ref, type: type,
-                    recordedAt: Timestamp(microsecondsSinceEpoch: recordedAt))))
+        for c in best {
+            let fact: Fact
+            if let cached = cache.value(index: c.index, slot: c.slotKey) {
+                fact = cached
+            } else {
+                guard let bytes = c.value else { throw LedgerError(.notAStore, "the passport index of \(subject) is damaged; rebuild it with dpp reindex") }
+                fact = try decode(subject, c.slotKey, c.index, bytes)
+                cache.store(fact, index: c.index, slot: c.slotKey)
+            }
+            facts.append(fact)
         }
         // The index already picked one winner per slot; the projector applies the same rules
         // (and marks expired entries) on that one candidate.
         return Projector.project(facts, asOf: asOf, validAt: validAt)
     }
+
+    static func decode(_ subject: String, _ slotKey: [UInt8], _ index: UInt64, _ bytes: [UInt8]) throws -> Fact {
+        let fieldEnd = slotKey.firstIndex(of: 0)!
+        let field = String(decoding: slotKey[..<fieldEnd], as: UTF8.self)
+        let key = String(decoding: slotKey[(fieldEnd + 3)...], as: UTF8.self)
+        guard bytes.count > 24, case .object(let body) = try JSONParser.parse(bytes[24...]),
+            let value = body["v"], let source = body["src"]?.stringValue, let ref = body["ref"]?.stringValue, let type = body["t"]?.stringValue
+        else { throw LedgerError(.notAStore, "the passport index of \(subject) is damaged; rebuild it with dpp reindex") }
+        let (recordedAt, from, until) = bytes.withUnsafeBytes { (readI64($0, 0), readI64($0, 8), readI64($0, 16)) }
+        return Fact(
+            field: field, key: PassportFields.byPath[field]?.isCollection == true ? key : nil, value: value,
+            validFrom: from == .min ? nil : Timestamp(microsecondsSinceEpoch: from),
+            validUntil: until == .max ? nil : Timestamp(microsecondsSinceEpoch: until),
+            provenance: Provenance(index: index, subject: subject, source: source, sourceRef: ref, type: type,
+                recordedAt: Timestamp(microsecondsSinceEpoch: recordedAt)))
+    }
+}
+
+/// Decoded facts by (record index, slot): a record's facts never change, so a decoded value can
+/// be reused by every later query. Bounded; cleared whole when full.
+final class FactValueCache: @unchecked Sendable {
+    // @unchecked: `entries` is only touched under `lock`.
+    private struct Key: Hashable {
+        let index: UInt64
+        let slot: [UInt8]
+    }
+    private let lock = NSLock()
+    private var entries: [Key: Fact] = [:]
+    private let capacity: Int
+
+    init(capacity: Int = 8192) { self.capacity = capacity }
+
+    func value(index: UInt64, slot: [UInt8]) -> Fact? {
+        lock.withLock { entries[Key(index: index, slot: slot)] }
+    }
+
+    func store(_ fact: Fact, index: UInt64, slot: [UInt8]) {
+        lock.withLock {
+            if entries.count >= capacity { entries.removeAll(keepingCapacity: true) }
+            entries[Key(index: index, slot: slot)] = fact
+        }
+    }
+
+    func removeAll() { lock.withLock { entries.removeAll() } }
 }

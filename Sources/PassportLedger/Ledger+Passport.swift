@@ -19,7 +19,7 @@ extension Ledger {
                 throw LedgerError(.notFound, "no passport for \(id): the subject has no records")
             }
             func project(_ s: String) throws -> [PassportEntry] {
-                try FactIndex.project(s, asOf: asOf, validAt: validAt, txn: txn, db: dbs.facts)
+                try FactIndex.project(s, asOf: asOf, validAt: validAt, txn: txn, db: dbs.facts, cache: factCache)
             }
             let layers = try Ledger.layers(of: id) { try project($0) }
             var entries = Projector.compose(layers)
@@ -114,6 +114,7 @@ extension Ledger {
             }
             try txn.put(Keys.metaFactsVersion, Array(FactIndex.version.utf8), in: dbs.meta)
         }
+        factCache.removeAll()
         progress?(done, total)
         return done
     }

@@ -52,6 +52,7 @@ public final class Ledger: Sendable {
     let dbs: Databases
     private let signerCache = SignerCache()
     private let committerBox = CommitterBox()
+    let factCache = FactValueCache()
 
     private init(directory: URL, env: Environment, dbs: Databases, origin: String, vkey: NoteVerifierKey, options: Options) {
         self.directory = directory

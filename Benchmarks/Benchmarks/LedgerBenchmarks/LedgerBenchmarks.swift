@@ -4,6 +4,7 @@
 import Benchmark
 import Foundation
 import PassportAudit
+import PassportDemoData
 import PassportLedger
 import PassportModel
 
@@ -20,7 +21,7 @@ func freshStore(_ name: String) throws -> Ledger {
 
 /// One event's JSON line of about 1 KiB.
 func eventLine(_ i: Int, padding: Int = 760) -> String {
-    #"{"type":"bom.released","subject":"01/09506000134352/21/SN\#(i % 1000)","source":"plm","sourceRef":"ECN-\#(i)","createdAt":"2026-11-20T09:15:00.000000Z","data":{"revision":"A","lines":[{"part":"CELL-NMC811","quantity":14,"massKg":0.07}],"notes":"\#(String(repeating: "x", count: padding))"}}"#
+    #"{"type":"bom.released","subject":"01/09506000134352/10/LOT\#(i % 1000)","source":"plm","sourceRef":"ECN-\#(i)","createdAt":"2026-11-20T09:15:00.000000Z","data":{"revision":"A","lifecycle":"released","lines":[{"part":"CELL-NMC811","quantity":14,"massKg":0.07,"material":"NMC811","description":"\#(String(repeating: "x", count: padding))"}]}}"#
 }
 
 /// Pre-signed lines (`{"event":…,"signature":…}`), as a source that signs on its own side sends them.
@@ -115,6 +116,11 @@ final class State: @unchecked Sendable {
     nonisolated(unsafe) static var appendNext = 0
     nonisolated(unsafe) static var verifyLedger: Ledger?
     nonisolated(unsafe) static var proofLedger: Ledger?
+    nonisolated(unsafe) static var passportLedger: Ledger?
+    nonisolated(unsafe) static var passportItem: Subject?
+    nonisolated(unsafe) static var passportModel: Subject?
+    nonisolated(unsafe) static var busySubject: Subject?
+    nonisolated(unsafe) static var busyTimes: [Timestamp] = []
 }
 
 let perIteration = 16_384
@@ -194,4 +200,129 @@ let benchmarks: @Sendable () -> Void = {
             benchmark.measurement(.custom("peak RSS without the LMDB map (MB)"), memory.stop() >> 20)
             benchmark.measurement(.custom("events/s", polarity: .prefersLarger), Int(1_000_000 / seconds))
         })
+
+    Benchmark(
+        "Current passport of a model",
+        configuration: .init(metrics: [.wallClock, .custom("µs per passport")], maxIterations: 20),
+        closure: { benchmark in
+            let n = 1000
+            let start = DispatchTime.now().uptimeNanoseconds
+            for _ in 0..<n { blackHole(try! State.passportLedger!.passport(State.passportModel!)) }
+            benchmark.measurement(.custom("µs per passport"), Int((DispatchTime.now().uptimeNanoseconds - start) / UInt64(n) / 1000))
+        },
+        setup: { try passportSetup() },
+        teardown: { State.passportLedger = nil })
+
+    Benchmark(
+        "Item passport: model + batch + item, 200-line BoM, 20 supplier declarations",
+        configuration: .init(metrics: [.wallClock, .custom("µs per passport")], maxIterations: 20),
+        closure: { benchmark in
+            let n = 100
+            let start = DispatchTime.now().uptimeNanoseconds
+            for _ in 0..<n {
+                let p = try! State.passportLedger!.passport(State.passportItem!)
+                precondition(p.entries.filter { $0.field == "declarations" }.count >= 20)
+                blackHole(p)
+            }
+            benchmark.measurement(.custom("µs per passport"), Int((DispatchTime.now().uptimeNanoseconds - start) / UInt64(n) / 1000))
+        },
+        setup: { try passportSetup() },
+        teardown: { State.passportLedger = nil })
+
+    Benchmark(
+        "As-of query on a subject with 10,000 records",
+        configuration: .init(metrics: [.wallClock, .custom("p99 µs"), .custom("p50 µs")], maxIterations: 5),
+        closure: { benchmark in
+            var rng = SystemRandomNumberGenerator()
+            var samples: [UInt64] = []
+            let validTimes = ["2026-01-01", "2026-06-01", "2027-01-01", "2027-06-01", "2028-01-01"].map { try! Timestamp(rfc3339: $0 + "T00:00:00Z") }
+            for _ in 0..<500 {
+                let asOf = State.busyTimes.randomElement(using: &rng)!
+                let validAt = validTimes.randomElement(using: &rng)!
+                let start = DispatchTime.now().uptimeNanoseconds
+                blackHole(try! State.passportLedger!.passport(State.busySubject!, asOf: asOf, validAt: validAt))
+                samples.append(DispatchTime.now().uptimeNanoseconds - start)
+            }
+            samples.sort()
+            benchmark.measurement(.custom("p99 µs"), Int(samples[samples.count * 99 / 100] / 1000))
+            benchmark.measurement(.custom("p50 µs"), Int(samples[samples.count / 2] / 1000))
+        },
+        setup: { try passportSetup() },
+        teardown: { State.passportLedger = nil })
+
+    Benchmark(
+        "Reindex 1,000,000 records",
+        configuration: .init(metrics: [.wallClock, .custom("records/s", polarity: .prefersLarger)], maxIterations: 1),
+        closure: { benchmark in
+            let ledger = try! bigStore(1_000_000)
+            let start = DispatchTime.now().uptimeNanoseconds
+            benchmark.startMeasurement()
+            let n = try! ledger.reindex()
+            benchmark.stopMeasurement()
+            let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            benchmark.measurement(.custom("records/s", polarity: .prefersLarger), Int(Double(n) / seconds))
+        })
+}
+
+/// A store with the demo data set, one item whose model has a 200-line BoM naming 20 suppliers
+/// (each with a declaration), and one batch with 10,000 carbon-footprint revisions.
+func passportSetup() throws {
+    if State.passportLedger != nil { return }
+    let ledger = try freshStore("passports")
+    for s in ["erp", "supplier-portal"] { try ledger.addKey(name: s) }
+    func append(_ source: String, _ events: [JSONObject]) throws {
+        let ingestor = try Ingestor(ledger: ledger, mode: .unsigned(source: source, baseDirectory: nil))
+        for chunk in stride(from: 0, to: events.count, by: 2048) {
+            let subs = events[chunk..<min(events.count, chunk + 2048)].enumerated().map { i, e in
+                ingestor.submission(line: CanonicalJSON.encode(.object(e)), origin: "\(source):\(chunk + i)")
+            }
+            for o in try ledger.appendSync(subs) {
+                if case .rejected(let e, _) = o { throw e }
+            }
+        }
+    }
+    let gtin = DemoDataSet.gtin(777)
+    let model = "01/\(gtin)"
+    var lines: [JSONValue] = []
+    for i in 0..<200 {
+        lines.append(["part": .string("PART-\(i)"), "quantity": 1, "massKg": 0.25, "material": "steel", "supplier": .string("supplier/S\(i % 20)")])
+    }
+    var supplierEvents: [JSONObject] = []
+    for s in 0..<20 {
+        supplierEvents.append(["type": "declaration.recorded", "subject": .string("supplier/S\(s)"), "sourceRef": .string("D\(s)"),
+            "createdAt": "2026-01-01T00:00:00Z", "validFrom": "2026-01-01T00:00:00Z", "validUntil": "2030-01-01T00:00:00Z",
+            "data": ["kind": "conflict-minerals", "scope": "tin"]])
+    }
+    try append("supplier-portal", supplierEvents)
+    try append("plm", [
+        ["type": "product.registered", "subject": .string(model), "sourceRef": "P1", "createdAt": "2026-01-01T00:00:00Z",
+            "data": ["name": "Pack", "manufacturer": "Example Cells GmbH"]],
+        ["type": "bom.released", "subject": .string(model), "sourceRef": "BOM1", "createdAt": "2026-01-01T00:00:00Z",
+            "data": ["revision": "A", "lifecycle": "released", "lines": .array(lines)]],
+        ["type": "carbon-footprint.declared", "subject": .string(model), "sourceRef": "PCF1", "createdAt": "2026-01-01T00:00:00Z",
+            "data": ["totalKgCO2e": 100, "method": "PEF"]],
+    ])
+    try append("erp", [
+        ["type": "batch.produced", "subject": .string("\(model)/10/L1"), "sourceRef": "B1", "createdAt": "2026-01-01T00:00:00Z",
+            "data": ["quantity": 100, "facility": "facility/F1", "productionDate": "2026-01-01"]],
+        ["type": "item.registered", "subject": .string("\(model)/21/S1"), "sourceRef": "I1", "createdAt": "2026-01-01T00:00:00Z",
+            "data": ["lot": "L1"]],
+    ])
+    // 10,000 records on one batch: carbon-footprint revisions with varying valid times, in 10 commits.
+    let busy = "01/\(gtin)/10/BUSY"
+    var times: [Timestamp] = []
+    let froms = ["2026-01-01", "2026-03-01", "2026-06-01", "2026-09-01", "2027-01-01", "2027-06-01"]
+    for round in 0..<10 {
+        try append("plm", (0..<1000).map { i in
+            let n = round * 1000 + i
+            return ["type": "carbon-footprint.declared", "subject": .string(busy), "sourceRef": .string("BUSY-\(n)"), "createdAt": "2026-01-01T00:00:00Z",
+                "validFrom": .string(froms[n % froms.count] + "T00:00:00Z"), "data": ["totalKgCO2e": .number(JSONNumber(n)), "method": "PEF"]]
+        })
+        times.append(Timestamp.now())
+    }
+    State.passportLedger = ledger
+    State.passportModel = try Subject(model)
+    State.passportItem = try Subject("\(model)/21/S1")
+    State.busySubject = try Subject(busy)
+    State.busyTimes = times
 }
