@@ -172,18 +172,18 @@ public struct DemoDataSet: Sendable {
                 let cellBatch = "\(cell)/10/C\(lot)"
                 let batch = "\(pack)/10/\(lot)"
                 batches.append(batch)
-                let day = 10 + b * 7 + m
+                let day = (b * 7 + m) % 40  // production days from 2026-10-10 on
                 add("erp-sap", [
-                    "type": "batch.produced", "subject": .string(cellBatch), "sourceRef": .string("PO-C-\(m)-\(b)"), "createdAt": ts("2026-10-\(day)T06:00:00Z"),
-                    "data": ["quantity": 2000, "facility": "facility/CELL-PL-02", "productionDate": .string("2026-10-\(day)"), "countryOfOrigin": "PL"],
+                    "type": "batch.produced", "subject": .string(cellBatch), "sourceRef": .string("PO-C-\(m)-\(b)"), "createdAt": ts(DemoDataSet.date(day) + "T06:00:00Z"),
+                    "data": ["quantity": 2000, "facility": "facility/CELL-PL-02", "productionDate": .string(DemoDataSet.date(day)), "countryOfOrigin": "PL"],
                 ])
                 add("erp-sap", [
-                    "type": "batch.produced", "subject": .string(batch), "sourceRef": .string("PO-\(m)-\(b)"), "createdAt": ts("2026-10-\(day + 2)T06:00:00Z"),
+                    "type": "batch.produced", "subject": .string(batch), "sourceRef": .string("PO-\(m)-\(b)"), "createdAt": ts(DemoDataSet.date(day + 2) + "T06:00:00Z"),
                     "data": ["quantity": .number(JSONNumber(400 + rng.next(upTo: 200))), "facility": "facility/PACK-DE-01",
-                        "productionDate": .string("2026-10-\(day + 2)"), "countryOfOrigin": "DE"],
+                        "productionDate": .string(DemoDataSet.date(day + 2)), "countryOfOrigin": "DE"],
                 ])
                 add("erp-sap", [
-                    "type": "batch.transformed", "subject": .string(batch), "sourceRef": .string("TRF-\(m)-\(b)"), "createdAt": ts("2026-10-\(day + 2)T07:00:00Z"),
+                    "type": "batch.transformed", "subject": .string(batch), "sourceRef": .string("TRF-\(m)-\(b)"), "createdAt": ts(DemoDataSet.date(day + 2) + "T07:00:00Z"),
                     "data": ["inputs": [["subject": .string(cellBatch), "quantity": 1800]], "process": "module assembly and pack integration"],
                 ])
                 let markets = ["FR", "DE", "NL", "NO", "IT", "ES", "SE", "CH"]
@@ -202,7 +202,7 @@ public struct DemoDataSet: Sendable {
                     items.append(item)
                     add("erp-sap", [
                         "type": "item.registered", "subject": .string(item), "sourceRef": .string("SER-\(m)-\(b)-\(i)"),
-                        "createdAt": ts("2026-10-\(day + 3)T06:00:00Z"), "data": ["lot": .string(lot), "productionDate": .string("2026-10-\(day + 3)")],
+                        "createdAt": ts(DemoDataSet.date(day + 3) + "T06:00:00Z"), "data": ["lot": .string(lot), "productionDate": .string(DemoDataSet.date(day + 3))],
                     ])
                 }
             }
@@ -223,6 +223,12 @@ public struct DemoDataSet: Sendable {
         self.batches = batches
         self.items = items
         self.suppliers = suppliers
+    }
+
+    /// The date `days` after 2026-10-10, as `YYYY-MM-DD`.
+    static func date(_ days: Int) -> String {
+        let base = try! Timestamp(rfc3339: "2026-10-10T00:00:00Z")
+        return String(Timestamp(microsecondsSinceEpoch: base.microseconds + Int64(days) * 86_400_000_000).description.prefix(10))
     }
 
     /// The n-th demo GTIN-14 (prefix 0950600, check digit computed).

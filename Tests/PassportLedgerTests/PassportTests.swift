@@ -229,4 +229,14 @@ struct PassportTests {
         #expect(try ledger.reindex() == (try ledger.size()))
         try compareAll()
     }
+
+    @Test("the demo data set is valid at any size and deterministic")
+    func demoDataSetScales() throws {
+        let dir = TemporaryDirectory()
+        let (ledger, data) = try Fixtures.demoStore(in: dir, options: .init(models: 7, batchesPerModel: 6, itemsPerBatch: 4))
+        #expect(data.items.count == 7 * 6 * 4)
+        #expect(try ledger.verify().isIntact)
+        let again = DemoDataSet(.init(models: 7, batchesPerModel: 6, itemsPerBatch: 4))
+        #expect(again.events.map { $0.events.map { CanonicalJSON.encode(.object($0)) } } == data.events.map { $0.events.map { CanonicalJSON.encode(.object($0)) } })
+    }
 }

@@ -121,6 +121,7 @@ final class State: @unchecked Sendable {
     nonisolated(unsafe) static var passportModel: Subject?
     nonisolated(unsafe) static var busySubject: Subject?
     nonisolated(unsafe) static var busyTimes: [Timestamp] = []
+    nonisolated(unsafe) static var demoItem: Subject?
 }
 
 let perIteration = 16_384
@@ -214,6 +215,18 @@ let benchmarks: @Sendable () -> Void = {
         teardown: { State.passportLedger = nil })
 
     Benchmark(
+        "Current passport of a demo item (model + batch + item + declarations)",
+        configuration: .init(metrics: [.wallClock, .custom("µs per passport")], maxIterations: 20),
+        closure: { benchmark in
+            let n = 1000
+            let start = DispatchTime.now().uptimeNanoseconds
+            for _ in 0..<n { blackHole(try! State.passportLedger!.passport(State.demoItem!)) }
+            benchmark.measurement(.custom("µs per passport"), Int((DispatchTime.now().uptimeNanoseconds - start) / UInt64(n) / 1000))
+        },
+        setup: { try passportSetup() },
+        teardown: { State.passportLedger = nil })
+
+    Benchmark(
         "Item passport: model + batch + item, 200-line BoM, 20 supplier declarations",
         configuration: .init(metrics: [.wallClock, .custom("µs per passport")], maxIterations: 20),
         closure: { benchmark in
@@ -269,7 +282,18 @@ let benchmarks: @Sendable () -> Void = {
 func passportSetup() throws {
     if State.passportLedger != nil { return }
     let ledger = try freshStore("passports")
-    for s in ["erp", "supplier-portal"] { try ledger.addKey(name: s) }
+    try ledger.addKey(name: "erp")
+    // The demo data set (the same one the demo and the tests use) …
+    let demo = DemoDataSet(.init(models: 5, batchesPerModel: 4, itemsPerBatch: 10))
+    for s in DemoDataSet.sources { try ledger.addKey(name: s) }
+    for (source, events) in demo.events {
+        let ingestor = try Ingestor(ledger: ledger, mode: .unsigned(source: source, baseDirectory: nil))
+        let subs = events.enumerated().map { i, e in ingestor.submission(line: CanonicalJSON.encode(.object(e)), origin: "\(source):\(i)") }
+        for o in try ledger.appendSync(subs) {
+            if case .rejected(let e, _) = o { throw e }
+        }
+    }
+    State.demoItem = try Subject(demo.items[demo.items.count / 2])
     func append(_ source: String, _ events: [JSONObject]) throws {
         let ingestor = try Ingestor(ledger: ledger, mode: .unsigned(source: source, baseDirectory: nil))
         for chunk in stride(from: 0, to: events.count, by: 2048) {
