@@ -21,13 +21,15 @@ extension Ledger {
             func project(_ s: String) throws -> [PassportEntry] {
                 try FactIndex.project(s, asOf: asOf, validAt: validAt, txn: txn, db: dbs.facts, cache: factCache)
             }
-            let layers = try Ledger.layers(of: id) { try project($0) }
-            var entries = Projector.compose(layers)
-            if id.kind != .supplier && id.kind != .facility {
-                entries = Projector.compose([entries, try Ledger.supplierDeclarations(entries) { try project($0) }])
-            }
-            return Passport(id: id, asOf: asOf, validAt: validAt, entries: entries)
+            return Passport(id: id, asOf: asOf, validAt: validAt, entries: try Ledger.composed(id) { try project($0) })
         }
+    }
+
+    /// The entries of a passport: its subject layers, then the declarations of the suppliers its BoM names.
+    static func composed(_ id: Subject, project: (String) throws -> [PassportEntry]) throws -> [PassportEntry] {
+        let entries = Projector.compose(try layers(of: id, project: project))
+        guard id.kind != .supplier && id.kind != .facility else { return entries }
+        return Projector.compose([entries, try supplierDeclarations(entries, project: project)])
     }
 
     /// The subject layers of a passport, least specific first.
@@ -78,11 +80,7 @@ extension Ledger {
             let records = (try? history(try Subject(s))) ?? []
             return Projector.project(records.flatMap(Fact.of), asOf: asOf, validAt: validAt)
         }
-        var entries = Projector.compose(try Ledger.layers(of: id) { try project($0) })
-        if id.kind != .supplier && id.kind != .facility {
-            entries = Projector.compose([entries, try Ledger.supplierDeclarations(entries) { try project($0) }])
-        }
-        return Passport(id: id, asOf: asOf, validAt: validAt, entries: entries)
+        return Passport(id: id, asOf: asOf, validAt: validAt, entries: try Ledger.composed(id) { try project($0) })
     }
 
     /// Rebuilds the derived passport index from the records alone.
