@@ -7,11 +7,18 @@ enum KeyRules {
     /// The `source` of events on the `system` subject.
     static let systemSource = "ledger"
 
-    /// A change to the key registry carried by a `system` event.
+    /// A change to the ledger's governance state carried by a `system` event.
     enum Effect {
         case register(KeyEntry)
         case revoke(reference: String)
+        case permissions(reference: String, Permissions)
+        case policy(OwnershipPolicy)
+        /// Recorded for the audit trail; changes no state.
+        case noted
     }
+
+    /// The `system` event types.
+    static let systemTypes = ["key.registered", "key.revoked", "key.permissions-changed", "policy.updated", "quarantine.discarded"]
 
     /// Checks that `key` may sign `event` as record `index` recorded at `recordedAt`.
     /// - Parameter signatureVerified: true if the signature was already checked against this key.
@@ -74,12 +81,20 @@ enum KeyRules {
     ) throws -> Effect? {
         guard event.subject.kind == .system else { return nil }
         var violations: [Violation] = []
+        func allow(_ keys: [String]) {
+            for k in event.data.keys where !keys.contains(k) {
+                violations.append(Violation(path: "data.\(k)", rule: "unknown field (allowed: \(keys.sorted().joined(separator: ", ")))"))
+            }
+        }
+        func finish() throws {
+            if !violations.isEmpty { throw LedgerError(.invalidEvent, reasons: violations.map(\.description)) }
+        }
+        func requireText(_ k: String, _ rule: String) {
+            if event.data[k]?.stringValue?.isEmpty ?? true { violations.append(Violation(path: "data.\(k)", rule: rule)) }
+        }
         switch event.type {
         case "key.registered":
-            let allowed: Set<String> = ["vkey", "role", "description"]
-            for k in event.data.keys where !allowed.contains(k) {
-                violations.append(Violation(path: "data.\(k)", rule: "unknown field (allowed: description, role, vkey)"))
-            }
+            allow(["vkey", "role", "description", "kind", "permissions"])
             let role = event.data["role"]?.stringValue
             if role != "source" && role != "ledger" {
                 violations.append(Violation(path: "data.role", rule: "must be \"source\" or \"ledger\""))
@@ -98,29 +113,84 @@ enum KeyRules {
             if role == "source", let vkey, !Event.isValidSourceName(vkey.name) || vkey.name == systemSource {
                 violations.append(Violation(path: "data.vkey", rule: "a source key name must be 1–64 of A–Z a–z 0–9 . _ - and not \"ledger\"", value: vkey.name))
             }
-            if !violations.isEmpty { throw LedgerError(.invalidEvent, reasons: violations.map(\.description)) }
+            let kind = event.data["kind"]?.stringValue
+            if let k = event.data["kind"], kind.map(Event.isValidSourceName) != true {
+                violations.append(Violation(path: "data.kind", rule: "must be 1–64 of A–Z a–z 0–9 . _ -", value: Violation.show(k)))
+            }
+            var permissions = Permissions.all
+            if let p = event.data["permissions"] {
+                do { permissions = try Permissions(json: p) } catch { violations += error.violations }
+            }
+            try finish()
             if try lookup(vkey!.reference) != nil {
                 throw LedgerError(.invalidEvent, "key \(vkey!.reference) is already registered")
             }
-            return .register(
-                KeyEntry(vkey: vkey!, role: role!, registeredIndex: index, validFrom: event.validFrom, validUntil: event.validUntil))
-        case "key.revoked":
-            for k in event.data.keys where k != "key" && k != "reason" {
-                violations.append(Violation(path: "data.\(k)", rule: "unknown field (allowed: key, reason)"))
+            return .register(KeyEntry(
+                vkey: vkey!, role: role!, registeredIndex: index, validFrom: event.validFrom, validUntil: event.validUntil, kind: kind,
+                permissions: permissions))
+        case "key.revoked", "key.permissions-changed":
+            let changing = event.type == "key.permissions-changed"
+            allow(changing ? ["key", "permissions", "reason"] : ["key", "reason"])
+            requireText("reason", changing ? "is required: say why the permissions change" : "is required: say why the key is revoked")
+            var permissions: Permissions?
+            if changing {
+                if let p = event.data["permissions"] {
+                    do { permissions = try Permissions(json: p) } catch { violations += error.violations }
+                } else {
+                    violations.append(Violation(path: "data.permissions", rule: "is required"))
+                }
             }
             guard let ref = event.data["key"]?.stringValue else {
                 throw LedgerError(.invalidEvent, reasons: violations.map(\.description) + ["data.key: is required (<name>+<key id>)"])
             }
-            if event.data["reason"]?.stringValue?.isEmpty ?? true {
-                violations.append(Violation(path: "data.reason", rule: "is required: say why the key is revoked"))
-            }
-            if !violations.isEmpty { throw LedgerError(.invalidEvent, reasons: violations.map(\.description)) }
+            try finish()
             guard let entry = try lookup(ref) else { throw LedgerError(.invalidEvent, "key \(ref) is not registered") }
-            if entry.role == "ledger" { throw LedgerError(.invalidEvent, "the ledger key cannot be revoked") }
-            if entry.revokedIndex != nil { throw LedgerError(.invalidEvent, "key \(ref) is already revoked") }
-            return .revoke(reference: ref)
+            if entry.role == "ledger" { throw LedgerError(.invalidEvent, "the ledger key cannot be \(changing ? "restricted" : "revoked")") }
+            if entry.revokedIndex != nil { throw LedgerError(.invalidEvent, "key \(ref) is revoked") }
+            return changing ? .permissions(reference: ref, permissions!) : .revoke(reference: ref)
+        case "policy.updated":
+            do {
+                return .policy(try OwnershipPolicy(json: .object(event.data)))
+            } catch {
+                throw LedgerError(.invalidEvent, reasons: error.violations.map { "data.\($0.description)" })
+            }
+        case "quarantine.discarded":
+            allow(["entry", "reason", "sha256", "origin"])
+            requireText("reason", "is required: say why the input is discarded")
+            if event.data["entry"]?.numberValue?.intValue == nil { violations.append(Violation(path: "data.entry", rule: "is required (the quarantine entry ID)")) }
+            if !(event.data["sha256"]?.stringValue.map { Hex.isLowercaseHex($0, bytes: 32) } ?? false) {
+                violations.append(Violation(path: "data.sha256", rule: "is required: SHA-256 of the discarded bytes"))
+            }
+            try finish()
+            return .noted
         default:
-            throw LedgerError(.invalidEvent, "unknown system event type \(event.type) (known: key.registered, key.revoked)")
+            throw LedgerError(.invalidEvent, "unknown system event type \(event.type) (known: \(systemTypes.joined(separator: ", ")))")
         }
+    }
+
+    /// Checks what a source key writes against its permissions and the ownership policy in force:
+    /// the event type, every field the event sets, ownership of those fields (owners write, others
+    /// only override), and the override permission. Every missing permission is named.
+    static func checkWrite(_ event: Event, key: KeyEntry, policy: OwnershipPolicy) -> LedgerError? {
+        guard event.subject.kind != .system, key.role == "source", let spec = EventCatalog.spec(event.type) else { return nil }
+        let ref = key.vkey.reference
+        var reasons: [String] = []
+        if !key.permissions.allows(type: event.type) {
+            reasons.append("key \(ref) may not write \(event.type) events (permitted: \(key.permissions.eventTypes.joined(separator: ", ")))")
+        }
+        let isOverride = EventCatalog.overrideTypes.contains(event.type)
+        if isOverride && !key.permissions.override {
+            reasons.append("key \(ref) lacks the override permission needed for \(event.type)")
+        }
+        for field in Set(spec.assignments(event).map(\.field)).sorted() {
+            if !key.permissions.allows(field: field) {
+                reasons.append("key \(ref) may not write \(field) (permitted fields: \(key.permissions.fields.joined(separator: ", ")))")
+            }
+            if !isOverride, policy.rank(of: event.source, kind: key.kind, for: field) == nil {
+                reasons.append(
+                    "source \(event.source)\(key.kind.map { " (kind \($0))" } ?? "") does not own \(field) (owners: \(policy.owners(of: field).joined(separator: ", "))); a non-owner changes it only with a field.overridden event by a key with the override permission")
+            }
+        }
+        return reasons.isEmpty ? nil : LedgerError(.notPermitted, reasons: reasons)
     }
 }

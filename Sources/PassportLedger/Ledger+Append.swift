@@ -90,7 +90,7 @@ extension Ledger {
         let last = try txn.get(Keys.metaLastRecordedAt, in: dbs.meta).map { Int64(bitPattern: Keys.readU64($0)) } ?? 0
         let recordedAt = Timestamp(microsecondsSinceEpoch: max(Timestamp.now().microseconds, last))
         var results: [[AppendOutcome]] = []
-        var keyCache = KeyCache()
+        var keyCache = GovernanceCache()
         for (submissions, verified) in jobs {
             var outcomes: [AppendOutcome] = []
             for (i, s) in submissions.enumerated() {
@@ -119,7 +119,7 @@ extension Ledger {
 
     private func appendOne(
         _ txn: Transaction, _ s: Submission, precheck: Precheck, size: inout UInt64, frontier: inout MerkleFrontier,
-        recordedAt: Timestamp, keys: inout KeyCache
+        recordedAt: Timestamp, keys: inout GovernanceCache
     ) throws -> Result<AppendOutcome, LedgerError> {
         let signed: SignedEvent
         switch s.content {
@@ -138,6 +138,9 @@ extension Ledger {
         }
         if !precheck.violations.isEmpty {
             return .failure(LedgerError(.invalidEvent, reasons: precheck.violations.map(\.description)))
+        }
+        if options.governance, let key, let error = KeyRules.checkWrite(event, key: key, policy: try keys.policy { try currentPolicy(txn) }) {
+            return .failure(error)
         }
         // Idempotency: the same event again returns the existing record.
         let idem = Keys.idempotency(event.source, event.sourceRef)
@@ -196,20 +199,60 @@ extension Ledger {
         for node in frontier.append(leafHash: Merkle.leafHash(bytes)) {
             try txn.put(Keys.node(level: node.level, index: node.index), node.hash, in: dbs.nodes)
         }
-        try FactIndex.add(record, txn: txn, db: dbs.facts)
+        try FactIndex.add(record, sourceKind: key?.kind, txn: txn, db: dbs.facts)
         if effect != nil { keys.removeAll() }
+        try apply(effect, at: size, recordedAt: recordedAt, txn: txn)
+        let ref = RecordRef(index: size, subject: event.subject.rawValue, seq: seq)
+        size += 1
+        return .success(.appended(ref))
+    }
+
+    /// Writes a `system` event's effect to the derived governance tables (keys, policies).
+    func apply(_ effect: KeyRules.Effect?, at index: UInt64, recordedAt: Timestamp, txn: Transaction) throws {
+        func update(_ ref: String, _ change: (inout KeyEntry) -> Void) throws {
+            var entry = try KeyEntry(bytes: try txn.get(Array(ref.utf8), in: dbs.keys)!)
+            change(&entry)
+            try txn.put(Array(ref.utf8), CanonicalJSON.encode(entry.json), in: dbs.keys)
+        }
         switch effect {
         case .register(let entry)?:
             try txn.put(Array(entry.vkey.reference.utf8), CanonicalJSON.encode(entry.json), in: dbs.keys)
         case .revoke(let ref)?:
-            var entry = try KeyEntry(bytes: try txn.get(Array(ref.utf8), in: dbs.keys)!)
-            entry.revokedIndex = size
-            try txn.put(Array(ref.utf8), CanonicalJSON.encode(entry.json), in: dbs.keys)
-        case nil: break
+            try update(ref) { $0.revokedIndex = index }
+        case .permissions(let ref, let permissions)?:
+            try update(ref) { $0.permissions = permissions }
+        case .policy(let policy)?:
+            try txn.put(Keys.u64(index), CanonicalJSON.encode(Ledger.policyEntry(policy, recordedAt: recordedAt)), in: dbs.policies)
+        case .noted?, nil:
+            break
         }
-        let ref = RecordRef(index: size, subject: event.subject.rawValue, seq: seq)
-        size += 1
-        return .success(.appended(ref))
+    }
+
+    static func policyEntry(_ policy: OwnershipPolicy, recordedAt: Timestamp) -> JSONValue {
+        ["recordedAt": .string(recordedAt.description), "policy": policy.json]
+    }
+
+    /// The ownership policy in force now (the open policy if none was ever set).
+    func currentPolicy(_ txn: Transaction) throws -> OwnershipPolicy {
+        try policy(txn, asOf: nil)
+    }
+
+    /// The ownership policy in force at a system time (nil: the latest).
+    func policy(_ txn: Transaction, asOf: Timestamp?) throws -> OwnershipPolicy {
+        var found: (UInt64, [UInt8])?
+        try txn.withCursor(dbs.policies) { c in
+            var pos: Cursor.Position = .last
+            while let (index, bytes) = try c.move(pos, { k, v in (Keys.readU64(k), [UInt8](v)) }) {
+                let entry = try policyCache.entry(index: index, bytes: bytes)
+                if asOf == nil || entry.recordedAt <= asOf! {
+                    found = (index, bytes)
+                    return
+                }
+                pos = .previous
+            }
+        }
+        guard let found else { return .open }
+        return try policyCache.entry(index: found.0, bytes: found.1).policy
     }
 
     /// The last (seq, index) of a subject, if it has records.
@@ -234,9 +277,10 @@ struct Precheck: Sendable {
     let violations: [Violation]
 }
 
-/// Key entries read during one write transaction (cleared whenever a system event changes keys).
-struct KeyCache {
+/// Keys and the policy read during one write transaction (cleared whenever a system event changes them).
+struct GovernanceCache {
     private var entries: [String: KeyEntry?] = [:]
+    private var currentPolicy: OwnershipPolicy?
 
     mutating func entry(_ ref: String, load: (String) throws -> KeyEntry?) rethrows -> KeyEntry? {
         if let cached = entries[ref] { return cached }
@@ -245,7 +289,34 @@ struct KeyCache {
         return e
     }
 
-    mutating func removeAll() { entries.removeAll() }
+    mutating func policy(load: () throws -> OwnershipPolicy) rethrows -> OwnershipPolicy {
+        if let p = currentPolicy { return p }
+        let p = try load()
+        currentPolicy = p
+        return p
+    }
+
+    mutating func removeAll() {
+        entries.removeAll()
+        currentPolicy = nil
+    }
+}
+
+/// Parsed policies by record index (a policy record never changes).
+final class PolicyCache: @unchecked Sendable {
+    // @unchecked: `entries` is only touched under `lock`.
+    private let lock = NSLock()
+    private var entries: [UInt64: (recordedAt: Timestamp, policy: OwnershipPolicy)] = [:]
+
+    func entry(index: UInt64, bytes: [UInt8]) throws -> (recordedAt: Timestamp, policy: OwnershipPolicy) {
+        if let e = lock.withLock({ entries[index] }) { return e }
+        guard case .object(let o) = try JSONParser.parse(bytes), let at = o["recordedAt"]?.stringValue, let p = o["policy"] else {
+            throw LedgerError(.notAStore, "a stored policy is damaged; run dpp verify")
+        }
+        let e = (try Timestamp(canonical: at), try OwnershipPolicy(json: p))
+        lock.withLock { entries[index] = e }
+        return e
+    }
 }
 
 /// An append handed to the writer; ``wait()`` blocks until it is durable (or failed).

@@ -19,6 +19,10 @@ public struct KeyInfo: Sendable, Hashable {
     public let validFrom: Timestamp?
     /// Validity window end.
     public let validUntil: Timestamp?
+    /// The source system's kind (named by ownership policies).
+    public let kind: String?
+    /// What the key may write.
+    public let permissions: Permissions
 
     /// True if not revoked.
     public var isActive: Bool { revokedIndex == nil }
@@ -35,7 +39,8 @@ extension Ledger {
                     let e = try KeyEntry(bytes: bytes)
                     out.append(KeyInfo(
                         reference: e.vkey.reference, vkey: e.vkey, role: e.role, registeredIndex: e.registeredIndex,
-                        revokedIndex: e.revokedIndex, validFrom: e.validFrom, validUntil: e.validUntil))
+                        revokedIndex: e.revokedIndex, validFrom: e.validFrom, validUntil: e.validUntil, kind: e.kind,
+                        permissions: e.permissions))
                     pos = .next
                 }
             }
@@ -51,12 +56,17 @@ extension Ledger {
     /// Creates a source key, stores it in a 0600 file and registers it in the `system` subject.
     /// - Parameters:
     ///   - name: the source system's name (events from it carry `"source": name`).
+    ///   - kind: the kind of system (`plm`, `erp`, `supplier`, `tms`, `qa`…) that ownership policies
+    ///     name; by default the part of `name` before its first `-`.
+    ///   - permissions: what it may write (default: every event type and field, no overrides).
     ///   - validFrom: optional start of the key's validity.
     ///   - validUntil: optional end of the key's validity.
     /// - Returns: the new key's verifier key.
     /// - Throws: ``LedgerError`` if the name is invalid, the source already has an active key, or registration fails.
     @discardableResult
-    public func addKey(name: String, validFrom: Timestamp? = nil, validUntil: Timestamp? = nil) throws -> NoteVerifierKey {
+    public func addKey(
+        name: String, kind: String? = nil, permissions: Permissions = .all, validFrom: Timestamp? = nil, validUntil: Timestamp? = nil
+    ) throws -> NoteVerifierKey {
         guard Event.isValidSourceName(name), name != KeyRules.systemSource else {
             throw LedgerError(.invalidArgument, "key name \"\(name)\" must be 1–64 characters of A–Z a–z 0–9 . _ - and not \"ledger\"")
         }
@@ -68,7 +78,9 @@ extension Ledger {
         do {
             let event = try systemEvent(
                 type: "key.registered", sourceRef: "key.registered/\(signer.verifier.reference)",
-                data: ["vkey": .string(signer.verifier.description), "role": "source"], validFrom: validFrom, validUntil: validUntil)
+                data: ["vkey": .string(signer.verifier.description), "role": "source",
+                    "kind": .string(kind ?? String(name.split(separator: "-").first ?? Substring(name))), "permissions": permissions.json],
+                validFrom: validFrom, validUntil: validUntil)
             if case .rejected(let e, _) = try appendSync([event])[0] { throw e }
         } catch {
             keyFiles.remove(reference: signer.verifier.reference)
@@ -93,6 +105,22 @@ extension Ledger {
         let event = try systemEvent(
             type: "key.revoked", sourceRef: "key.revoked/\(target.reference)",
             data: ["key": .string(target.reference), "reason": .string(reason)])
+        if case .rejected(let e, _) = try appendSync([event])[0] { throw e }
+        return target.reference
+    }
+
+    /// Changes what a source's active key (or a key by reference) may write; recorded as
+    /// `key.permissions-changed`, so the history of who was allowed what is audited.
+    @discardableResult
+    public func changePermissions(_ nameOrReference: String, to permissions: Permissions, reason: String) throws -> String {
+        let all = try keys()
+        let target = nameOrReference.contains("+")
+            ? all.first { $0.reference == nameOrReference }
+            : all.last { $0.vkey.name == nameOrReference && $0.role == "source" && $0.isActive }
+        guard let target else { throw LedgerError(.notFound, "no active key \(nameOrReference); see dpp keys list") }
+        let event = try systemEvent(
+            type: "key.permissions-changed", sourceRef: "key.permissions-changed/\(target.reference)/\(UUID().uuidString)",
+            data: ["key": .string(target.reference), "permissions": permissions.json, "reason": .string(reason)])
         if case .rejected(let e, _) = try appendSync([event])[0] { throw e }
         return target.reference
     }

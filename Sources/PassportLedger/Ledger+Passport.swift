@@ -18,8 +18,9 @@ extension Ledger {
             guard try lastSeq(txn, subject: id.rawValue) != nil else {
                 throw LedgerError(.notFound, "no passport for \(id): the subject has no records")
             }
+            let policy = try self.policy(txn, asOf: asOf)
             func project(_ s: String) throws -> [PassportEntry] {
-                try FactIndex.project(s, asOf: asOf, validAt: validAt, txn: txn, db: dbs.facts, cache: factCache)
+                try FactIndex.project(s, asOf: asOf, validAt: validAt, policy: policy, txn: txn, db: dbs.facts, cache: factCache)
             }
             return Passport(id: id, asOf: asOf, validAt: validAt, entries: try Ledger.composed(id) { try project($0) })
         }
@@ -76,9 +77,14 @@ extension Ledger {
     /// The same passport computed by replaying every record of the subjects involved, without
     /// the fact index: the reference the index is tested against.
     func passportByReplay(_ id: Subject, asOf: Timestamp, validAt: Timestamp) throws -> Passport {
+        let policy = try env.read { txn in try self.policy(txn, asOf: asOf) }
+        let kinds = Dictionary(uniqueKeysWithValues: try keys().map { ($0.reference, $0.kind) })
         func project(_ s: String) throws -> [PassportEntry] {
             let records = (try? history(try Subject(s))) ?? []
-            return Projector.project(records.flatMap(Fact.of), asOf: asOf, validAt: validAt)
+            let facts = records.flatMap { Fact.of($0, sourceKind: kinds[$0.signature.key] ?? nil) }
+            return Projector.project(facts, asOf: asOf, validAt: validAt) { f in
+                policy.rank(of: f.provenance.source, kind: f.sourceKind, for: f.field) ?? Int.max
+            }
         }
         return Passport(id: id, asOf: asOf, validAt: validAt, entries: try Ledger.composed(id) { try project($0) })
     }
@@ -101,10 +107,14 @@ extension Ledger {
                 for k in keys { try txn.delete(k, in: dbs.facts) }
             }
             done = 0
+            var kinds: [String: String?] = [:]
             try txn.withCursor(dbs.records) { c in
                 var pos: Cursor.Position = .first
                 while let bytes = try c.move(pos, { _, v in [UInt8](v) }) {
-                    try FactIndex.add(try Record(bytes: bytes), txn: txn, db: dbs.facts)
+                    let record = try Record(bytes: bytes)
+                    let ref = record.signature.key
+                    if kinds[ref] == nil { kinds[ref] = try txn.get(Array(ref.utf8), in: dbs.keys).map { try KeyEntry(bytes: $0).kind } ?? nil }
+                    try FactIndex.add(record, sourceKind: kinds[ref] ?? nil, txn: txn, db: dbs.facts)
                     done += 1
                     if done % 65536 == 0 { progress?(done, total) }
                     pos = .next
@@ -144,5 +154,42 @@ extension Ledger {
         for s in subjects { records += (try? history(try Subject(s))) ?? [] }
         if records.isEmpty { throw LedgerError(.notFound, "no passport for \(id): the subject has no records") }
         return records.sorted { $0.index < $1.index }.map { ($0, Fact.of($0)) }.filter { !$0.1.isEmpty }
+    }
+}
+
+extension Ledger {
+    /// Records a new data-ownership policy (`policy.updated`, signed by the ledger key). Events
+    /// appended from now on are judged by it; earlier ones keep being judged by the policy in force
+    /// when they were recorded.
+    /// - Returns: the record index of the policy.
+    @discardableResult
+    public func setPolicy(_ policy: OwnershipPolicy, reason: String) throws -> UInt64 {
+        var data = policy.json.objectValue!
+        data["description"] = .string(reason)
+        let event = try systemEvent(type: "policy.updated", sourceRef: "policy.updated/\(UUID().uuidString)", data: data)
+        let outcome = try appendSync([event])[0]
+        if case .rejected(let e, _) = outcome { throw e }
+        return outcome.record!.index
+    }
+
+    /// The ownership policy in force now, or at a system time.
+    public func policy(asOf: Timestamp? = nil) throws -> OwnershipPolicy {
+        try env.read { txn in try policy(txn, asOf: asOf) }
+    }
+
+    /// Every policy the ledger has recorded: (record index, recordedAt, policy), oldest first.
+    public func policyHistory() throws -> [(index: UInt64, recordedAt: Timestamp, policy: OwnershipPolicy)] {
+        try env.read { txn in
+            var out: [(UInt64, Timestamp, OwnershipPolicy)] = []
+            try txn.withCursor(dbs.policies) { c in
+                var pos: Cursor.Position = .first
+                while let (index, bytes) = try c.move(pos, { k, v in (Keys.readU64(k), [UInt8](v)) }) {
+                    let e = try policyCache.entry(index: index, bytes: bytes)
+                    out.append((index, e.recordedAt, e.policy))
+                    pos = .next
+                }
+            }
+            return out
+        }
     }
 }

@@ -61,6 +61,8 @@ extension Ledger {
         }
         let total = try txn.get(Keys.metaSize, in: dbs.meta).map(Keys.readU64) ?? 0
         var registry: [String: KeyEntry] = [:]
+        var policy = OwnershipPolicy.open
+        var policies: [UInt64: JSONValue] = [:]
         var publicKeys: [String: Ed25519.PublicKey] = [:]
         var heads: [String: (seq: UInt64, leaf: [UInt8])] = [:]
         var frontier = MerkleFrontier()
@@ -173,13 +175,21 @@ extension Ledger {
                 if i == 0, record.event.data["vkey"]?.stringValue != trusted.description {
                     return fail(0, "record 0 registers a ledger key other than the trusted one")
                 }
+                // Judged by the permissions and the ownership policy in force when it was recorded.
+                if let key = registry[record.signature.key], let problem = KeyRules.checkWrite(record.event, key: key, policy: policy) {
+                    return fail(i, problem.message)
+                }
                 do {
                     switch try KeyRules.effect(of: record.event, index: i, lookup: { registry[$0] }) {
                     case .register(let e)?:
                         registry[e.vkey.reference] = e
                         publicKeys[e.vkey.reference] = e.vkey.publicKey
                     case .revoke(let ref)?: registry[ref]?.revokedIndex = i
-                    case nil: break
+                    case .permissions(let ref, let p)?: registry[ref]?.permissions = p
+                    case .policy(let p)?:
+                        policy = p
+                        policies[i] = Ledger.policyEntry(p, recordedAt: record.recordedAt)
+                    case .noted?, nil: break
                     }
                 } catch {
                     return fail(i, "invalid system event: \(error)")
@@ -228,6 +238,21 @@ extension Ledger {
         }
         if report.problem == nil, stored != registry.count {
             return fail(nil, "the key table has \(stored) keys but the system subject registers \(registry.count)")
+        }
+        // So must the policy table.
+        var storedPolicies = 0
+        try txn.withCursor(dbs.policies) { c in
+            var pos: Cursor.Position = .first
+            while let e = try c.move(pos, { k, v in (Keys.readU64(k), [UInt8](v)) }) {
+                storedPolicies += 1
+                if report.problem == nil, policies[e.0].map({ CanonicalJSON.encode($0) }) != e.1 {
+                    report.problem = VerifyProblem(index: e.0, reason: "the policy table entry does not match the system subject's history")
+                }
+                pos = .next
+            }
+        }
+        if report.problem == nil, storedPolicies != policies.count {
+            return fail(nil, "the policy table has \(storedPolicies) policies but the system subject records \(policies.count)")
         }
         return report
     }

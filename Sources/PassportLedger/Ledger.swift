@@ -21,16 +21,24 @@ public final class Ledger: Sendable {
         public var maxBatchEvents: Int
         /// Largest attachment accepted, in bytes.
         public var maxAttachmentSize: Int
+        /// Enforce source permissions and data ownership on append (on by default; off only to
+        /// measure what they cost).
+        public var governance: Bool
+        /// The ownership policy a new store starts with (recorded as record 1); nil for none.
+        public var initialPolicy: OwnershipPolicy?
 
-        /// Defaults: 64 MiB initial map, 1 TiB maximum, 4096 events a batch, 256 MiB attachments.
+        /// Defaults: 64 MiB initial map, 1 TiB maximum, 4096 events a batch, 256 MiB attachments,
+    /// governance on, and the default ownership policy.
         public init(
             initialMapSize: Int = 64 << 20, maxMapSize: Int = 1 << 40, maxBatchEvents: Int = 4096,
-            maxAttachmentSize: Int = 256 << 20
+            maxAttachmentSize: Int = 256 << 20, governance: Bool = true, initialPolicy: OwnershipPolicy? = .default
         ) {
             self.initialMapSize = initialMapSize
             self.maxMapSize = maxMapSize
             self.maxBatchEvents = maxBatchEvents
             self.maxAttachmentSize = maxAttachmentSize
+            self.governance = governance
+            self.initialPolicy = initialPolicy
         }
     }
 
@@ -53,6 +61,7 @@ public final class Ledger: Sendable {
     private let signerCache = SignerCache()
     private let committerBox = CommitterBox()
     let factCache = FactValueCache()
+    let policyCache = PolicyCache()
 
     private init(directory: URL, env: Environment, dbs: Databases, origin: String, vkey: NoteVerifierKey, options: Options) {
         self.directory = directory
@@ -106,6 +115,7 @@ public final class Ledger: Sendable {
                 data: ["vkey": .string(signer.verifier.description), "role": "ledger", "description": "ledger key"])
             let outcome = try ledger.appendSync([genesis])
             if case .rejected(let e, _) = outcome[0] { throw e }
+            if let policy = options.initialPolicy { try ledger.setPolicy(policy, reason: "initial policy") }
             return ledger
         } catch {
             // Leave nothing half-made behind: a later init must be able to start afresh.

@@ -16,8 +16,10 @@ struct Databases: Sendable {
     let meta: Database
     /// Derived: the passport fact index (see ``FactIndex``).
     let facts: Database
+    /// Derived from `system`: every ownership policy, by the index of its `policy.updated` record.
+    let policies: Database
 
-    static let names = ["records", "subjects", "nodes", "checkpoints", "idempotency", "blobs", "keys", "quarantine", "meta", "facts"]
+    static let names = ["records", "subjects", "nodes", "checkpoints", "idempotency", "blobs", "keys", "quarantine", "meta", "facts", "policies"]
 
     init(_ txn: Transaction, create: Bool) throws {
         records = try txn.openDatabase("records", create: create)
@@ -30,6 +32,7 @@ struct Databases: Sendable {
         quarantine = try txn.openDatabase("quarantine", create: create)
         meta = try txn.openDatabase("meta", create: create)
         facts = try txn.openDatabase("facts", create: create)
+        policies = try txn.openDatabase("policies", create: create)
     }
 }
 
@@ -76,6 +79,70 @@ struct StoredNodes: MerkleNodeSource {
     }
 }
 
+/// What a source key may write (`key.registered` / `key.permissions-changed`).
+public struct Permissions: Sendable, Hashable, CustomStringConvertible {
+    /// Event types, or `*`.
+    public var eventTypes: [String]
+    /// Field patterns (`path`, `section.*`, `*`).
+    public var fields: [String]
+    /// May write `field.overridden` / `field.override-withdrawn` for fields it does not own.
+    public var override: Bool
+
+    /// Everything but overrides (the default for a new source key).
+    public static let all = Permissions(eventTypes: ["*"], fields: ["*"], override: false)
+
+    /// Creates permissions.
+    public init(eventTypes: [String], fields: [String], override: Bool) {
+        self.eventTypes = eventTypes
+        self.fields = fields
+        self.override = override
+    }
+
+    /// Whether the key may write events of a type.
+    public func allows(type: String) -> Bool { eventTypes.contains("*") || eventTypes.contains(type) }
+
+    /// Whether the key may write a field.
+    public func allows(field: String) -> Bool {
+        fields.contains { p in
+            p == "*" || p == field || (p.hasSuffix(".*") && field.hasPrefix(p.dropLast(1)))
+        }
+    }
+
+    /// As JSON.
+    public var json: JSONValue {
+        ["eventTypes": .array(eventTypes.map { .string($0) }), "fields": .array(fields.map { .string($0) }), "override": .bool(override)]
+    }
+
+    /// Parses and checks `{"eventTypes": […], "fields": […], "override": bool}`.
+    public init(json: JSONValue, path: String = "data.permissions") throws(ValidationError) {
+        var v: [Violation] = []
+        guard case .object(let o) = json else { throw ValidationError([Violation(path: path, rule: "must be an object")]) }
+        for k in o.keys where !["eventTypes", "fields", "override"].contains(k) {
+            v.append(Violation(path: "\(path).\(k)", rule: "unknown field (allowed: eventTypes, fields, override)"))
+        }
+        func strings(_ k: String, valid: (String) -> Bool, rule: String) -> [String] {
+            guard let a = o[k] else { return ["*"] }
+            guard case .array(let items) = a, !items.isEmpty, items.allSatisfy({ $0.stringValue.map(valid) ?? false }) else {
+                v.append(Violation(path: "\(path).\(k)", rule: rule, value: Violation.show(a)))
+                return []
+            }
+            return items.compactMap(\.stringValue)
+        }
+        let types = strings("eventTypes", valid: { $0 == "*" || EventCatalog.spec($0) != nil }, rule: "must be a non-empty array of known event types or *")
+        let fields = strings("fields", valid: { OwnershipPolicy.isValidPattern($0) }, rule: "must be a non-empty array of field paths, section.* or *")
+        var override = false
+        if let ov = o["override"] {
+            if case .bool(let b) = ov { override = b } else { v.append(Violation(path: "\(path).override", rule: "must be true or false")) }
+        }
+        if !v.isEmpty { throw ValidationError(v) }
+        self.init(eventTypes: types, fields: fields, override: override)
+    }
+
+    public var description: String {
+        "event types \(eventTypes.joined(separator: ", ")); fields \(fields.joined(separator: ", "))" + (override ? "; may override" : "")
+    }
+}
+
 /// A registered key, as the `keys` database stores it (derived from `system` records).
 struct KeyEntry: Sendable {
     var vkey: NoteVerifierKey
@@ -84,6 +151,9 @@ struct KeyEntry: Sendable {
     var revokedIndex: UInt64?
     var validFrom: Timestamp?
     var validUntil: Timestamp?
+    /// The source system's kind (policy owners may name kinds).
+    var kind: String?
+    var permissions: Permissions
 
     var json: JSONValue {
         var o = JSONObject()
@@ -93,15 +163,22 @@ struct KeyEntry: Sendable {
         if let revokedIndex { o["revokedIndex"] = .number(JSONNumber(Int(revokedIndex))) }
         if let validFrom { o["validFrom"] = .string(validFrom.description) }
         if let validUntil { o["validUntil"] = .string(validUntil.description) }
+        if let kind { o["kind"] = .string(kind) }
+        o["permissions"] = permissions.json
         return .object(o)
     }
 
-    init(vkey: NoteVerifierKey, role: String, registeredIndex: UInt64, validFrom: Timestamp?, validUntil: Timestamp?) {
+    init(
+        vkey: NoteVerifierKey, role: String, registeredIndex: UInt64, validFrom: Timestamp?, validUntil: Timestamp?, kind: String? = nil,
+        permissions: Permissions = .all
+    ) {
         self.vkey = vkey
         self.role = role
         self.registeredIndex = registeredIndex
         self.validFrom = validFrom
         self.validUntil = validUntil
+        self.kind = kind
+        self.permissions = permissions
     }
 
     init(bytes: [UInt8]) throws {
@@ -114,5 +191,7 @@ struct KeyEntry: Sendable {
         revokedIndex = o["revokedIndex"]?.numberValue?.intValue.map(UInt64.init)
         validFrom = try o["validFrom"]?.stringValue.map { try Timestamp(canonical: $0) }
         validUntil = try o["validUntil"]?.stringValue.map { try Timestamp(canonical: $0) }
+        kind = o["kind"]?.stringValue
+        permissions = try o["permissions"].map { try Permissions(json: $0) } ?? .all
     }
 }

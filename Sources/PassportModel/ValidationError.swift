@@ -76,3 +76,8 @@ struct Checker {
         if !violations.isEmpty { throw ValidationError(violations) }
     }
 }
+
+extension Violation {
+    /// How a value is shown in a violation: strings quoted, anything else as canonical JSON.
+    public static func show(_ v: JSONValue) -> String { Checker.show(v) }
+}

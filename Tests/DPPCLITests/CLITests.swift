@@ -39,12 +39,12 @@ struct CLITests {
         #expect(a.status == 3, "exit code says some were rejected")
         let out = a.stdout.split(separator: "\n").map(String.init)
         #expect(out.count == 5)
-        #expect(out[0] == "events.jsonl:1 appended index=2 subject=01/09506000134352 seq=1")
-        #expect(out[1] == "events.jsonl:2 appended index=3 subject=01/09506000134352 seq=2")
+        #expect(out[0] == "events.jsonl:1 appended index=3 subject=01/09506000134352 seq=1")
+        #expect(out[1] == "events.jsonl:2 appended index=4 subject=01/09506000134352 seq=2")
         #expect(out[2].hasPrefix("events.jsonl:3 rejected malformed-json quarantine=1: not valid JSON"))
         #expect(out[3].hasPrefix("events.jsonl:4 rejected invalid-event quarantine=2: sourceRef: is required"))
         #expect(out[3].contains("createdAt: is required"))
-        #expect(out[4] == "events.jsonl:5 appended index=4 subject=01/09506000134352/10/LOT%2F7 seq=1")
+        #expect(out[4] == "events.jsonl:5 appended index=5 subject=01/09506000134352/10/LOT%2F7 seq=1")
         #expect(a.stderr.contains("2 event(s) rejected"))
 
         let q = try dpp("quarantine", "list")
@@ -53,13 +53,13 @@ struct CLITests {
 
         let h = try dpp("history", "01/09506000134352")
         #expect(h.status == 0)
-        #expect(h.stdout.contains("#3  ") && h.stdout.contains("seq 2") && h.stdout.contains("created 2026-11-20T09:15:00.000000Z"))
+        #expect(h.stdout.contains("#4  ") && h.stdout.contains("seq 2") && h.stdout.contains("created 2026-11-20T09:15:00.000000Z"))
         let hj = try dpp("history", "01/09506000134352", "--format", "json")
         let records = try hj.stdout.split(separator: "\n").map { try Record(bytes: Array($0.utf8)) }
         #expect(records.map(\.seq) == [1, 2])
 
         let cp = try dpp("checkpoint")
-        #expect(cp.stdout.hasPrefix("cli.example/passports\n5\n"))
+        #expect(cp.stdout.hasPrefix("cli.example/passports\n6\n"))
         let vkey = try dpp("vkey").stdout
         try Data(vkey.utf8).write(to: dir.path("ledger.vkey"))
         let rec = try dpp("record", "3", "--format", "json")
@@ -86,12 +86,12 @@ struct CLITests {
 
         let export = try dpp("export")
         let lines = export.stdout.split(separator: "\n")
-        #expect(lines.count == 5)
+        #expect(lines.count == 6)
         for (i, l) in lines.enumerated() { #expect(try Record(bytes: Array(l.utf8)).index == UInt64(i)) }
 
         let v = try dpp("verify")
         #expect(v.status == 0)
-        #expect(v.stdout.contains("intact: 5 records"))
+        #expect(v.stdout.contains("intact: 6 records"))
         let vj = try dpp("verify", "--format", "json")
         #expect(vj.stdout.contains(#""intact":true"#))
 
@@ -162,19 +162,19 @@ struct CLITests {
         try data.write(to: path)
         let v = try dpp("verify")
         #expect(v.status == 1)
-        #expect(v.stderr.contains("NOT INTACT: record 8:"), "\(v.stderr)")
+        #expect(v.stderr.contains("NOT INTACT: record 9:"), "\(v.stderr)")
     }
 
     @Test("two dpp append processes on one store both succeed and leave a valid log")
     func twoProcessesAppendConcurrently() throws {
         try setUp()
-        #expect(try dpp("keys", "add", "erp-sap").status == 0)
+        #expect(try dpp("keys", "add", "plm-teamcenter").status == 0)
         let n = 400
         try Data((1...n).map { Self.line("P-\($0)") }.joined(separator: "\n").utf8).write(to: dir.path("plm.jsonl"))
         try Data((1...n).map { Self.line("E-\($0)", subject: "01/09506000134352/10/B\($0 % 5)") }
             .joined(separator: "\n").utf8).write(to: dir.path("erp.jsonl"))
         let p1 = try CLI.start(["append", "--source", "plm-windchill", "--batch", "7", "plm.jsonl", "--store", store], in: dir.url)
-        let p2 = try CLI.start(["append", "--source", "erp-sap", "--batch", "5", "erp.jsonl", "--store", store], in: dir.url)
+        let p2 = try CLI.start(["append", "--source", "plm-teamcenter", "--batch", "5", "erp.jsonl", "--store", store], in: dir.url)
         let o1 = p1.1.fileHandleForReading.readDataToEndOfFile()
         let o2 = p2.1.fileHandleForReading.readDataToEndOfFile()
         p1.0.waitUntilExit()
@@ -185,7 +185,7 @@ struct CLITests {
         #expect(String(decoding: o2, as: UTF8.self).split(separator: "\n").count == n)
         let v = try dpp("verify")
         #expect(v.status == 0, "\(v.stderr)")
-        #expect(v.stdout.contains("intact: \(3 + 2 * n) records"))
+        #expect(v.stdout.contains("intact: \(4 + 2 * n) records"))
     }
 
     static let goAvailable = FileManager.default.isExecutableFile(atPath: "/usr/bin/go")
@@ -199,7 +199,7 @@ struct CLITests {
         #expect(try dpp("append", "--source", "plm-windchill", stdin: (6...13).map { Self.line("G-\($0)") }.joined(separator: "\n")).status == 0)
         try Data(try dpp("checkpoint").stdout.utf8).write(to: dir.path("new.cp"))
         try Data(try dpp("vkey").stdout.utf8).write(to: dir.path("ledger.vkey"))
-        try Data(try dpp("prove-consistency", "--from", "7").stdout.utf8).write(to: dir.path("cons.txt"))
+        try Data(try dpp("prove-consistency", "--from", "8").stdout.utf8).write(to: dir.path("cons.txt"))
         let go = URL(fileURLWithPath: "/usr/bin/go")
         let env = ["GO111MODULE": "off", "GOPATH": "/usr/share/gocode", "GOCACHE": dir.path("gocache").path]
         let program = CLI.packageRoot.appendingPathComponent("Tests/Interop/tlogverify/main.go").path
@@ -208,11 +208,11 @@ struct CLITests {
             try Data(try dpp("prove", "--index", String(index)).stdout.utf8).write(to: dir.path("r.proof"))
             let r = try CLI.runProcess(go, ["run", program, "inclusion", "ledger.vkey", "r.json", "r.proof"], in: dir.url, environment: env)
             #expect(r.status == 0, "\(r.stdout) \(r.stderr)")
-            #expect(r.stdout.hasPrefix("ok: record \(index) is in cli.example/passports at tree size 15"))
+            #expect(r.stdout.hasPrefix("ok: record \(index) is in cli.example/passports at tree size 16"))
         }
         let c = try CLI.runProcess(go, ["run", program, "consistency", "ledger.vkey", "old.cp", "new.cp", "cons.txt"], in: dir.url, environment: env)
         #expect(c.status == 0, "\(c.stdout) \(c.stderr)")
-        #expect(c.stdout.contains("ok: tree 7 is a prefix of tree 15"))
+        #expect(c.stdout.contains("ok: tree 8 is a prefix of tree 16"))
         // And it rejects a record that is not the one proven.
         try Data(try dpp("record", "5", "--format", "json").stdout.utf8).write(to: dir.path("other.json"))
         try Data(try dpp("prove", "--index", "4").stdout.utf8).write(to: dir.path("r.proof"))
@@ -237,7 +237,7 @@ struct CLITests {
         let script = CLI.packageRoot.appendingPathComponent("scripts/validate-records.py").path
         let ok = try CLI.runProcess(URL(fileURLWithPath: "/usr/bin/env"), ["python3", script], stdin: export)
         #expect(ok.status == 0, "\(ok.stdout)")
-        #expect(ok.stdout == "7 valid\n")
+        #expect(ok.stdout == "8 valid\n")
         let broken = export.replacingOccurrences(of: #""seq":2,"#, with: #""seq":0,"#)
         let bad = try CLI.runProcess(URL(fileURLWithPath: "/usr/bin/env"), ["python3", script], stdin: broken)
         #expect(bad.status == 1)
@@ -246,6 +246,6 @@ struct CLITests {
             return CanonicalJSON.string(["event": o["event"]!, "signature": o["signature"]!])
         }.joined(separator: "\n")
         let signed = try CLI.runProcess(URL(fileURLWithPath: "/usr/bin/env"), ["python3", script, "signed-line.schema.json"], stdin: events)
-        #expect(signed.stdout == "7 valid\n")
+        #expect(signed.stdout == "8 valid\n")
     }
 }

@@ -118,7 +118,7 @@ struct PassportCLITests {
         var byType: [String: [String]] = [:]
         for r in try dpp("export").stdout.split(separator: "\n") {
             let event = try JSONParser.parse(String(r)).objectValue!["event"]!
-            guard let type = event.objectValue?["type"]?.stringValue, !type.hasPrefix("key.") else { continue }
+            guard let type = event.objectValue?["type"]?.stringValue, event.objectValue?["subject"] != "system" else { continue }
             byType[type, default: []].append(CanonicalJSON.string(event))
         }
         #expect(byType.count == 15)

@@ -10,13 +10,13 @@ struct ConcurrencyAndQuarantineTests {
     @Test("many concurrent appenders on one store: all succeed, streams stay gapless, verify passes")
     func concurrentAppenders() async throws {
         let dir = TemporaryDirectory()
-        let (ledger, signers) = try Fixtures.store(in: dir, sources: ["plm", "erp"])
+        let (ledger, signers) = try Fixtures.store(in: dir, sources: ["plm", "plm-b"])
         let tasks = 16
         let perTask = 50
         let results = try await withThrowingTaskGroup(of: [AppendOutcome].self) { group in
             for t in 0..<tasks {
-                let signer = signers[t % 2 == 0 ? "plm" : "erp"]!
-                let source = t % 2 == 0 ? "plm" : "erp"
+                let signer = signers[t % 2 == 0 ? "plm" : "plm-b"]!
+                let source = t % 2 == 0 ? "plm" : "plm-b"
                 group.addTask {
                     var all: [AppendOutcome] = []
                     for i in 0..<perTask {
@@ -81,9 +81,9 @@ struct ConcurrencyAndQuarantineTests {
 
     @Test func quarantineRetryAfterFixAndDiscard() throws {
         let dir = TemporaryDirectory()
-        let (ledger, _) = try Fixtures.store(in: dir)
+        let (ledger, _) = try Fixtures.store(in: dir, sources: ["supplier-portal"])
         let line = #"{"type":"declaration.recorded","subject":"supplier/ACME","sourceRef":"CMRT-9","createdAt":"2026-03-01T00:00:00Z","validFrom":"2026-01-01T00:00:00Z","validUntil":"2027-01-01T00:00:00Z","data":{"kind":"conflict-minerals","scope":"tin"},"attachments":[{"path":"cmrt.csv"}]}"#
-        let ingestor = try Ingestor(ledger: ledger, mode: .unsigned(source: "plm", baseDirectory: dir.url.path))
+        let ingestor = try Ingestor(ledger: ledger, mode: .unsigned(source: "supplier-portal", baseDirectory: dir.url.path))
         let first = try ledger.appendSync([ingestor.submission(line: Array(line.utf8), origin: "decl.jsonl:1")])[0]
         guard case .rejected(let e, let qid?) = first else {
             Issue.record("expected rejection")

@@ -168,14 +168,14 @@ struct RejectionTests {
 
     @Test func missingAttachmentThenUploaded() throws {
         let dir = TemporaryDirectory()
-        let (ledger, signers) = try Fixtures.store(in: dir)
+        let (ledger, signers) = try Fixtures.store(in: dir, sources: ["supplier-portal"])
         let bytes = Array("CMRT 6.4 declaration".utf8)
         let sha = Hex.encode(SHA256.hash(bytes))
         let json = Fixtures.eventJSON(
-            type: "declaration.recorded", subject: "supplier/ACME", sourceRef: "CMRT-1", data: ["kind": "conflict-minerals", "scope": "tin"],
+            type: "declaration.recorded", subject: "supplier/ACME", source: "supplier-portal", sourceRef: "CMRT-1", data: ["kind": "conflict-minerals", "scope": "tin"],
             extra: ["attachments": [["sha256": .string(sha), "mediaType": "text/plain", "name": "cmrt.txt"]],
                 "validFrom": "2026-01-01T00:00:00.000000Z", "validUntil": "2027-01-01T00:00:00.000000Z"])
-        let submission = Fixtures.submission(try Fixtures.sign(json, with: signers["plm"]!))
+        let submission = Fixtures.submission(try Fixtures.sign(json, with: signers["supplier-portal"]!))
         try expectRejected(ledger, submission, code: .missingAttachment, containing: "upload it with dpp blob put")
         #expect(try ledger.putBlob(bytes) == sha)
         #expect(try ledger.appendSync([submission])[0].record != nil)
@@ -219,7 +219,7 @@ struct RejectionTests {
             #expect(appended > 10)
             let report = try ledger.verify()
             #expect(report.isIntact)
-            #expect(report.records == UInt64(appended) + 2)
+            #expect(report.records == UInt64(appended) + 3)
         }
         // Reopen with room to grow: appends succeed, and the map grows on demand.
         let ledger = try Ledger.open(at: dir.path("store"), options: .init(initialMapSize: 1 << 20, maxMapSize: 1 << 30))

@@ -91,7 +91,7 @@ struct TamperTests {
             let db = try txn.openDatabase("blobs", create: false)
             try txn.put(Hex.decode(sha)!, Array("forged declaration".utf8), in: db)
         }
-        #expect(report.problem?.index == 6)
+        #expect(report.problem?.index == 7)
         #expect(report.problem?.reason.contains("decl.pdf does not match its SHA-256") == true, "\(String(describing: report.problem))")
     }
 

@@ -16,6 +16,8 @@ public indirect enum DataSchema: Sendable {
     case object([Property])
     /// Any JSON object (free-form extension data).
     case anyObject
+    /// Any JSON value.
+    case any
 
     /// A property of an object schema.
     public struct Property: Sendable {
@@ -131,6 +133,8 @@ public indirect enum DataSchema: Sendable {
             }
         case .anyObject:
             guard case .object = value else { return add("must be an object, not \(value.typeName)") }
+        case .any:
+            return
         }
     }
 
@@ -182,6 +186,8 @@ public indirect enum DataSchema: Sendable {
             return .object(o)
         case .anyObject:
             return ["type": "object"]
+        case .any:
+            return [:]
         }
     }
 }

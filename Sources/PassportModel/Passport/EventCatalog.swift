@@ -9,13 +9,53 @@ public struct FactAssignment: Sendable, Hashable {
     /// When the fact takes effect, if not the event's `validFrom` (a revocation or a status
     /// change takes effect when it was made unless it says otherwise).
     public let validFrom: Timestamp?
+    /// An owner's value, an override, or the withdrawal of an override.
+    public let kind: FactKind
 
     /// Creates an assignment.
-    public init(field: String, key: String?, value: JSONValue, validFrom: Timestamp? = nil) {
+    public init(field: String, key: String?, value: JSONValue, validFrom: Timestamp? = nil, kind: FactKind = .value) {
         self.field = field
         self.key = key
         self.value = value
         self.validFrom = validFrom
+        self.kind = kind
+    }
+}
+
+/// What a fact does to its field.
+public enum FactKind: Sendable, Hashable {
+    /// A value written by a source allowed to write the field (an owner, under the policy).
+    case value
+    /// An authorised override by a non-owner, with its reason. It stands until an owner writes
+    /// the field again or it is withdrawn.
+    case override(reason: String)
+    /// Withdraws the latest override of the field; the owners' value shows again.
+    case withdrawal(reason: String)
+
+    /// 0 value, 1 override, 2 withdrawal (stored in the fact index).
+    public var tag: UInt8 {
+        switch self {
+        case .value: 0
+        case .override: 1
+        case .withdrawal: 2
+        }
+    }
+
+    /// The reason of an override or withdrawal.
+    public var reason: String? {
+        switch self {
+        case .value: nil
+        case .override(let r), .withdrawal(let r): r
+        }
+    }
+
+    /// Rebuilds a kind from its tag and reason.
+    public init(tag: UInt8, reason: String?) {
+        switch tag {
+        case 1: self = .override(reason: reason ?? "")
+        case 2: self = .withdrawal(reason: reason ?? "")
+        default: self = .value
+        }
     }
 }
 
@@ -43,7 +83,7 @@ public struct EventTypeSpec: Sendable {
             v.append(Violation(path: "subject", rule: "\(type) is about a \(kinds), not a \(event.subject.kind.rawValue)", value: event.subject.rawValue))
         }
         data.validate(.object(event.data), at: "data", into: &v)
-        if v.isEmpty { v += rules(event) }
+        v += rules(event)  // all violations of one event are reported together
         return v
     }
 
@@ -307,12 +347,53 @@ public enum EventCatalog {
                 }
             }),
         EventTypeSpec(
+            type: "field.overridden",
+            description: "An authorised correction of a field by a source that does not own it (needs the override permission); it stands until an owner writes the field again or it is withdrawn.",
+            subjects: [.model, .batch, .item, .supplier, .facility],
+            data: .object([P("field", .text, required: true, "passport field path"), P("key", .text, "entry key, for collection fields"),
+                P("value", .any, required: true, "the value the field takes"), P("reason", .text, required: true, "why the owner's value is overridden")]),
+            ruleText: ["field is a passport field; key is given exactly for collection fields"],
+            rules: { e in overrideTarget(e) },
+            facts: { e in
+                guard let field = e.data["field"]?.stringValue, let value = e.data["value"] else { return [] }
+                return [FactAssignment(field: field, key: e.data["key"]?.stringValue, value: value,
+                    kind: .override(reason: e.data["reason"]?.stringValue ?? ""))]
+            }),
+        EventTypeSpec(
+            type: "field.override-withdrawn", description: "Withdraws the latest override of a field; the owners' value shows again.",
+            subjects: [.model, .batch, .item, .supplier, .facility],
+            data: .object([P("field", .text, required: true), P("key", .text), P("reason", .text, required: true)]),
+            ruleText: ["field is a passport field; key is given exactly for collection fields"],
+            rules: { e in overrideTarget(e) },
+            facts: { e in
+                guard let field = e.data["field"]?.stringValue else { return [] }
+                return [FactAssignment(field: field, key: e.data["key"]?.stringValue, value: .null,
+                    kind: .withdrawal(reason: e.data["reason"]?.stringValue ?? ""))]
+            }),
+        EventTypeSpec(
             type: "test-report.recorded", description: "Result of a conformity test (authorities only).", subjects: [.model, .batch],
             data: .object([P("id", .text, required: true), P("standard", .text, required: true), P("result", .oneOf(["pass", "fail"]), required: true),
                 P("laboratory", .text), P("reportSha256", .formatted(.sha256))]),
             ruleText: [], rules: { _ in [] },
             facts: { e in [FactAssignment(field: "compliance.testReports", key: e.data["id"]?.stringValue, value: .object(e.data))] }),
     ]
+
+    /// The event types that override a field (they need the override permission, not ownership).
+    public static let overrideTypes: Set<String> = ["field.overridden", "field.override-withdrawn"]
+
+    static func overrideTarget(_ e: Event) -> [Violation] {
+        guard let field = e.data["field"]?.stringValue else { return [] }
+        guard let f = PassportFields.byPath[field] else {
+            return [Violation(path: "data.field", rule: "not a passport field", value: "\"\(field)\"")]
+        }
+        if f.isCollection && e.data["key"] == nil {
+            return [Violation(path: "data.key", rule: "is required: \(field) is a collection, name the entry")]
+        }
+        if !f.isCollection && e.data["key"] != nil {
+            return [Violation(path: "data.key", rule: "\(field) is not a collection; remove key")]
+        }
+        return []
+    }
 
     static func facilityRule(_ e: Event, _ key: String) -> [Violation] {
         guard let s = e.data[key]?.stringValue, (try? Subject(s))?.kind != .facility else { return [] }

@@ -44,26 +44,37 @@ public struct Fact: Sendable, Hashable {
     public let validUntil: Timestamp?
     /// The record that states it.
     public let provenance: Provenance
+    /// A value, an override or a withdrawal.
+    public let kind: FactKind
+    /// The kind of the source system that wrote it (from its key), for ownership precedence.
+    public let sourceKind: String?
 
     /// Creates a fact.
-    public init(field: String, key: String?, value: JSONValue, validFrom: Timestamp?, validUntil: Timestamp?, provenance: Provenance) {
+    public init(
+        field: String, key: String?, value: JSONValue, validFrom: Timestamp?, validUntil: Timestamp?, provenance: Provenance,
+        kind: FactKind = .value, sourceKind: String? = nil
+    ) {
         self.field = field
         self.key = key
         self.value = value
         self.validFrom = validFrom
         self.validUntil = validUntil
         self.provenance = provenance
+        self.kind = kind
+        self.sourceKind = sourceKind
     }
 
     /// The facts a record states (none for `system` events and unknown types).
-    public static func of(_ record: Record) -> [Fact] {
+    /// - Parameter sourceKind: the kind of the source that signed it (for precedence).
+    public static func of(_ record: Record, sourceKind: String? = nil) -> [Fact] {
         guard record.subject.kind != .system, let spec = EventCatalog.spec(record.event.type) else { return [] }
         let e = record.event
         let p = Provenance(
             index: record.index, subject: record.subject.rawValue, source: e.source, sourceRef: e.sourceRef, type: e.type,
             recordedAt: record.recordedAt)
         return spec.assignments(e).map {
-            Fact(field: $0.field, key: $0.key, value: $0.value, validFrom: $0.validFrom ?? e.validFrom, validUntil: e.validUntil, provenance: p)
+            Fact(field: $0.field, key: $0.key, value: $0.value, validFrom: $0.validFrom ?? e.validFrom, validUntil: e.validUntil, provenance: p,
+                kind: $0.kind, sourceKind: sourceKind)
         }
     }
 }
@@ -78,13 +89,23 @@ public struct PassportEntry: Sendable, Hashable {
     public let value: JSONValue
     /// The record that set it.
     public let provenance: Provenance
+    /// If the value is an override, its reason.
+    public let overrideReason: String?
 
     /// Creates an entry.
-    public init(field: String, key: String?, value: JSONValue, provenance: Provenance) {
+    public init(field: String, key: String?, value: JSONValue, provenance: Provenance, overrideReason: String? = nil) {
         self.field = field
         self.key = key
         self.value = value
         self.provenance = provenance
+        self.overrideReason = overrideReason
+    }
+
+    /// Provenance as JSON, with the override and its reason when the value is one.
+    public var provenanceJSON: JSONValue {
+        guard let overrideReason, case .object(var o) = provenance.json else { return provenance.json }
+        o["override"] = ["reason": .string(overrideReason)]
+        return .object(o)
     }
 
     /// `field` or `field[key]`: how `--prove` and diffs name the entry.
@@ -100,32 +121,38 @@ public struct PassportEntry: Sendable, Hashable {
 /// latest `validFrom` (no `validFrom` counts as the earliest), ties going to the later record.
 public enum Projector {
     /// Projects facts (of one subject) into entries.
-    public static func project(_ facts: [Fact], asOf: Timestamp, validAt: Timestamp) -> [PassportEntry] {
+    /// - Parameter rank: precedence of a fact's source for its field (0 first; see ``OwnershipPolicy``).
+    public static func project(
+        _ facts: [Fact], asOf: Timestamp, validAt: Timestamp, rank: (Fact) -> Int = { _ in 0 }
+    ) -> [PassportEntry] {
         struct Slot: Hashable {
             let field: String
             let key: String?
         }
-        var winners: [Slot: Fact] = [:]
-        let earliest = Timestamp(microsecondsSinceEpoch: .min)
-        for f in facts where f.provenance.recordedAt <= asOf && (f.validFrom ?? earliest) <= validAt {
-            let keepsExpired = PassportFields.byPath[f.field]?.keepsExpired ?? false
-            if !keepsExpired, let until = f.validUntil, until <= validAt { continue }
+        var slots: [Slot: SlotAccumulator<Fact>] = [:]
+        for f in facts.sorted(by: { $0.provenance.index < $1.provenance.index }) {
             let slot = Slot(field: f.field, key: f.key)
-            if let current = winners[slot] {
-                let a = (f.validFrom ?? earliest, f.provenance.index)
-                let b = (current.validFrom ?? earliest, current.provenance.index)
-                if a.0 < b.0 || (a.0 == b.0 && a.1 < b.1) { continue }
-            }
-            winners[slot] = f
+            var acc = slots[slot] ?? SlotAccumulator(
+                asOf: asOf.microseconds, validAt: validAt.microseconds, keepsExpired: PassportFields.byPath[f.field]?.keepsExpired ?? false)
+            acc.add(
+                index: f.provenance.index, recordedAt: f.provenance.recordedAt.microseconds, validFrom: f.validFrom?.microseconds ?? .min,
+                validUntil: f.validUntil?.microseconds ?? .max, kind: f.kind.tag, rank: { rank(f) }, payload: { f })
+            slots[slot] = acc
         }
-        return winners.values.map { f in
-            var value = f.value
-            if let until = f.validUntil, until <= validAt, case .object(var o) = value, o["status"]?.stringValue == "valid" {
-                o["status"] = "expired"
-                value = .object(o)
-            }
-            return PassportEntry(field: f.field, key: f.key, value: value, provenance: f.provenance)
-        }.sorted(by: Projector.order)
+        return slots.values.compactMap { $0.winner.map { entry($0, validAt: validAt) } }.sorted(by: Projector.order)
+    }
+
+    /// The entry a winning fact makes (expired entries of collections that keep them are marked).
+    public static func entry(_ f: Fact, validAt: Timestamp) -> PassportEntry {
+        var value = f.value
+        if let until = f.validUntil, until <= validAt, case .object(var o) = value, o["status"]?.stringValue == "valid" {
+            o["status"] = "expired"
+            value = .object(o)
+        }
+        if case .override(let reason) = f.kind {
+            return PassportEntry(field: f.field, key: f.key, value: value, provenance: f.provenance, overrideReason: reason)
+        }
+        return PassportEntry(field: f.field, key: f.key, value: value, provenance: f.provenance)
     }
 
     /// Layers entries: later layers (more specific subjects) win over earlier ones for the same field and key.
@@ -137,7 +164,8 @@ public enum Projector {
 
     static let fieldOrder: [String: Int] = Dictionary(uniqueKeysWithValues: PassportFields.all.enumerated().map { ($1.path, $0) })
 
-    static func order(_ a: PassportEntry, _ b: PassportEntry) -> Bool {
+    /// Display order: by field (in ``PassportFields/all`` order), then entry key.
+    public static func order(_ a: PassportEntry, _ b: PassportEntry) -> Bool {
         let fa = fieldOrder[a.field] ?? Int.max
         let fb = fieldOrder[b.field] ?? Int.max
         if fa != fb { return fa < fb }
@@ -189,7 +217,7 @@ public struct Passport: Sendable, Hashable {
             root = set(root, parts[...], value)
         }
         var provenance = JSONObject()
-        for e in entries { provenance[e.path] = e.provenance.json }
+        for e in entries { provenance[e.path] = e.provenanceJSON }
         var o: JSONObject = [
             "id": .string(id.rawValue), "granularity": .string(id.kind.rawValue), "asOf": .string(asOf.description),
             "validAt": .string(validAt.description),
@@ -227,7 +255,9 @@ public struct Passport: Sendable, Hashable {
         var out: [PassportChange] = []
         for e in entries {
             if let b = before[e.path] {
-                if b.value != e.value || b.provenance != e.provenance { out.append(.changed(from: b, to: e)) }
+                if b.value != e.value || b.provenance != e.provenance || b.overrideReason != e.overrideReason {
+                    out.append(.changed(from: b, to: e))
+                }
             } else {
                 out.append(.added(e))
             }
@@ -242,4 +272,63 @@ public enum PassportChange: Sendable, Hashable {
     case added(PassportEntry)
     case removed(PassportEntry)
     case changed(from: PassportEntry, to: PassportEntry)
+}
+
+/// Chooses the value of one field (or collection entry) from its facts, fed in record order.
+///
+/// Candidates are facts recorded at or before `asOf` and in force at `validAt` (expired ones stay
+/// only where the field keeps expired entries). Among owners' values the winner has the best
+/// precedence rank, then the latest `validFrom`, then the latest record. The latest override in
+/// force wins over that — unless an owner wrote the field after it (any owner value recorded
+/// later, in force or not) or a withdrawal came after it.
+public struct SlotAccumulator<Payload> {
+    let asOf: Int64
+    let validAt: Int64
+    let keepsExpired: Bool
+    private var best: (rank: Int, validFrom: Int64, index: UInt64, payload: Payload)?
+    private var lastOwnerWrite: UInt64?
+    private var override: (index: UInt64, payload: Payload)?
+    private var lastWithdrawal: UInt64?
+
+    /// Starts an empty slot for a query.
+    public init(asOf: Int64, validAt: Int64, keepsExpired: Bool) {
+        self.asOf = asOf
+        self.validAt = validAt
+        self.keepsExpired = keepsExpired
+    }
+
+    /// Adds one fact (in increasing index order). `rank` and `payload` are evaluated only if needed.
+    public mutating func add(
+        index: UInt64, recordedAt: Int64, validFrom: Int64, validUntil: Int64, kind: UInt8, rank: () -> Int, payload: () -> Payload
+    ) {
+        guard recordedAt <= asOf else { return }
+        switch kind {
+        case 2:
+            lastWithdrawal = index
+            return
+        case 0:
+            lastOwnerWrite = index
+        default:
+            break
+        }
+        guard validFrom <= validAt, validUntil > validAt || keepsExpired else { return }
+        if kind == 1 {
+            override = (index, payload())
+            return
+        }
+        let r = rank()
+        if let b = best {
+            if r > b.rank { return }
+            if r == b.rank && (validFrom < b.validFrom || (validFrom == b.validFrom && index < b.index)) { return }
+        }
+        best = (r, validFrom, index, payload())
+    }
+
+    /// The winning fact, if any.
+    public var winner: Payload? {
+        if let o = override, o.index > (lastOwnerWrite ?? 0) || lastOwnerWrite == nil, o.index > (lastWithdrawal ?? 0) || lastWithdrawal == nil {
+            return o.payload
+        }
+        return best?.payload
+    }
 }
