@@ -141,8 +141,8 @@ extension Ledger {
 
 extension Ledger {
     /// The records that shaped a passport (of the subject and the subjects it is composed from),
-    /// in log order, with the facts each stated.
-    public func passportHistory(_ id: Subject) throws -> [(Record, [Fact])] {
+    /// in log order, with the facts each stated; with `field`, only those that wrote that field.
+    public func passportHistory(_ id: Subject, field: String? = nil) throws -> [(Record, [Fact])] {
         var subjects: [String] = [id.rawValue]
         if let gtin = id.gtin, id.kind != .model {
             subjects.insert("01/\(gtin)", at: 0)
@@ -153,7 +153,10 @@ extension Ledger {
         var records: [Record] = []
         for s in subjects { records += (try? history(try Subject(s))) ?? [] }
         if records.isEmpty { throw LedgerError(.notFound, "no passport for \(id): the subject has no records") }
-        return records.sorted { $0.index < $1.index }.map { ($0, Fact.of($0)) }.filter { !$0.1.isEmpty }
+        let kinds = Dictionary(uniqueKeysWithValues: try keys().map { ($0.reference, $0.kind) })
+        return records.sorted { $0.index < $1.index }
+            .map { r in (r, Fact.of(r, sourceKind: kinds[r.signature.key] ?? nil).filter { f in field.map { f.field == $0 || "\(f.field)[\(f.key ?? "")]" == $0 } ?? true }) }
+            .filter { !$0.1.isEmpty }
     }
 }
 

@@ -1,6 +1,7 @@
 import Foundation
 import LMDB
 import PassportModel
+import Sodium
 
 /// A rejected submission, kept with its exact bytes until an operator resolves it.
 public struct QuarantineEntry: Sendable, Hashable {
@@ -163,10 +164,28 @@ extension Ledger {
         return e
     }
 
-    /// Discards an open entry, recording who-knows-why: the reason is required and kept.
-    public func discardQuarantine(id: UInt64, reason: String) throws {
+    /// Discards an open entry. The discard is itself recorded in the log as a `quarantine.discarded`
+    /// event (entry ID, reason, SHA-256 of the discarded bytes), signed by the ledger key, so that
+    /// an auditor sees what input was dropped and why.
+    /// - Returns: the index of the `quarantine.discarded` record.
+    @discardableResult
+    public func discardQuarantine(id: UInt64, reason: String) throws -> UInt64 {
         guard !reason.trimmingCharacters(in: .whitespaces).isEmpty else {
             throw LedgerError(.invalidArgument, "a discard needs a reason (--reason TEXT)")
+        }
+        let entry = try quarantineEntry(id: id)
+        guard entry.status == .open else { throw LedgerError(.invalidArgument, "entry \(id) is already \(entry.status.rawValue)") }
+        let event = try systemEvent(
+            type: "quarantine.discarded", sourceRef: "quarantine.discarded/\(id)",
+            data: ["entry": .number(JSONNumber(Int(id))), "reason": .string(reason), "sha256": .string(Hex.encode(SHA256.hash(entry.raw))),
+                "origin": .string(entry.origin)])
+        let recorded: UInt64
+        switch try appendSync([event])[0] {
+        case .appended(let r), .duplicate(let r): recorded = r.index
+        case .rejected(let e, _) where e.code == .idempotencyConflict:
+            // An earlier discard of this entry was recorded but not marked: find it and finish.
+            recorded = try history(.system).last { $0.event.sourceRef == "quarantine.discarded/\(id)" }!.index
+        case .rejected(let e, _): throw e
         }
         try writeGrowingMap(what: "the entry was not changed") { txn in
             guard var e = try quarantineEntry(txn, id: id) else {
@@ -175,9 +194,11 @@ extension Ledger {
             guard e.status == .open else { throw LedgerError(.invalidArgument, "entry \(id) is already \(e.status.rawValue)") }
             e.status = .discarded
             e.discardReason = reason
+            e.resolvedIndex = recorded
             e.updatedAt = Timestamp.now()
             try txn.put(Keys.u64(id), CanonicalJSON.encode(e.json), in: dbs.quarantine)
         }
+        return recorded
     }
 }
 

@@ -58,7 +58,7 @@ struct RecordCommand: ParsableCommand {
 
 struct Audit: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Offline checks that need no store.", subcommands: [RecordProof.self])
+        abstract: "Offline record checks, and the audit trail of a passport.", subcommands: [RecordProof.self, AuditTrail.self])
 
     struct RecordProof: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -188,8 +188,8 @@ struct QuarantineCommand: ParsableCommand {
         @Option(help: "Why it is discarded.") var reason: String
         func run() throws {
             try guarded {
-                try store.open().discardQuarantine(id: id, reason: reason)
-                print("#\(id) discarded")
+                let index = try store.open().discardQuarantine(id: id, reason: reason)
+                print("#\(id) discarded; recorded as record \(index)")
             }
         }
     }

@@ -21,13 +21,16 @@ struct Init: ParsableCommand {
 
 struct Keys: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Manage source keys (registered in the system subject).", subcommands: [Add.self, Revoke.self, List.self])
+        abstract: "Manage source keys (registered in the system subject).", subcommands: [Add.self, Revoke.self, Permit.self, List.self])
 
     struct Add: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Create a source key (file 0600 in the store), register it, print its vkey.")
         @OptionGroup var store: StoreOptions
         @Argument(help: "The source system's name, e.g. plm-windchill.") var name: String
+        @Option(help: "The kind of system named by ownership policies (plm, erp, supplier, tms, wms, qa…); default: the name up to its first '-'.")
+        var kind: String?
+        @OptionGroup var permissions: PermissionOptions
         @Option(help: "The key is valid from this RFC 3339 time.") var validFrom: String?
         @Option(help: "The key is valid until this RFC 3339 time.") var validUntil: String?
 
@@ -35,7 +38,8 @@ struct Keys: ParsableCommand {
             try guarded {
                 let ledger = try store.open()
                 let vkey = try ledger.addKey(
-                    name: name, validFrom: try parseTimestamp(validFrom, "valid-from"), validUntil: try parseTimestamp(validUntil, "valid-until"))
+                    name: name, kind: kind, permissions: try permissions.permissions(),
+                    validFrom: try parseTimestamp(validFrom, "valid-from"), validUntil: try parseTimestamp(validUntil, "valid-until"))
                 print(vkey.description)
             }
         }
@@ -56,6 +60,23 @@ struct Keys: ParsableCommand {
         }
     }
 
+    struct Permit: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Change what a source's key may write (recorded as key.permissions-changed).")
+        @OptionGroup var store: StoreOptions
+        @Argument(help: "A source name (its active key) or a key reference name+id.") var key: String
+        @OptionGroup var permissions: PermissionOptions
+        @Option(help: "Why the permissions change (recorded).") var reason: String
+
+        func run() throws {
+            try guarded {
+                let p = try permissions.permissions()
+                let ref = try store.open().changePermissions(key, to: p, reason: reason)
+                print("\(ref): \(p)")
+            }
+        }
+    }
+
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List registered keys.")
         @OptionGroup var store: StoreOptions
@@ -72,12 +93,15 @@ struct Keys: ParsableCommand {
                         if let r = k.revokedIndex { o["revokedIndex"] = .number(JSONNumber(Int(r))) }
                         if let f = k.validFrom { o["validFrom"] = .string(f.description) }
                         if let u = k.validUntil { o["validUntil"] = .string(u.description) }
+                        if let kind = k.kind { o["kind"] = .string(kind) }
+                        o["permissions"] = k.permissions.json
                         print(CanonicalJSON.string(.object(o)))
                     } else {
                         let status = k.revokedIndex.map { "revoked at #\($0)" } ?? "active"
                         var line = "\(k.reference)  \(k.role)  registered at #\(k.registeredIndex)  \(status)"
                         if let f = k.validFrom { line += "  from \(f)" }
                         if let u = k.validUntil { line += "  until \(u)" }
+                        if k.role == "source" { line += "  kind \(k.kind ?? "-")  may write \(k.permissions)" }
                         print(line)
                     }
                 }

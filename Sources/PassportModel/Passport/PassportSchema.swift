@@ -35,6 +35,10 @@ public enum PassportSchema {
                 "index": ["type": "integer", "minimum": 0, "description": "the record that set the value; prove it with dpp prove --index"],
                 "subject": ["type": "string"], "source": ["type": "string"], "sourceRef": ["type": "string"], "type": ["type": "string"],
                 "recordedAt": ["$ref": "event.schema.json#/$defs/timestamp"],
+                "override": [
+                    "type": "object", "description": "present when the value is an authorised override by a non-owner",
+                    "additionalProperties": false, "required": ["reason"], "properties": ["reason": ["type": "string"]],
+                ],
             ],
         ]
         return [
@@ -61,6 +65,8 @@ public enum PassportSchema {
 
     /// Every published document of the passport model: file name → schema.
     public static var documents: [(String, JSONValue)] {
-        [("passport.schema.json", jsonSchema)] + EventCatalog.all.map { ("events/\($0.type).schema.json", $0.jsonSchema) }
+        [("passport.schema.json", jsonSchema), ("ownership-policy.schema.json", OwnershipPolicy.jsonSchema),
+            ("policies/default-ownership.json", OwnershipPolicy.default.json)]
+            + EventCatalog.all.map { ("events/\($0.type).schema.json", $0.jsonSchema) }
     }
 }
