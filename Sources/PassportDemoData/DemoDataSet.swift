@@ -93,6 +93,7 @@ public struct DemoDataSet: Sendable {
                     "type": "product.registered", "subject": .string(subject), "sourceRef": .string("PRD-\(subject.suffix(6))"),
                     "createdAt": ts("2026-06-01T08:00:00Z"),
                     "data": ["name": .string(name), "category": .string(category), "manufacturer": "Example Cells GmbH, Berlin, DE",
+                        "manufacturerGLN": "9501101020917",
                         "facility": .string(subject == pack ? "facility/PACK-DE-01" : "facility/CELL-PL-02"),
                         "economicOperator": "Example Cells GmbH", "weightKg": .number(JSONNumber(kwh * 6.5)), "countryOfOrigin": "DE"],
                 ])

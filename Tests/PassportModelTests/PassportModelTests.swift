@@ -112,3 +112,84 @@ struct PassportModelTests {
         }
     }
 }
+
+/// Every validation rule of the governance issue, with a passing and a failing case.
+@Suite("Validation rules")
+struct ValidationRuleTests {
+    struct Case: Sendable, CustomStringConvertible {
+        let rule: String
+        let type: String
+        let subject: String
+        let data: JSONValue
+        let extra: JSONObject
+        let violation: String?
+        var description: String { rule + (violation == nil ? " (passes)" : " (fails)") }
+    }
+
+    static let line: JSONValue = ["part": "P", "quantity": 2, "massKg": 0.5, "material": "steel"]
+    static func bom(_ lifecycle: String = "released", _ line: JSONValue = line) -> JSONValue {
+        ["revision": "A", "lifecycle": .string(lifecycle), "lines": [line]]
+    }
+    static let decl: JSONValue = ["kind": "conflict-minerals", "scope": "tin"]
+    static let window: JSONObject = ["validFrom": "2026-01-01T00:00:00.000000Z", "validUntil": "2027-01-01T00:00:00.000000Z"]
+    static let m = "01/09506000134352"
+
+    static let cases: [Case] = [
+        Case(rule: "GLN check digit", type: "product.registered", subject: m, data: ["name": "X", "manufacturer": "Y", "manufacturerGLN": "9501101020917"], extra: [:], violation: nil),
+        Case(rule: "GLN check digit", type: "product.registered", subject: m, data: ["name": "X", "manufacturer": "Y", "manufacturerGLN": "9501101020918"], extra: [:],
+            violation: "data.manufacturerGLN: GLN 9501101020918 has check digit 8, expected 7 (got \"9501101020918\")"),
+        Case(rule: "CAS check digit", type: "composition.declared", subject: m, data: ["substancesOfConcern": [["name": "lead", "casNumber": "7439-92-1", "concentrationPercent": 0.1]]], extra: [:], violation: nil),
+        Case(rule: "CAS check digit", type: "composition.declared", subject: m, data: ["substancesOfConcern": [["name": "lead", "casNumber": "7439-92-2", "concentrationPercent": 0.1]]], extra: [:],
+            violation: "data.substancesOfConcern[0].casNumber: CAS number 7439-92-2 has check digit 2, expected 1 (got \"7439-92-2\")"),
+        Case(rule: "ISO 3166-1 country", type: "shipment.dispatched", subject: m, data: ["shipmentId": "S", "destination": "NO", "quantity": 1], extra: [:], violation: nil),
+        Case(rule: "ISO 3166-1 country", type: "shipment.dispatched", subject: m, data: ["shipmentId": "S", "destination": "UK", "quantity": 1], extra: [:],
+            violation: "data.destination: must be an ISO 3166-1 alpha-2 country code like DE or FR (got \"UK\")"),
+        Case(rule: "non-negative quantities", type: "carbon-footprint.declared", subject: m, data: ["totalKgCO2e": 0, "method": "PEF"], extra: [:], violation: nil),
+        Case(rule: "non-negative quantities", type: "carbon-footprint.declared", subject: m, data: ["totalKgCO2e": -3, "method": "PEF"], extra: [:],
+            violation: "data.totalKgCO2e: must not be negative (got -3)"),
+        Case(rule: "share within 0–100 %", type: "composition.declared", subject: m, data: ["materials": [["name": "steel", "sharePercent": 100]]], extra: [:], violation: nil),
+        Case(rule: "share within 0–100 %", type: "composition.declared", subject: m, data: ["materials": [["name": "steel", "sharePercent": 100.2]]], extra: [:],
+            violation: "data.materials[0].sharePercent: must be at most 100 (got 100.2)"),
+        Case(rule: "shares sum to at most 100 % within tolerance", type: "composition.declared", subject: m,
+            data: ["materials": [["name": "a", "sharePercent": 60], ["name": "b", "sharePercent": 40.4]]], extra: [:], violation: nil),
+        Case(rule: "shares sum to at most 100 % within tolerance", type: "composition.declared", subject: m,
+            data: ["materials": [["name": "a", "sharePercent": 60], ["name": "b", "sharePercent": 40.6]]], extra: [:],
+            violation: "data.materials: sharePercent values sum to more than 100 % (tolerance 0.5) (got 100.6)"),
+        Case(rule: "BoM released", type: "bom.released", subject: m, data: bom(), extra: [:], violation: nil),
+        Case(rule: "BoM released", type: "bom.released", subject: m, data: bom("in-work"), extra: [:], violation: "data.lifecycle: only released BoMs may be published (got \"in-work\")"),
+        Case(rule: "BoM complete", type: "bom.released", subject: m, data: bom("released", ["part": "P", "quantity": 0, "massKg": 0.5, "material": "steel"]), extra: [:],
+            violation: "data.lines[0].quantity: must be greater than 0 (got 0)"),
+        Case(rule: "BoM complete", type: "bom.released", subject: m, data: bom("released", ["part": "P", "quantity": 1, "massKg": 0.5]), extra: [:],
+            violation: "data.lines[0].material: is required"),
+        Case(rule: "declaration names supplier, scope, validity", type: "declaration.recorded", subject: "supplier/ACME", data: decl, extra: window, violation: nil),
+        Case(rule: "declaration names its supplier", type: "declaration.recorded", subject: m, data: decl, extra: window,
+            violation: "subject: declaration.recorded is about a supplier, not a model (got 01/09506000134352)"),
+        Case(rule: "declaration names its scope", type: "declaration.recorded", subject: "supplier/ACME", data: ["kind": "substances"], extra: window,
+            violation: "data.scope: is required"),
+        Case(rule: "declaration names its validity", type: "declaration.recorded", subject: "supplier/ACME", data: decl, extra: ["validFrom": "2026-01-01T00:00:00.000000Z"],
+            violation: "validUntil: a declaration needs validUntil"),
+    ]
+
+    @Test(arguments: cases)
+    func rule(_ c: Case) throws {
+        var o: JSONObject = ["type": .string(c.type), "subject": .string(c.subject), "source": "s", "sourceRef": "r",
+            "createdAt": "2026-01-01T00:00:00.000000Z", "data": c.data]
+        for (k, v) in c.extra { o[k] = v }
+        let violations = EventCatalog.validate(try Event(json: .object(o))).map(\.description)
+        if let expected = c.violation {
+            #expect(violations.contains(expected), "\(violations)")
+        } else {
+            #expect(violations.isEmpty, "\(violations)")
+        }
+    }
+
+    @Test("validFrom must come before validUntil, and every envelope violation is reported together")
+    func envelopeRules() {
+        let e = #expect(throws: ValidationError.self) {
+            try Event(json: ["type": "Bad Type", "subject": "01/123", "source": "s", "sourceRef": "r", "createdAt": "2026-01-01T00:00:00.000000Z",
+                "validFrom": "2027-01-01T00:00:00.000000Z", "validUntil": "2026-01-01T00:00:00.000000Z", "data": [:]])
+        }
+        let paths = Set(e?.violations.map(\.path) ?? [])
+        #expect(paths == ["type", "subject", "validUntil"])
+    }
+}

@@ -141,6 +141,7 @@ public enum EventCatalog {
             subjects: products,
             data: .object([
                 P("name", .text, required: true, "product name"), P("category", .text), P("manufacturer", .text, required: true),
+                P("manufacturerGLN", .formatted(.gln), "the manufacturer's GS1 Global Location Number"),
                 P("economicOperator", .text), P("facility", .formatted(.subject), "facility/<id>"),
                 P("productionDate", .formatted(.date)), P("weightKg", .nonNegative), P("countryOfOrigin", .formatted(.country)),
             ]),
@@ -148,6 +149,7 @@ public enum EventCatalog {
             rules: { e in facilityRule(e, "facility") },
             facts: { e in
                 copy(e, [("name", "identity.name"), ("category", "identity.category"), ("manufacturer", "identity.manufacturer"),
+                    ("manufacturerGLN", "identity.manufacturerGLN"),
                     ("economicOperator", "identity.economicOperator"), ("facility", "identity.facility"),
                     ("productionDate", "identity.productionDate"), ("weightKg", "identity.weightKg"), ("countryOfOrigin", "logistics.countryOfOrigin")])
             }),

@@ -80,7 +80,7 @@ public struct OwnershipPolicy: Sendable, Hashable {
     /// for the carbon footprint. Owners are source kinds (`--kind`, by default the part of a
     /// source's name before its first `-`).
     public static let `default` = OwnershipPolicy(fields: [
-        "identity.name": ["plm"], "identity.category": ["plm"], "identity.manufacturer": ["plm"],
+        "identity.name": ["plm"], "identity.category": ["plm"], "identity.manufacturer": ["plm"], "identity.manufacturerGLN": ["plm"],
         "identity.economicOperator": ["plm"], "identity.weightKg": ["plm"],
         "identity.facility": ["erp", "plm"], "identity.productionDate": ["erp"], "identity.lot": ["erp"],
         "identity.status": ["erp", "plm"], "identity.predecessor": ["erp", "plm"], "identity.successor": ["erp", "plm"],

@@ -43,6 +43,7 @@ public enum PassportFields {
         f("identity.name", .public, "product name"),
         f("identity.category", .public, "product category (e.g. battery category)"),
         f("identity.manufacturer", .public, "manufacturer name and address"),
+        f("identity.manufacturerGLN", .public, "manufacturer's GS1 GLN"),
         f("identity.economicOperator", .public, "economic operator responsible in the EU"),
         f("identity.facility", .legitimateInterest, "manufacturing facility (facility/<id>)"),
         f("identity.productionDate", .public, "date of manufacture"),
