@@ -8,9 +8,10 @@ import PassportModel
 ///
 /// Key: `subject 0x00 field 0x00 <u16 key length> key <u64 index>`.
 /// Value: `<i64 recordedAt µs> <i64 validFrom µs or min> <i64 validUntil µs or max> <u8 kind>
-/// <u8 n> source <u8 n> source kind`, then the canonical JSON `{"ref","t","v","why"?}`.
+/// <u8 n> source <u8 n> source kind`. The value itself is not copied: a winning fact is read back
+/// from its record (and cached), so the index stays small and appends stay fast.
 enum FactIndex {
-    static let version = "2"
+    static let version = "3"
 
     static func prefix(_ subject: String) -> [UInt8] { Array(subject.utf8) + [0] }
 
@@ -19,21 +20,53 @@ enum FactIndex {
         return prefix(subject) + Array(f.field.utf8) + [0, UInt8(k.count >> 8), UInt8(k.count & 0xFF)] + k + Keys.u64(f.provenance.index)
     }
 
+    /// A fact encoded before its record exists: everything but the record index, recordedAt and
+    /// the source's kind, so the costly part runs in parallel before the commit.
+    struct Prepared: Sendable {
+        let field: String
+        let key: String?
+        let validFrom: Int64
+        let validUntil: Int64
+        let tag: UInt8
+    }
+
+    /// Encodes the facts an event states.
+    static func prepare(_ event: Event) -> [Prepared] {
+        guard event.subject.kind != .system, let spec = EventCatalog.spec(event.type) else { return [] }
+        return spec.assignments(event).map { a in
+            Prepared(
+                field: a.field, key: a.key, validFrom: (a.validFrom ?? event.validFrom)?.microseconds ?? .min,
+                validUntil: event.validUntil?.microseconds ?? .max, tag: a.kind.tag)
+        }
+    }
+
+    /// Writes prepared facts of a record.
+    static func add(_ facts: [Prepared], of record: Record, sourceKind: String?, txn: Transaction, db: Database) throws {
+        let subject = record.subject.rawValue
+        for f in facts {
+            let k = Array((f.key ?? "").utf8)
+            let key = prefix(subject) + Array(f.field.utf8) + [0, UInt8(k.count >> 8), UInt8(k.count & 0xFF)] + k + Keys.u64(record.index)
+            try txn.put(key, header(record.recordedAt.microseconds, f.validFrom, f.validUntil, f.tag, record.event.source, sourceKind), in: db)
+        }
+    }
+
     static func value(_ f: Fact) -> [UInt8] {
-        var out = i64(f.provenance.recordedAt.microseconds) + i64(f.validFrom?.microseconds ?? .min) + i64(f.validUntil?.microseconds ?? .max)
-        out.append(f.kind.tag)
-        for s in [f.provenance.source, f.sourceKind ?? ""] {
+        header(f.provenance.recordedAt.microseconds, f.validFrom?.microseconds ?? .min, f.validUntil?.microseconds ?? .max, f.kind.tag,
+            f.provenance.source, f.sourceKind)
+    }
+
+    static func header(_ recordedAt: Int64, _ validFrom: Int64, _ validUntil: Int64, _ tag: UInt8, _ source: String, _ kind: String?) -> [UInt8] {
+        var out = i64(recordedAt) + i64(validFrom) + i64(validUntil)
+        out.append(tag)
+        for s in [source, kind ?? ""] {
             let b = Array(s.utf8.prefix(255))
             out.append(UInt8(b.count))
             out += b
         }
-        var body: JSONObject = ["v": f.value, "ref": .string(f.provenance.sourceRef), "t": .string(f.provenance.type)]
-        if let reason = f.kind.reason { body["why"] = .string(reason) }
-        CanonicalJSON.write(.object(body), into: &out)
         return out
     }
 
-    /// The source and source kind stored in a value header, and where the JSON body starts.
+    /// The source and source kind stored in a value header.
     static func header(_ v: UnsafeRawBufferPointer) -> (source: String, kind: String?, body: Int) {
         let n1 = Int(v[25])
         let source = String(decoding: UnsafeRawBufferPointer(rebasing: v[26..<(26 + n1)]), as: UTF8.self)
@@ -57,7 +90,8 @@ enum FactIndex {
     /// feeds one ``SlotAccumulator`` per slot, and once a slot reaches records newer than `asOf`
     /// it jumps to the next slot. Only winners are decoded (and cached).
     static func project(
-        _ subject: String, asOf: Timestamp, validAt: Timestamp, policy: OwnershipPolicy, txn: Transaction, db: Database, cache: FactValueCache
+        _ subject: String, asOf: Timestamp, validAt: Timestamp, policy: OwnershipPolicy, txn: Transaction, db: Database, records: Database,
+        cache: FactValueCache
     ) throws -> [PassportEntry] {
         struct Winner {
             let slotKey: [UInt8]
@@ -110,10 +144,12 @@ enum FactIndex {
             if let cached = cache.value(index: w.index, slot: w.slotKey) {
                 fact = cached
             } else {
-                guard let bytes = try txn.get(p + w.slotKey + Keys.u64(w.index), in: db) else {
+                guard let header = try txn.get(p + w.slotKey + Keys.u64(w.index), in: db),
+                    let recordBytes = try txn.get(Keys.u64(w.index), in: records)
+                else {
                     throw LedgerError(.notAStore, "the passport index of \(subject) is damaged; rebuild it with dpp reindex")
                 }
-                fact = try decode(subject, w.slotKey, w.index, bytes)
+                fact = try decode(subject, w.slotKey, w.index, header, try Record(bytes: recordBytes))
                 cache.store(fact, index: w.index, slot: w.slotKey)
             }
             entries.append(Projector.entry(fact, validAt: validAt))
@@ -121,22 +157,16 @@ enum FactIndex {
         return entries.sorted(by: Projector.order)
     }
 
-    static func decode(_ subject: String, _ slotKey: [UInt8], _ index: UInt64, _ bytes: [UInt8]) throws -> Fact {
+    /// The fact a record states for a slot, with the source kind kept in the index.
+    static func decode(_ subject: String, _ slotKey: [UInt8], _ index: UInt64, _ header: [UInt8], _ record: Record) throws -> Fact {
         let fieldEnd = slotKey.firstIndex(of: 0)!
         let field = String(decoding: slotKey[..<fieldEnd], as: UTF8.self)
         let key = String(decoding: slotKey[(fieldEnd + 3)...], as: UTF8.self)
-        guard bytes.count > 27 else { throw LedgerError(.notAStore, "the passport index of \(subject) is damaged; rebuild it with dpp reindex") }
-        let (recordedAt, from, until, tag, h) = bytes.withUnsafeBytes { ($0.readI64(0), $0.readI64(8), $0.readI64(16), $0[24], header($0)) }
-        guard case .object(let body) = try JSONParser.parse(bytes[h.body...]),
-            let value = body["v"], let ref = body["ref"]?.stringValue, let type = body["t"]?.stringValue
-        else { throw LedgerError(.notAStore, "the passport index of \(subject) is damaged; rebuild it with dpp reindex") }
-        return Fact(
-            field: field, key: PassportFields.byPath[field]?.isCollection == true ? key : nil, value: value,
-            validFrom: from == .min ? nil : Timestamp(microsecondsSinceEpoch: from),
-            validUntil: until == .max ? nil : Timestamp(microsecondsSinceEpoch: until),
-            provenance: Provenance(index: index, subject: subject, source: h.source, sourceRef: ref, type: type,
-                recordedAt: Timestamp(microsecondsSinceEpoch: recordedAt)),
-            kind: FactKind(tag: tag, reason: body["why"]?.stringValue), sourceKind: h.kind)
+        let kind = header.count > 26 ? header.withUnsafeBytes { FactIndex.header($0).kind } : nil
+        guard record.index == index,
+            let fact = Fact.of(record, sourceKind: kind).first(where: { $0.field == field && ($0.key ?? "") == key })
+        else { throw LedgerError(.notAStore, "the passport index of \(subject) does not match record \(index); rebuild it with dpp reindex") }
+        return fact
     }
 }
 

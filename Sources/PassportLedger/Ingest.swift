@@ -11,6 +11,7 @@ public struct Ingestor: Sendable {
     /// How lines are read.
     public let mode: Submission.Mode
     private let signer: NoteSigner?
+    private let keys: [String: NoteVerifierKey]
 
     /// Creates an ingestor; for unsigned input this loads the source's active key.
     /// - Throws: ``LedgerError`` if the source has no active key or its key file is missing.
@@ -18,6 +19,7 @@ public struct Ingestor: Sendable {
         self.ledger = ledger
         self.mode = mode
         if case .unsigned(let source, _) = mode { signer = try ledger.sourceSigner(source) } else { signer = nil }
+        keys = try ledger.registeredKeys(nil)
     }
 
     /// Splits input into lines and makes one submission per non-blank line, named `name:line`.
@@ -63,7 +65,11 @@ public struct Ingestor: Sendable {
         } catch {
             content = .failure(LedgerError(.invalidEvent, "\(error)"))
         }
-        return Submission(raw: line, origin: origin, mode: mode, content: content, blobs: blobs, quarantineID: quarantineID)
+        var s = Submission(raw: line, origin: origin, mode: mode, content: content, blobs: blobs, quarantineID: quarantineID)
+        // Signature, data rules and facts are checked here, in the same parallel pass as parsing;
+        // the commit re-checks only what depends on order (keys in force, policy, idempotency…).
+        s.prechecked = Ledger.precheck(s, keys: keys, governance: ledger.options.governance)
+        return s
     }
 
     /// Normalises an unsigned event: source defaulted, RFC 3339 timestamps in canonical UTC form,

@@ -171,8 +171,8 @@ enum KeyRules {
     /// Checks what a source key writes against its permissions and the ownership policy in force:
     /// the event type, every field the event sets, ownership of those fields (owners write, others
     /// only override), and the override permission. Every missing permission is named.
-    static func checkWrite(_ event: Event, key: KeyEntry, policy: OwnershipPolicy) -> LedgerError? {
-        guard event.subject.kind != .system, key.role == "source", let spec = EventCatalog.spec(event.type) else { return nil }
+    static func checkWrite(_ event: Event, fields: [String], key: KeyEntry, policy: OwnershipPolicy) -> LedgerError? {
+        guard event.subject.kind != .system, key.role == "source" else { return nil }
         let ref = key.vkey.reference
         var reasons: [String] = []
         if !key.permissions.allows(type: event.type) {
@@ -182,7 +182,7 @@ enum KeyRules {
         if isOverride && !key.permissions.override {
             reasons.append("key \(ref) lacks the override permission needed for \(event.type)")
         }
-        for field in Set(spec.assignments(event).map(\.field)).sorted() {
+        for field in Set(fields).sorted() {
             if !key.permissions.allows(field: field) {
                 reasons.append("key \(ref) may not write \(field) (permitted fields: \(key.permissions.fields.joined(separator: ", ")))")
             }

@@ -38,24 +38,45 @@ extension Ledger {
     /// The order-independent checks, run in parallel on all cores before the write: each
     /// signature against the currently registered key, and the event's data against its type.
     func precheck(_ submissions: [Submission]) throws -> [Precheck] {
+        if submissions.allSatisfy({ $0.prechecked != nil }) { return submissions.map { $0.prechecked! } }
         var refs = Set<String>()
         for s in submissions { if case .success(let e) = s.content { refs.insert(e.signature.key) } }
-        let keys: [String: NoteVerifierKey] = try env.read { txn in
+        let keys = try registeredKeys(refs)
+        let governance = options.governance
+        return parallelMap(submissions) { s in s.prechecked ?? Ledger.precheck(s, keys: keys, governance: governance) }
+    }
+
+    /// The public keys of registered keys (all of them when `refs` is nil).
+    func registeredKeys(_ refs: Set<String>?) throws -> [String: NoteVerifierKey] {
+        try env.read { txn in
             var out: [String: NoteVerifierKey] = [:]
-            for r in refs {
-                if let b = try txn.get(Array(r.utf8), in: dbs.keys) { out[r] = try KeyEntry(bytes: b).vkey }
+            if let refs {
+                for r in refs {
+                    if let b = try txn.get(Array(r.utf8), in: dbs.keys) { out[r] = try KeyEntry(bytes: b).vkey }
+                }
+            } else {
+                try txn.withCursor(dbs.keys) { c in
+                    var pos: Cursor.Position = .first
+                    while let b = try c.move(pos, { _, v in [UInt8](v) }) {
+                        let e = try KeyEntry(bytes: b)
+                        out[e.vkey.reference] = e.vkey
+                        pos = .next
+                    }
+                }
             }
             return out
         }
-        let governance = options.governance
-        return parallelMap(submissions) { s -> Precheck in
-            guard case .success(let e) = s.content else { return Precheck(verifiedKey: nil, violations: []) }
-            var verified: [UInt8]?
-            if let k = keys[e.signature.key], k.publicKey.isValidSignature(e.signature.sig, for: e.event.signatureInput) {
-                verified = k.publicKey.bytes
-            }
-            return Precheck(verifiedKey: verified, violations: governance ? EventCatalog.validate(e.event) : [])
+    }
+
+    /// The order-independent checks of one submission.
+    static func precheck(_ s: Submission, keys: [String: NoteVerifierKey], governance: Bool) -> Precheck {
+        guard case .success(let e) = s.content else { return Precheck(verifiedKey: nil, violations: [], facts: []) }
+        var verified: [UInt8]?
+        if let k = keys[e.signature.key], k.publicKey.isValidSignature(e.signature.sig, for: e.event.signatureInput) {
+            verified = k.publicKey.bytes
         }
+        let violations = governance ? EventCatalog.validate(e.event) : []
+        return Precheck(verifiedKey: verified, violations: violations, facts: violations.isEmpty ? FactIndex.prepare(e.event) : [])
     }
 
     /// Commits a group of jobs in one write transaction, growing the map when it fills.
@@ -140,7 +161,9 @@ extension Ledger {
         if !precheck.violations.isEmpty {
             return .failure(LedgerError(.invalidEvent, reasons: precheck.violations.map(\.description)))
         }
-        if options.governance, let key, let error = KeyRules.checkWrite(event, key: key, policy: try keys.policy { try currentPolicy(txn) }) {
+        if options.governance, let key,
+            let error = KeyRules.checkWrite(event, fields: precheck.facts.map(\.field), key: key, policy: try keys.policy { try currentPolicy(txn) })
+        {
             return .failure(error)
         }
         // Idempotency: the same event again returns the existing record.
@@ -200,7 +223,7 @@ extension Ledger {
         for node in frontier.append(leafHash: Merkle.leafHash(bytes)) {
             try txn.put(Keys.node(level: node.level, index: node.index), node.hash, in: dbs.nodes)
         }
-        try FactIndex.add(record, sourceKind: key?.kind, txn: txn, db: dbs.facts)
+        try FactIndex.add(precheck.facts, of: record, sourceKind: key?.kind, txn: txn, db: dbs.facts)
         if effect != nil { keys.removeAll() }
         try apply(effect, at: size, recordedAt: recordedAt, txn: txn)
         let ref = RecordRef(index: size, subject: event.subject.rawValue, seq: seq)
@@ -276,6 +299,8 @@ struct Precheck: Sendable {
     let verifiedKey: [UInt8]?
     /// Violations of the event type's schema and rules.
     let violations: [Violation]
+    /// The passport facts the event states, encoded but for what only the commit knows.
+    let facts: [FactIndex.Prepared]
 }
 
 /// Keys and the policy read during one write transaction (cleared whenever a system event changes them).

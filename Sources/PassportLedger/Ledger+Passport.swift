@@ -20,7 +20,7 @@ extension Ledger {
             }
             let policy = try self.policy(txn, asOf: asOf)
             func project(_ s: String) throws -> [PassportEntry] {
-                try FactIndex.project(s, asOf: asOf, validAt: validAt, policy: policy, txn: txn, db: dbs.facts, cache: factCache)
+                try FactIndex.project(s, asOf: asOf, validAt: validAt, policy: policy, txn: txn, db: dbs.facts, records: dbs.records, cache: factCache)
             }
             return Passport(id: id, asOf: asOf, validAt: validAt, entries: try Ledger.composed(id) { try project($0) })
         }

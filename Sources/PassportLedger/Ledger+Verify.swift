@@ -176,7 +176,9 @@ extension Ledger {
                     return fail(0, "record 0 registers a ledger key other than the trusted one")
                 }
                 // Judged by the permissions and the ownership policy in force when it was recorded.
-                if let key = registry[record.signature.key], let problem = KeyRules.checkWrite(record.event, key: key, policy: policy) {
+                if let key = registry[record.signature.key],
+                    let problem = KeyRules.checkWrite(record.event, fields: Fact.of(record).map(\.field), key: key, policy: policy)
+                {
                     return fail(i, problem.message)
                 }
                 do {

@@ -65,6 +65,9 @@ public struct Submission: Sendable {
     public var blobs: [[UInt8]]
     /// When retrying a quarantined entry, its ID.
     public var quarantineID: UInt64?
+    /// Checks already done by an ``Ingestor`` in the same parallel pass as parsing (module-internal,
+    /// so no caller can claim a signature was checked).
+    var prechecked: Precheck?
 
     /// Creates a submission.
     public init(

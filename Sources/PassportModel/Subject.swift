@@ -104,12 +104,14 @@ public enum GS1 {
         return (10 - sum % 10) % 10
     }
 
+    /// GS1 AI encodable character set 82.
+    static let characterSet82 = Set("!\"%&'()*+,-./0123456789:;<=>?ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz".utf8)
+
     /// Returns why a percent-encoded lot or serial value is invalid, or nil.
     public static func attributeProblem(_ encoded: String, name: String) -> String? {
         guard let decoded = percentDecode(encoded) else { return "the \(name) has a malformed percent-encoding" }
         guard (1...20).contains(decoded.count) else { return "the \(name) must be 1–20 characters, got \(decoded.count)" }
-        let allowed = Set("!\"%&'()*+,-./0123456789:;<=>?ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz".utf8)
-        if let bad = decoded.first(where: { !allowed.contains($0) }) {
+        if let bad = decoded.first(where: { !characterSet82.contains($0) }) {
             return "the \(name) contains a character outside GS1 character set 82 (byte 0x\(String(bad, radix: 16)))"
         }
         return nil

@@ -19,7 +19,7 @@ struct Append: ParsableCommand {
     @Option(help: "Sign each event with this source's key.") var source: String?
     @Flag(help: "Lines are already signed by the source.") var signed = false
     @Option(help: "text or json.") var format: OutputFormat = .text
-    @Option(help: "Events per write transaction.") var batch: Int = 2048
+    @Option(help: "Events per write transaction.") var batch: Int = 4096
     @Argument(help: "JSON Lines file (default: stdin).") var file: String?
 
     func validate() throws {

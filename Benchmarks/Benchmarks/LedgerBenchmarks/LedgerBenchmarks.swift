@@ -11,10 +11,10 @@ import PassportModel
 /// Scratch stores live under $DPP_BENCH_DIR (default /tmp/dpp-bench); the 1M-record store is reused between runs.
 let benchRoot = URL(fileURLWithPath: ProcessInfo.processInfo.environment["DPP_BENCH_DIR"] ?? "/tmp/dpp-bench")
 
-func freshStore(_ name: String) throws -> Ledger {
+func freshStore(_ name: String, options: Ledger.Options = .init()) throws -> Ledger {
     let url = benchRoot.appendingPathComponent(name)
     try? FileManager.default.removeItem(at: url)
-    let ledger = try Ledger.create(at: url, origin: "bench.example/log")
+    let ledger = try Ledger.create(at: url, origin: "bench.example/log", options: options)
     try ledger.addKey(name: "plm")
     return ledger
 }
@@ -34,7 +34,7 @@ func signedLines(_ range: Range<Int>, signer: NoteSigner) -> [[UInt8]] {
 }
 
 /// Appends lines as `dpp append --signed` does: parse in parallel, verify, commit, with the next batch prepared during the commit.
-func appendPipelined(_ ledger: Ledger, _ lines: [[UInt8]], batch: Int = 2048) throws -> Int {
+func appendPipelined(_ ledger: Ledger, _ lines: [[UInt8]], batch: Int = 4096) throws -> Int {
     let ingestor = try Ingestor(ledger: ledger, mode: .signed)
     var inFlight: PendingAppend?
     var appended = 0
@@ -146,6 +146,28 @@ let benchmarks: @Sendable () -> Void = {
         },
         setup: {
             let ledger = try freshStore("append")
+            State.appendLedger = ledger
+            State.appendLines = signedLines(0..<(perIteration * 9), signer: try ledger.sourceSigner("plm"))
+            State.appendNext = 0
+        },
+        teardown: { State.appendLedger = nil })
+
+    Benchmark(
+        "Append 1 KiB signed events, durable, without validation and policy checks",
+        configuration: .init(metrics: [.wallClock, .peakMemoryResident, .custom("events/s", polarity: .prefersLarger)], maxIterations: 8),
+        closure: { benchmark in
+            let lines = Array(State.appendLines[State.appendNext..<(State.appendNext + perIteration)])
+            State.appendNext += perIteration
+            let start = DispatchTime.now().uptimeNanoseconds
+            benchmark.startMeasurement()
+            let n = try! appendPipelined(State.appendLedger!, lines)
+            benchmark.stopMeasurement()
+            let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            precondition(n == perIteration, "all events must be appended")
+            benchmark.measurement(.custom("events/s", polarity: .prefersLarger), Int(Double(n) / seconds))
+        },
+        setup: {
+            let ledger = try freshStore("append-nogov", options: .init(governance: false))
             State.appendLedger = ledger
             State.appendLines = signedLines(0..<(perIteration * 9), signer: try ledger.sourceSigner("plm"))
             State.appendNext = 0

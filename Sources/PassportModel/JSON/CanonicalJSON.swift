@@ -38,7 +38,13 @@ public enum CanonicalJSON {
             out.append(UInt8(ascii: "]"))
         case .object(let object):
             out.append(UInt8(ascii: "{"))
-            let sorted = object.members.sorted { utf16Less($0.key, $1.key) }
+            // Input that is already canonical (signed events usually are) needs no sort.
+            var inOrder = true
+            for i in object.members.indices.dropFirst() where !utf16Less(object.members[i - 1].key, object.members[i].key) {
+                inOrder = false
+                break
+            }
+            let sorted = inOrder ? object.members : object.members.sorted { utf16Less($0.key, $1.key) }
             for (i, member) in sorted.enumerated() {
                 if i > 0 { out.append(UInt8(ascii: ",")) }
                 writeString(member.key, into: &out)
@@ -50,29 +56,52 @@ public enum CanonicalJSON {
     }
 
     /// Orders strings by UTF-16 code units, as RFC 8785 §3.2.3 requires.
+    ///
+    /// UTF-8 byte order is code point order, which equals UTF-16 order except between a
+    /// supplementary character and one in U+E000–U+FFFF; only there (both differing bytes ≥ 0xEE)
+    /// does it compare UTF-16.
     public static func utf16Less(_ a: String, _ b: String) -> Bool {
-        if a.utf8.allSatisfy({ $0 < 0x80 }) && b.utf8.allSatisfy({ $0 < 0x80 }) {
-            return a.utf8.lexicographicallyPrecedes(b.utf8)
+        var ia = a.utf8.makeIterator()
+        var ib = b.utf8.makeIterator()
+        while true {
+            switch (ia.next(), ib.next()) {
+            case (nil, nil): return false
+            case (nil, _): return true
+            case (_, nil): return false
+            case (let x?, let y?):
+                if x == y { continue }
+                if x >= 0xEE && y >= 0xEE { return a.utf16.lexicographicallyPrecedes(b.utf16) }
+                return x < y
+            }
         }
-        return a.utf16.lexicographicallyPrecedes(b.utf16)
     }
 
     static func writeString(_ s: String, into out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
-        for c in s.utf8 {
-            switch c {
-            case 0x22: out.append(contentsOf: [0x5C, 0x22])
-            case 0x5C: out.append(contentsOf: [0x5C, 0x5C])
-            case 0x08: out.append(contentsOf: [0x5C, UInt8(ascii: "b")])
-            case 0x0C: out.append(contentsOf: [0x5C, UInt8(ascii: "f")])
-            case 0x0A: out.append(contentsOf: [0x5C, UInt8(ascii: "n")])
-            case 0x0D: out.append(contentsOf: [0x5C, UInt8(ascii: "r")])
-            case 0x09: out.append(contentsOf: [0x5C, UInt8(ascii: "t")])
-            case 0x00..<0x20:
-                let hex: [UInt8] = Array("0123456789abcdef".utf8)
-                out.append(contentsOf: [0x5C, UInt8(ascii: "u"), 0x30, 0x30, hex[Int(c >> 4)], hex[Int(c & 0xF)]])
-            default: out.append(c)
+        var s = s
+        s.withUTF8 { buf in
+            // Copy runs that need no escaping in one go.
+            var start = 0
+            for i in 0..<buf.count {
+                let c = buf[i]
+                guard c < 0x20 || c == 0x22 || c == 0x5C else { continue }
+                if start < i { out.append(contentsOf: UnsafeBufferPointer(rebasing: buf[start..<i])) }
+                start = i + 1
+                switch c {
+                case 0x22: out.append(contentsOf: [0x5C, 0x22])
+                case 0x5C: out.append(contentsOf: [0x5C, 0x5C])
+                case 0x08: out.append(contentsOf: [0x5C, UInt8(ascii: "b")])
+                case 0x0C: out.append(contentsOf: [0x5C, UInt8(ascii: "f")])
+                case 0x0A: out.append(contentsOf: [0x5C, UInt8(ascii: "n")])
+                case 0x0D: out.append(contentsOf: [0x5C, UInt8(ascii: "r")])
+                case 0x09: out.append(contentsOf: [0x5C, UInt8(ascii: "t")])
+                default:
+                    let hex: StaticString = "0123456789abcdef"
+                    let h = UnsafeBufferPointer(start: hex.utf8Start, count: 16)
+                    out.append(contentsOf: [0x5C, UInt8(ascii: "u"), 0x30, 0x30, h[Int(c >> 4)], h[Int(c & 0xF)]])
+                }
             }
+            if start < buf.count { out.append(contentsOf: UnsafeBufferPointer(rebasing: buf[start...])) }
         }
         out.append(UInt8(ascii: "\""))
     }
