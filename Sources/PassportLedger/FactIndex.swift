@@ -102,6 +102,9 @@ enum FactIndex {
         var slot: [UInt8] = []
         var field = ""
         var acc: SlotAccumulator<Winner>?
+        var rankSlot: [UInt8] = []
+        var rankTail: [UInt8] = []
+        var lastRank = 0
         try txn.withCursor(db) { c in
             var pos: Cursor.Position = .atOrAfter(p)
             while true {
@@ -127,8 +130,14 @@ enum FactIndex {
                     acc!.add(
                         index: index, recordedAt: recordedAt, validFrom: readI64(v, 8), validUntil: readI64(v, 16), kind: v[24],
                         rank: {
+                            // Most entries of a slot come from the same source: reuse its rank.
+                            let tail = UnsafeRawBufferPointer(rebasing: v[25...])
+                            if rankSlot == slot, tail.elementsEqual(rankTail) { return lastRank }
                             let h = header(v)
-                            return policy.rank(of: h.source, kind: h.kind, for: field) ?? Int.max
+                            lastRank = policy.rank(of: h.source, kind: h.kind, for: field) ?? Int.max
+                            rankTail = [UInt8](tail)
+                            rankSlot = slot
+                            return lastRank
                         },
                         payload: { Winner(slotKey: currentSlot, index: index) })
                     return true

@@ -281,16 +281,18 @@ public enum PassportChange: Sendable, Hashable {
 /// precedence rank, then the latest `validFrom`, then the latest record. The latest override in
 /// force wins over that — unless an owner wrote the field after it (any owner value recorded
 /// later, in force or not) or a withdrawal came after it.
+@frozen
 public struct SlotAccumulator<Payload> {
-    let asOf: Int64
-    let validAt: Int64
-    let keepsExpired: Bool
-    private var best: (rank: Int, validFrom: Int64, index: UInt64, payload: Payload)?
-    private var lastOwnerWrite: UInt64?
-    private var override: (index: UInt64, payload: Payload)?
-    private var lastWithdrawal: UInt64?
+    @usableFromInline let asOf: Int64
+    @usableFromInline let validAt: Int64
+    @usableFromInline let keepsExpired: Bool
+    @usableFromInline var best: (rank: Int, validFrom: Int64, index: UInt64, payload: Payload)?
+    @usableFromInline var lastOwnerWrite: UInt64?
+    @usableFromInline var override: (index: UInt64, payload: Payload)?
+    @usableFromInline var lastWithdrawal: UInt64?
 
     /// Starts an empty slot for a query.
+    @inlinable
     public init(asOf: Int64, validAt: Int64, keepsExpired: Bool) {
         self.asOf = asOf
         self.validAt = validAt
@@ -298,6 +300,7 @@ public struct SlotAccumulator<Payload> {
     }
 
     /// Adds one fact (in increasing index order). `rank` and `payload` are evaluated only if needed.
+    @inlinable
     public mutating func add(
         index: UInt64, recordedAt: Int64, validFrom: Int64, validUntil: Int64, kind: UInt8, rank: () -> Int, payload: () -> Payload
     ) {
@@ -325,6 +328,7 @@ public struct SlotAccumulator<Payload> {
     }
 
     /// The winning fact, if any.
+    @inlinable
     public var winner: Payload? {
         if let o = override, o.index > (lastOwnerWrite ?? 0) || lastOwnerWrite == nil, o.index > (lastWithdrawal ?? 0) || lastWithdrawal == nil {
             return o.payload
