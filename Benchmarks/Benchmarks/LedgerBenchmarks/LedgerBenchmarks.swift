@@ -126,53 +126,38 @@ final class State: @unchecked Sendable {
 
 let perIteration = 16_384
 
+/// Bulk append of pre-signed 1 KiB events into a fresh store with the given options.
+func appendBenchmark(_ name: String, store: String, options: Ledger.Options) {
+    Benchmark(
+        name,
+        configuration: .init(metrics: [.wallClock, .peakMemoryResident, .custom("events/s", polarity: .prefersLarger)], maxIterations: 8),
+        closure: { benchmark in
+            let lines = Array(State.appendLines[State.appendNext..<(State.appendNext + perIteration)])
+            State.appendNext += perIteration
+            let start = DispatchTime.now().uptimeNanoseconds
+            benchmark.startMeasurement()
+            let n = try! appendPipelined(State.appendLedger!, lines)
+            benchmark.stopMeasurement()
+            let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            precondition(n == perIteration, "all events must be appended")
+            benchmark.measurement(.custom("events/s", polarity: .prefersLarger), Int(Double(n) / seconds))
+        },
+        setup: {
+            let ledger = try freshStore(store, options: options)
+            State.appendLedger = ledger
+            State.appendLines = signedLines(0..<(perIteration * 9), signer: try ledger.sourceSigner("plm"))
+            State.appendNext = 0
+        },
+        teardown: { State.appendLedger = nil })
+}
+
 let benchmarks: @Sendable () -> Void = {
     Benchmark.defaultConfiguration = .init(
         metrics: [.wallClock, .peakMemoryResident], warmupIterations: 0, maxDuration: .seconds(60), maxIterations: 5)
 
-    Benchmark(
-        "Append 1 KiB signed events, durable",
-        configuration: .init(metrics: [.wallClock, .peakMemoryResident, .custom("events/s", polarity: .prefersLarger)], maxIterations: 8),
-        closure: { benchmark in
-            let lines = Array(State.appendLines[State.appendNext..<(State.appendNext + perIteration)])
-            State.appendNext += perIteration
-            let start = DispatchTime.now().uptimeNanoseconds
-            benchmark.startMeasurement()
-            let n = try! appendPipelined(State.appendLedger!, lines)
-            benchmark.stopMeasurement()
-            let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-            precondition(n == perIteration, "all events must be appended")
-            benchmark.measurement(.custom("events/s", polarity: .prefersLarger), Int(Double(n) / seconds))
-        },
-        setup: {
-            let ledger = try freshStore("append")
-            State.appendLedger = ledger
-            State.appendLines = signedLines(0..<(perIteration * 9), signer: try ledger.sourceSigner("plm"))
-            State.appendNext = 0
-        },
-        teardown: { State.appendLedger = nil })
-
-    Benchmark(
-        "Append 1 KiB signed events, durable, without validation and policy checks",
-        configuration: .init(metrics: [.wallClock, .peakMemoryResident, .custom("events/s", polarity: .prefersLarger)], maxIterations: 8),
-        closure: { benchmark in
-            let lines = Array(State.appendLines[State.appendNext..<(State.appendNext + perIteration)])
-            State.appendNext += perIteration
-            let start = DispatchTime.now().uptimeNanoseconds
-            benchmark.startMeasurement()
-            let n = try! appendPipelined(State.appendLedger!, lines)
-            benchmark.stopMeasurement()
-            let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-            precondition(n == perIteration, "all events must be appended")
-            benchmark.measurement(.custom("events/s", polarity: .prefersLarger), Int(Double(n) / seconds))
-        },
-        setup: {
-            let ledger = try freshStore("append-nogov", options: .init(governance: false))
-            State.appendLedger = ledger
-            State.appendLines = signedLines(0..<(perIteration * 9), signer: try ledger.sourceSigner("plm"))
-            State.appendNext = 0
-        },
-        teardown: { State.appendLedger = nil })
+    appendBenchmark("Append 1 KiB signed events, durable", store: "append", options: .init())
+    appendBenchmark(
+        "Append 1 KiB signed events, durable, without validation and policy checks", store: "append-nogov", options: .init(governance: false))
 
     Benchmark(
         "Verify 100,000 records",
