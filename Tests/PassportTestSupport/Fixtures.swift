@@ -89,10 +89,8 @@ extension Fixtures {
         let data = DemoDataSet(options)
         for source in DemoDataSet.sources { try ledger.addKey(name: source) }
         for (source, events) in data.events {
-            let ingestor = try Ingestor(ledger: ledger, mode: .unsigned(source: source, baseDirectory: nil))
-            let subs = events.enumerated().map { i, e in ingestor.submission(line: CanonicalJSON.encode(.object(e)), origin: "\(source):\(i + 1)") }
-            for (s, o) in zip(subs, try ledger.appendSync(subs)) {
-                if case .rejected(let e, _) = o { throw LedgerError(.invalidEvent, "demo event \(s.origin) rejected: \(e.message)") }
+            for (i, o) in try ledger.append(unsigned: events, source: source).enumerated() {
+                if case .rejected(let e, _) = o { throw LedgerError(.invalidEvent, "demo event \(source):\(i + 1) rejected: \(e.message)") }
             }
         }
         return (ledger, data)

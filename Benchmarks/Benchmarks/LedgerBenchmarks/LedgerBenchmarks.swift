@@ -294,22 +294,14 @@ func passportSetup() throws {
     let demo = DemoDataSet(.init(models: 5, batchesPerModel: 4, itemsPerBatch: 10))
     for s in DemoDataSet.sources { try ledger.addKey(name: s) }
     for (source, events) in demo.events {
-        let ingestor = try Ingestor(ledger: ledger, mode: .unsigned(source: source, baseDirectory: nil))
-        let subs = events.enumerated().map { i, e in ingestor.submission(line: CanonicalJSON.encode(.object(e)), origin: "\(source):\(i)") }
-        for o in try ledger.appendSync(subs) {
+        for o in try ledger.append(unsigned: events, source: source) {
             if case .rejected(let e, _) = o { throw e }
         }
     }
     State.demoItem = try Subject(demo.items[demo.items.count / 2])
     func append(_ source: String, _ events: [JSONObject]) throws {
-        let ingestor = try Ingestor(ledger: ledger, mode: .unsigned(source: source, baseDirectory: nil))
-        for chunk in stride(from: 0, to: events.count, by: 2048) {
-            let subs = events[chunk..<min(events.count, chunk + 2048)].enumerated().map { i, e in
-                ingestor.submission(line: CanonicalJSON.encode(.object(e)), origin: "\(source):\(chunk + i)")
-            }
-            for o in try ledger.appendSync(subs) {
-                if case .rejected(let e, _) = o { throw e }
-            }
+        for o in try ledger.append(unsigned: events, source: source) {
+            if case .rejected(let e, _) = o { throw e }
         }
     }
     let gtin = DemoDataSet.gtin(777)
