@@ -50,7 +50,7 @@ let package = Package(
             dependencies: ["PassportLedger", "PassportAudit", "PassportModel", "PassportDemoData", "LMDB", "Sodium", "PassportTestSupport"],
             swiftSettings: strict),
         .testTarget(
-            name: "DPPCLITests", dependencies: ["PassportTestSupport", "PassportAudit", "PassportModel"],
+            name: "DPPCLITests", dependencies: ["PassportTestSupport", "PassportAudit", "PassportModel", "PassportLedger", "PassportDemoData"],
             swiftSettings: strict),
     ]
 )

@@ -91,17 +91,20 @@ public final class Environment: @unchecked Sendable {
     }
 
     private func withTransaction<T>(readOnly: Bool, _ body: (Transaction) throws -> T) throws -> T {
-        resizeLock.lockRead()
-        defer { resizeLock.unlock() }
+        let flags = readOnly ? UInt32(MDB_RDONLY) : 0
         var txn: OpaquePointer?
-        var rc = mdb_txn_begin(handle, nil, readOnly ? UInt32(MDB_RDONLY) : 0, &txn)
-        if rc == MDB_MAP_RESIZED {
-            // Another process grew the map: adopt its size. Safe here because LMDB only
-            // requires that this thread holds no transaction.
-            rc = mdb_env_set_mapsize(handle, 0)
-            if rc == 0 { rc = mdb_txn_begin(handle, nil, readOnly ? UInt32(MDB_RDONLY) : 0, &txn) }
+        while true {
+            resizeLock.lockRead()
+            let rc = mdb_txn_begin(handle, nil, flags, &txn)
+            if rc == 0 { break }
+            resizeLock.unlock()
+            guard rc == MDB_MAP_RESIZED else {
+                throw LMDBError(code: rc, operation: readOnly ? "begin read transaction" : "begin write transaction")
+            }
+            // Another process grew the map: adopt its size while no transaction of ours is open.
+            try resize(to: 0)
         }
-        try check(rc, readOnly ? "begin read transaction" : "begin write transaction")
+        defer { resizeLock.unlock() }
         let transaction = Transaction(handle: txn!, environment: self, readOnly: readOnly)
         do {
             let result = try body(transaction)

@@ -1,5 +1,6 @@
 import Foundation
 import PassportAudit
+import PassportLedger
 import PassportModel
 import PassportTestSupport
 import Testing
@@ -247,5 +248,24 @@ struct CLITests {
         }.joined(separator: "\n")
         let signed = try CLI.runProcess(URL(fileURLWithPath: "/usr/bin/env"), ["python3", script, "signed-line.schema.json"], stdin: events)
         #expect(signed.stdout == "8 valid\n")
+    }
+
+    @Test("a process whose map another process grew adopts the new size and keeps appending")
+    func mapGrownByAnotherProcess() throws {
+        let ledger = try Ledger.create(at: dir.path("store"), origin: "grow.example/log", options: .init(initialMapSize: 1 << 20))
+        try ledger.addKey(name: "plm-a")
+        try ledger.addKey(name: "plm-b")
+        // Another process appends enough to grow the map well past this process's 1 MiB.
+        let lines = (0..<120).map { i in
+            CanonicalJSON.string(.object(Fixtures.eventJSON(source: "plm-b", sourceRef: "BIG-\(i)", data: Fixtures.bigBom(bytes: 30_000, tag: "\(i)"))))
+        }
+        try Data(lines.joined(separator: "\n").utf8).write(to: dir.path("big.jsonl"))
+        let r = try CLI.run(["append", "--source", "plm-b", "big.jsonl", "--store", store], in: dir.url)
+        #expect(r.status == 0, "\(r.stderr)")
+        // This process appends and reads again.
+        let mine = Fixtures.submission(try Fixtures.sign(Fixtures.eventJSON(source: "plm-a", sourceRef: "MINE"), with: try ledger.sourceSigner("plm-a")))
+        #expect(try ledger.appendSync([mine])[0].record != nil)
+        #expect(try ledger.verify().isIntact)
+        #expect(try ledger.size() == 125)
     }
 }
