@@ -67,5 +67,17 @@ struct GovernanceCLITests {
         #expect(json.stdout.split(separator: "\n").count == 3)  // PCF-1, OV-1, BOM-1 (the retried BoM)
         #expect(try dpp("audit", "trail", "01/09506000134352", "--field", "nonsense").status == 64)
         #expect(try dpp("verify").status == 0)
+        // Every governance event matches the published schema of system events.
+        if CLITests.pythonSchemaCheck {
+            let discarded = try dpp("quarantine", "discard", "2", "--reason", "connector test message")
+            #expect(discarded.status == 0, "\(discarded.stderr)")
+            let system = try dpp("history", "system", "--format", "json").stdout.split(separator: "\n")
+                .map { CanonicalJSON.string(try! JSONParser.parse(String($0)).objectValue!["event"]!) }
+            let script = CLI.packageRoot.appendingPathComponent("scripts/validate-records.py").path
+            let v = try CLI.runProcess(URL(fileURLWithPath: "/usr/bin/env"), ["python3", script, "system-events.schema.json"], stdin: system.joined(separator: "\n"))
+            #expect(v.stdout == "\(system.count) valid\n", "\(v.stdout)")
+            #expect(Set(system.map { try! JSONParser.parse($0).objectValue!["type"]!.stringValue! })
+                == ["key.registered", "policy.updated", "key.permissions-changed", "quarantine.discarded"])
+        }
     }
 }
