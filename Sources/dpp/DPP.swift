@@ -97,6 +97,11 @@ func readInput(_ path: String?) throws -> [UInt8] {
     return [UInt8](FileHandle.standardInput.readDataToEndOfFile())
 }
 
+/// A subject argument, or a usage error (exit 64) naming the rule it breaks.
+func parseSubject(_ s: String) throws -> Subject {
+    do { return try Subject(s) } catch { throw ArgumentParser.ValidationError("\(error)") }
+}
+
 func parseTimestamp(_ s: String?, _ name: String) throws -> Timestamp? {
     guard let s else { return nil }
     do { return try Timestamp(rfc3339: s) } catch {

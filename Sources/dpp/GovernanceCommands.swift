@@ -84,8 +84,7 @@ struct AuditTrail: ParsableCommand {
 
     func run() throws {
         try guarded {
-            let id: Subject
-            do { id = try Subject(subject) } catch { throw ArgumentParser.ValidationError("\(error)") }
+            let id = try parseSubject(subject)
             if let field, PassportFields.byPath[String(field.prefix { $0 != "[" })] == nil {
                 throw ArgumentParser.ValidationError("--field: \(field) is not a passport field")
             }

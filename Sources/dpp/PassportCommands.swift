@@ -14,10 +14,6 @@ struct PassportCommand: ParsableCommand {
         @Option(help: "Valid time: facts holding in the world then (default: --as-of).") var validAt: String?
     }
 
-    static func subject(_ s: String) throws -> Subject {
-        do { return try Subject(s) } catch { throw ArgumentParser.ValidationError("\(error)") }
-    }
-
     static func render(_ v: JSONValue) -> String {
         let s = v.stringValue ?? CanonicalJSON.string(v)
         return s.count > 90 ? String(s.prefix(87)) + "..." : s
@@ -42,7 +38,7 @@ struct PassportCommand: ParsableCommand {
                 }
                 let ledger = try store.open()
                 let asOf = try parseTimestamp(query.asOf, "as-of")
-                let full = try ledger.passport(try PassportCommand.subject(id), asOf: asOf, validAt: try parseTimestamp(query.validAt, "valid-at"))
+                let full = try ledger.passport(try parseSubject(id), asOf: asOf, validAt: try parseTimestamp(query.validAt, "valid-at"))
                 let passport = full.view(tier, policy: try ledger.accessPolicy())
                 if let field = prove {
                     try proveField(field, passport, ledger)
@@ -103,7 +99,7 @@ struct PassportCommand: ParsableCommand {
                 }
                 let ledger = try store.open()
                 let policy = try ledger.accessPolicy()
-                let s = try PassportCommand.subject(id)
+                let s = try parseSubject(id)
                 let a = try ledger.passport(s, asOf: try parseTimestamp(from, "from")).view(tier, policy: policy)
                 let b = try ledger.passport(s, asOf: try parseTimestamp(to, "to")).view(tier, policy: policy)
                 for change in b.changes(since: a) {
@@ -142,7 +138,7 @@ struct PassportCommand: ParsableCommand {
         func run() throws {
             try guarded {
                 let ledger = try store.open(readOnly: true)
-                for (record, facts) in try ledger.passportHistory(try PassportCommand.subject(id)) {
+                for (record, facts) in try ledger.passportHistory(try parseSubject(id)) {
                     let fields = facts.map { f in f.key.map { "\(f.field)[\($0)]" } ?? f.field }
                     if format == .json {
                         print(CanonicalJSON.string([

@@ -29,8 +29,7 @@ struct History: ParsableCommand {
 
     func run() throws {
         try guarded {
-            let s: Subject
-            do { s = try Subject(subject) } catch { throw ArgumentParser.ValidationError("\(error)") }
+            let s = try parseSubject(subject)
             for r in try store.open(readOnly: true).history(s) {
                 if format == .json { print(String(decoding: r.canonicalBytes, as: UTF8.self)) } else { print(RecordText.render(r)) }
             }
