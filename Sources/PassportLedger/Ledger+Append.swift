@@ -100,7 +100,13 @@ extension Ledger {
                 }
                 try env.resize(to: min(options.maxMapSize, max(current * 2, current + minimumGrowth)))
             } catch let e as LMDBError {
-                throw LedgerError(.io, "the store could not commit: \(e); \(what)")
+                var hint = ""
+                var fs = statvfs()
+                if statvfs(directory.path, &fs) == 0 {
+                    let free = UInt64(fs.f_bavail) * UInt64(fs.f_frsize)
+                    if free < 16 << 20 { hint = " — the disk holding \(directory.path) is full (\(free >> 10) KiB free); free space, then retry" }
+                }
+                throw LedgerError(.io, "the store could not commit: \(e)\(hint); \(what)")
             }
         }
     }

@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import PassportAudit
 import PassportModel
 import PassportTestSupport
@@ -228,5 +231,51 @@ struct RejectionTests {
             #expect(try ledger.appendSync([s])[0].record != nil)
         }
         #expect(try ledger.verify().isIntact)
+    }
+
+    /// True where this process may mount a small tmpfs (root, as in CI) to play a full disk.
+    static let canMountTmpfs: Bool = {
+        guard getuid() == 0 else { return false }
+        let probe = FileManager.default.temporaryDirectory.appendingPathComponent("dpp-mount-probe-\(getpid())")
+        try? FileManager.default.createDirectory(at: probe, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: probe) }
+        guard (try? CLI.runProcess(URL(fileURLWithPath: "/bin/mount"), ["-t", "tmpfs", "-o", "size=1m", "tmpfs", probe.path]))?.status == 0 else { return false }
+        _ = try? CLI.runProcess(URL(fileURLWithPath: "/bin/umount"), [probe.path])
+        return true
+    }()
+
+    @Test("a full disk fails the batch cleanly: nothing half-written, the store stays intact", .enabled(if: canMountTmpfs))
+    func fullDisk() throws {
+        let dir = TemporaryDirectory()
+        let mountPoint = dir.path("disk")
+        try FileManager.default.createDirectory(at: mountPoint, withIntermediateDirectories: true)
+        #expect(try CLI.runProcess(URL(fileURLWithPath: "/bin/mount"), ["-t", "tmpfs", "-o", "size=4m", "tmpfs", mountPoint.path]).status == 0)
+        defer { _ = try? CLI.runProcess(URL(fileURLWithPath: "/bin/umount"), ["-l", mountPoint.path]) }
+        var appended = 0
+        var failure: LedgerError?
+        do {
+            let ledger = try Ledger.create(at: mountPoint.appendingPathComponent("store"), origin: "disk.example/log")
+            try ledger.addKey(name: "plm")
+            let signer = try ledger.sourceSigner("plm")
+            for i in 0..<400 {
+                let s = Fixtures.submission(try Fixtures.sign(Fixtures.eventJSON(sourceRef: "D\(i)", data: Fixtures.bigBom(bytes: 30_000, tag: "\(i)")), with: signer))
+                do {
+                    _ = try ledger.appendSync([s])
+                    appended += 1
+                } catch let e as LedgerError {
+                    failure = e
+                    break
+                }
+            }
+        }
+        let e = try #require(failure, "the 4 MiB disk never filled")
+        #expect(e.code == .io)
+        #expect(e.message.contains("is full"), "\(e.message)")
+        #expect(e.message.contains("nothing from this batch was written"))
+        #expect(appended > 10)
+        let reopened = try Ledger.open(at: mountPoint.appendingPathComponent("store"), readOnly: true)
+        let report = try reopened.verify()
+        #expect(report.isIntact, "\(String(describing: report.problem))")
+        #expect(report.records == UInt64(appended) + 3)
     }
 }
