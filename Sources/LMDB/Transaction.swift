@@ -117,6 +117,7 @@ public struct Cursor {
 
     /// Cursor positioning operations.
     public enum Position {
+        /// The first, last, next, previous or current entry.
         case first, last, next, previous, current
         /// The first key greater than or equal to the given key.
         case atOrAfter([UInt8])

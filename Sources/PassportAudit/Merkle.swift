@@ -220,8 +220,11 @@ public struct MerkleFrontier: Sendable {
 
     /// A node that became complete: store it under (level, index).
     public struct Node: Sendable {
+        /// Height of the subtree (0 for a leaf).
         public let level: Int
+        /// Position of the subtree among those of its level.
         public let index: UInt64
+        /// The subtree's root hash.
         public let hash: [UInt8]
     }
 

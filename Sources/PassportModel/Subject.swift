@@ -8,6 +8,7 @@
 public struct Subject: Sendable, Hashable, CustomStringConvertible {
     /// The kinds of subject.
     public enum Kind: String, Sendable {
+        /// `01/<GTIN>`, `…/10/<lot>`, `…/21/<serial>`, `supplier/<id>`, `facility/<id>`, `system`.
         case model, batch, item, supplier, facility, system
     }
 

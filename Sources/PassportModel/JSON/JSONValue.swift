@@ -3,11 +3,17 @@
 /// Numbers are restricted to I-JSON (RFC 7493): integers within ±2^53 and finite doubles, so that
 /// every value has exactly one RFC 8785 canonical form (see ``CanonicalJSON``).
 public enum JSONValue: Sendable, Hashable {
+    /// `null`.
     case null
+    /// `true` or `false`.
     case bool(Bool)
+    /// A number (I-JSON).
     case number(JSONNumber)
+    /// A string.
     case string(String)
+    /// An array.
     case array([JSONValue])
+    /// An object.
     case object(JSONObject)
 
     /// The string, if this is a string.

@@ -269,8 +269,11 @@ public struct Passport: Sendable, Hashable {
 
 /// One difference between two states of a passport.
 public enum PassportChange: Sendable, Hashable {
+    /// A value that was not there before.
     case added(PassportEntry)
+    /// A value that is no longer there.
     case removed(PassportEntry)
+    /// A value that changed (or was set again by another record).
     case changed(from: PassportEntry, to: PassportEntry)
 }
 
