@@ -95,7 +95,8 @@ public struct DemoDataSet: Sendable {
                     "data": ["name": .string(name), "category": .string(category), "manufacturer": "Example Cells GmbH, Berlin, DE",
                         "manufacturerGLN": "9501101020917",
                         "facility": .string(subject == pack ? "facility/PACK-DE-01" : "facility/CELL-PL-02"),
-                        "economicOperator": "Example Cells GmbH", "weightKg": .number(JSONNumber(kwh * 6.5)), "countryOfOrigin": "DE"],
+                        "economicOperator": "Example Cells GmbH", "weightKg": .number(JSONNumber(kwh * 6.5)), "countryOfOrigin": "DE",
+                        "markets": ["DE", "FR", "NL", "NO", "IT", "ES", "SE", "CH"]],
                 ])
             }
             let cellLines: JSONValue = [

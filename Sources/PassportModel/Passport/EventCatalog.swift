@@ -144,6 +144,7 @@ public enum EventCatalog {
                 P("manufacturerGLN", .formatted(.gln), "the manufacturer's GS1 Global Location Number"),
                 P("economicOperator", .text), P("facility", .formatted(.subject), "facility/<id>"),
                 P("productionDate", .formatted(.date)), P("weightKg", .nonNegative), P("countryOfOrigin", .formatted(.country)),
+                P("markets", .array(.formatted(.country), minItems: 1), "countries where the product is placed on the market"),
             ]),
             ruleText: ["facility must be a facility/<id> subject"],
             rules: { e in facilityRule(e, "facility") },
@@ -151,7 +152,8 @@ public enum EventCatalog {
                 copy(e, [("name", "identity.name"), ("category", "identity.category"), ("manufacturer", "identity.manufacturer"),
                     ("manufacturerGLN", "identity.manufacturerGLN"),
                     ("economicOperator", "identity.economicOperator"), ("facility", "identity.facility"),
-                    ("productionDate", "identity.productionDate"), ("weightKg", "identity.weightKg"), ("countryOfOrigin", "logistics.countryOfOrigin")])
+                    ("productionDate", "identity.productionDate"), ("weightKg", "identity.weightKg"), ("countryOfOrigin", "logistics.countryOfOrigin"),
+                    ("markets", "logistics.destinationMarkets")])
             }),
         EventTypeSpec(
             type: "batch.produced", description: "A production batch was made.", subjects: [.batch],

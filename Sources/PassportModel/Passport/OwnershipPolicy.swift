@@ -88,7 +88,7 @@ public struct OwnershipPolicy: Sendable, Hashable {
         "manufacturing.site": ["erp"], "manufacturing.batchQuantity": ["erp"], "manufacturing.certifications": ["qa", "plm"],
         "environment.carbonFootprint": ["plm", "erp"],
         "declarations": ["supplier"],
-        "logistics.countryOfOrigin": ["erp", "plm"], "logistics.shipments": ["tms", "wms", "erp"], "logistics.customsDocuments": ["tms", "wms", "erp"],
+        "logistics.countryOfOrigin": ["erp", "plm"], "logistics.destinationMarkets": ["plm", "erp"], "logistics.shipments": ["tms", "wms", "erp"], "logistics.customsDocuments": ["tms", "wms", "erp"],
         "logistics.chainOfCustody": ["erp"],
         "endOfLife.*": ["plm"], "repair.*": ["plm"],
         "compliance.testReports": ["qa"],

@@ -61,6 +61,7 @@ public enum PassportFields {
         f("environment.carbonFootprint", .public, "carbon footprint: total, per life-cycle stage, method, verification"),
         f("declarations", .legitimateInterest, collection: true, keepsExpired: true, "supplier declarations by supplier and kind"),
         f("logistics.countryOfOrigin", .public, "country of origin (ISO 3166-1)"),
+        f("logistics.destinationMarkets", .public, "markets the product is placed on (ISO 3166-1)"),
         f("logistics.shipments", .legitimateInterest, collection: true, "shipments by ID: destination market, quantity, carrier"),
         f("logistics.customsDocuments", .authority, collection: true, "customs documents by shipment ID"),
         f("logistics.chainOfCustody", .authority, collection: true, "batch transformations: inputs to outputs"),
