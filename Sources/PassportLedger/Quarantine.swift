@@ -208,17 +208,32 @@ extension Ledger {
     /// open with the new reasons.
     /// - Throws: ``LedgerError`` if the entry does not exist or is not open.
     public func retryQuarantine(id: UInt64) throws -> AppendOutcome {
+        try retryQuarantine(ids: [id])[0].1
+    }
+
+    /// Retries every open entry in one batch (after a fix that affects many, such as a policy
+    /// or key change). Returns each entry's ID and outcome.
+    public func retryAllQuarantine() throws -> [(UInt64, AppendOutcome)] {
+        let ids = try quarantineEntries().map(\.id)
+        return ids.isEmpty ? [] : try retryQuarantine(ids: ids)
+    }
+
+    func retryQuarantine(ids: [UInt64]) throws -> [(UInt64, AppendOutcome)] {
+        var submissions: [Submission] = []
+        for id in ids { submissions.append(try retrySubmission(id)) }
+        return Array(zip(ids, try appendSync(submissions)))
+    }
+
+    private func retrySubmission(_ id: UInt64) throws -> Submission {
         let entry = try quarantineEntry(id: id)
         guard entry.status == .open else {
             throw LedgerError(.invalidArgument, "entry \(id) is already \(entry.status.rawValue)")
         }
-        let submission: Submission
         do {
-            submission = try Ingestor(ledger: self, mode: entry.mode).submission(line: entry.raw, origin: entry.origin, quarantineID: id)
+            return try Ingestor(ledger: self, mode: entry.mode).submission(line: entry.raw, origin: entry.origin, quarantineID: id)
         } catch let e as LedgerError {
             // The source's key is gone: record the attempt so the entry says why.
-            submission = Submission(raw: entry.raw, origin: entry.origin, mode: entry.mode, content: .failure(e), quarantineID: id)
+            return Submission(raw: entry.raw, origin: entry.origin, mode: entry.mode, content: .failure(e), quarantineID: id)
         }
-        return try appendSync([submission])[0]
     }
 }

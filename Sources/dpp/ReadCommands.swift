@@ -164,18 +164,30 @@ struct QuarantineCommand: ParsableCommand {
     }
 
     struct Retry: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Run an entry through the full pipeline again.")
+        static let configuration = CommandConfiguration(abstract: "Run an entry (or, with --all, every open entry) through the full pipeline again.")
         @OptionGroup var store: StoreOptions
-        @Argument(help: "Entry ID.") var id: UInt64
+        @Argument(help: "Entry ID.") var id: UInt64?
+        @Flag(help: "Retry every open entry.") var all = false
+
+        func validate() throws {
+            if (id == nil) != all { throw ArgumentParser.ValidationError("give an entry ID or --all") }
+        }
+
         func run() throws {
             try guarded {
-                switch try store.open().retryQuarantine(id: id) {
-                case .appended(let r): print("#\(id) resolved: appended index=\(r.index) subject=\(r.subject) seq=\(r.seq)")
-                case .duplicate(let r): print("#\(id) resolved: already in the log as index=\(r.index)")
-                case .rejected(let e, _):
-                    printError("#\(id) still rejected \(e.code): \(e.message)")
-                    throw ExitCode(3)
+                let ledger = try store.open()
+                let results = all ? try ledger.retryAllQuarantine() : [(id!, try ledger.retryQuarantine(id: id!))]
+                var stillRejected = 0
+                for (id, outcome) in results {
+                    switch outcome {
+                    case .appended(let r): print("#\(id) resolved: appended index=\(r.index) subject=\(r.subject) seq=\(r.seq)")
+                    case .duplicate(let r): print("#\(id) resolved: already in the log as index=\(r.index)")
+                    case .rejected(let e, _):
+                        print("#\(id) still rejected \(e.code): \(e.message)")
+                        stillRejected += 1
+                    }
                 }
+                if stillRejected > 0 { throw SomeRejected(count: stillRejected) }
             }
         }
     }
