@@ -163,7 +163,7 @@ enum FactIndex {
             }
             entries.append(Projector.entry(fact, validAt: validAt))
         }
-        return entries.sorted(by: Projector.order)
+        return Projector.sorted(entries)
     }
 
     /// The fact a record states for a slot, with the source kind kept in the index.

@@ -139,7 +139,7 @@ public enum Projector {
                 validUntil: f.validUntil?.microseconds ?? .max, kind: f.kind.tag, rank: { rank(f) }, payload: { f })
             slots[slot] = acc
         }
-        return slots.values.compactMap { $0.winner.map { entry($0, validAt: validAt) } }.sorted(by: Projector.order)
+        return sorted(slots.values.compactMap { $0.winner.map { entry($0, validAt: validAt) } })
     }
 
     /// The entry a winning fact makes (expired entries of collections that keep them are marked).
@@ -157,12 +157,23 @@ public enum Projector {
 
     /// Layers entries: later layers (more specific subjects) win over earlier ones for the same field and key.
     public static func compose(_ layers: [[PassportEntry]]) -> [PassportEntry] {
-        var byPath: [String: PassportEntry] = [:]
-        for layer in layers { for e in layer { byPath[e.path] = e } }
-        return byPath.values.sorted(by: order)
+        struct Slot: Hashable {
+            let field: String
+            let key: String?
+        }
+        var byPath: [Slot: PassportEntry] = [:]
+        for layer in layers { for e in layer { byPath[Slot(field: e.field, key: e.key)] = e } }
+        return sorted(byPath.values)
     }
 
     static let fieldOrder: [String: Int] = Dictionary(uniqueKeysWithValues: PassportFields.all.enumerated().map { ($1.path, $0) })
+
+    /// Entries in display order (see ``order(_:_:)``), looking each field's rank up once.
+    public static func sorted(_ entries: some Sequence<PassportEntry>) -> [PassportEntry] {
+        entries.map { (fieldOrder[$0.field] ?? Int.max, $0) }
+            .sorted { $0.0 != $1.0 ? $0.0 < $1.0 : ($0.1.key ?? "") < ($1.1.key ?? "") }
+            .map(\.1)
+    }
 
     /// Display order: by field (in ``PassportFields/all`` order), then entry key.
     public static func order(_ a: PassportEntry, _ b: PassportEntry) -> Bool {
