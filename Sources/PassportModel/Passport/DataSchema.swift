@@ -81,6 +81,9 @@ public indirect enum DataSchema: Sendable {
 
     /// Shorthand: a free string.
     public static let text = DataSchema.string(StringRule())
+    /// Shorthand: an identifier that names a collection entry (at most 64 characters, so the
+    /// passport index key stays within LMDB's key size).
+    public static let identifier = DataSchema.string(StringRule(maxLength: 64))
     /// Shorthand: a non-negative number.
     public static let nonNegative = DataSchema.number(minimum: 0, maximum: nil)
     /// Shorthand: a percentage 0–100.

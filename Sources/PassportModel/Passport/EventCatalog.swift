@@ -245,7 +245,7 @@ public enum EventCatalog {
             facts: { e in [FactAssignment(field: "environment.carbonFootprint", key: nil, value: .object(e.data))] }),
         EventTypeSpec(
             type: "certification.recorded", description: "A certificate (validity in validFrom/validUntil).", subjects: [.model, .batch, .facility],
-            data: .object([P("id", .text, required: true), P("scheme", .text, required: true), P("issuer", .text, required: true),
+            data: .object([P("id", .identifier, required: true), P("scheme", .text, required: true), P("issuer", .text, required: true),
                 P("documentSha256", .formatted(.sha256))]),
             ruleText: ["validUntil is required"],
             rules: { e in e.validUntil == nil ? [Violation(path: "validUntil", rule: "a certification needs validUntil")] : [] },
@@ -288,7 +288,7 @@ public enum EventCatalog {
         EventTypeSpec(
             type: "shipment.dispatched", description: "Goods left for a market (from WMS/TMS).", subjects: products,
             data: .object([
-                P("shipmentId", .text, required: true), P("destination", .formatted(.country), required: true),
+                P("shipmentId", .identifier, required: true), P("destination", .formatted(.country), required: true),
                 P("quantity", .integer(minimum: 1, maximum: nil), required: true), P("carrier", .text),
                 P("customsDocument", .object([P("number", .text, required: true), P("sha256", .formatted(.sha256))])),
             ]),
@@ -354,7 +354,7 @@ public enum EventCatalog {
             type: "field.overridden",
             description: "An authorised correction of a field by a source that does not own it (needs the override permission); it stands until an owner writes the field again or it is withdrawn.",
             subjects: [.model, .batch, .item, .supplier, .facility],
-            data: .object([P("field", .text, required: true, "passport field path"), P("key", .text, "entry key, for collection fields"),
+            data: .object([P("field", .text, required: true, "passport field path"), P("key", .identifier, "entry key, for collection fields"),
                 P("value", .any, required: true, "the value the field takes"), P("reason", .text, required: true, "why the owner's value is overridden")]),
             ruleText: ["field is a passport field; key is given exactly for collection fields"],
             rules: { e in overrideTarget(e) },
@@ -366,7 +366,7 @@ public enum EventCatalog {
         EventTypeSpec(
             type: "field.override-withdrawn", description: "Withdraws the latest override of a field; the owners' value shows again.",
             subjects: [.model, .batch, .item, .supplier, .facility],
-            data: .object([P("field", .text, required: true), P("key", .text), P("reason", .text, required: true)]),
+            data: .object([P("field", .text, required: true), P("key", .identifier), P("reason", .text, required: true)]),
             ruleText: ["field is a passport field; key is given exactly for collection fields"],
             rules: { e in overrideTarget(e) },
             facts: { e in
@@ -376,7 +376,7 @@ public enum EventCatalog {
             }),
         EventTypeSpec(
             type: "test-report.recorded", description: "Result of a conformity test (authorities only).", subjects: [.model, .batch],
-            data: .object([P("id", .text, required: true), P("standard", .text, required: true), P("result", .oneOf(["pass", "fail"]), required: true),
+            data: .object([P("id", .identifier, required: true), P("standard", .text, required: true), P("result", .oneOf(["pass", "fail"]), required: true),
                 P("laboratory", .text), P("reportSha256", .formatted(.sha256))]),
             ruleText: [], rules: { _ in [] },
             facts: { e in [FactAssignment(field: "compliance.testReports", key: e.data["id"]?.stringValue, value: .object(e.data))] }),
