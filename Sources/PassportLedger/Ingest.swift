@@ -13,6 +13,9 @@ public struct Ingestor: Sendable {
     private let signer: NoteSigner?
     private let keys: [String: NoteVerifierKey]
 
+    /// Lines longer than this are refused unparsed (and kept in quarantine): 1 MiB.
+    public static let maxLineSize = 1 << 20
+
     /// Creates an ingestor; for unsigned input this loads the source's active key.
     /// - Throws: ``LedgerError`` if the source has no active key or its key file is missing.
     public init(ledger: Ledger, mode: Submission.Mode) throws {
@@ -47,6 +50,11 @@ public struct Ingestor: Sendable {
         var blobs: [[UInt8]] = []
         let content: Result<SignedEvent, LedgerError>
         do {
+            // No record can come from a line this large; refuse it before parsing (it is kept).
+            guard line.count <= Ingestor.maxLineSize else {
+                throw LedgerError(
+                    .tooLarge, "the line is \(line.count) bytes; a record is at most \(Record.maxCanonicalSize) bytes — put large content in an attachment")
+            }
             let json: JSONValue
             do { json = try JSONParser.parse(line) } catch {
                 throw LedgerError(.malformedJSON, "not valid JSON: \(error.description)")

@@ -90,6 +90,13 @@ struct RejectionTests {
         try expectRejected(ledger, Fixtures.submission(signed), code: .tooLarge, containing: "limit is 65536")
     }
 
+    @Test func hugeLineRefusedUnparsedAndKept() throws {
+        let dir = TemporaryDirectory()
+        let (ledger, _) = try Fixtures.store(in: dir)
+        let line = #"{"type":"bom.released","data":{"notes":""# + String(repeating: "x", count: 2 << 20) + #""}}"#
+        try expectRejected(ledger, try unsigned(ledger, line), code: .tooLarge, containing: "the line is 2097")
+    }
+
     @Test func unknownKeyForgedSignatureAndWrongSource() throws {
         let dir = TemporaryDirectory()
         let (ledger, signers) = try Fixtures.store(in: dir, sources: ["plm", "erp"])
