@@ -164,14 +164,6 @@ extension Ledger {
         {
             return .failure(error)
         }
-        if !precheck.violations.isEmpty {
-            return .failure(LedgerError(.invalidEvent, reasons: precheck.violations.map(\.description)))
-        }
-        if options.governance, let key,
-            let error = KeyRules.checkWrite(event, fields: precheck.facts.map(\.field), key: key, policy: try keys.policy { try currentPolicy(txn) })
-        {
-            return .failure(error)
-        }
         // Idempotency: the same event again returns the existing record.
         let idem = Keys.idempotency(event.source, event.sourceRef)
         if let existing = try txn.get(idem, in: dbs.idempotency).map(Keys.readU64) {
@@ -185,6 +177,16 @@ extension Ledger {
             return .failure(LedgerError(
                 .idempotencyConflict,
                 "source \(event.source) already used sourceRef \"\(event.sourceRef)\" for a different event (record \(existing)); use a new sourceRef for new content"))
+        }
+        // Data rules and governance come after idempotency, so a redelivered event that was
+        // accepted before still answers "duplicate" after the rules or the policy changed.
+        if !precheck.violations.isEmpty {
+            return .failure(LedgerError(.invalidEvent, reasons: precheck.violations.map(\.description)))
+        }
+        if options.governance, let key,
+            let error = KeyRules.checkWrite(event, fields: precheck.facts.map(\.field), key: key, policy: try keys.policy { try currentPolicy(txn) })
+        {
+            return .failure(error)
         }
         let head = try lastSeq(txn, subject: event.subject.rawValue)
         let seq = (head?.seq ?? 0) + 1

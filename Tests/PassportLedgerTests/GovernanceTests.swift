@@ -64,6 +64,11 @@ struct GovernanceTests {
             return
         }
         #expect(e.message.contains("does not own environment.carbonFootprint (owners: plm)"))
+        // A redelivery of the event accepted before the change is still a duplicate, not a refusal.
+        guard case .duplicate = try append(ledger, pcf("PCF-1", 130, source: "erp"), s["erp"]!) else {
+            Issue.record("a redelivered accepted event must answer duplicate")
+            return
+        }
         // The old ERP record is judged by the policy in force when it was recorded.
         let report = try ledger.verify()
         #expect(report.isIntact, "\(String(describing: report.problem))")
