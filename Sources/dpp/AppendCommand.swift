@@ -43,6 +43,8 @@ struct Append: ParsableCommand {
                 handle = FileHandle.standardInput
             }
             var rejected = 0
+            var appended = 0
+            var duplicates = 0
             var reader = LineReader(handle: handle)
             // Pipeline: while one batch is being committed, the next is parsed and signed.
             var inFlight: ([Submission], PendingAppend)?
@@ -50,7 +52,11 @@ struct Append: ParsableCommand {
                 var out = ""
                 for (s, o) in zip(batch.0, try batch.1.wait()) {
                     out += describeOutcome(s, o, format: format) + "\n"
-                    if case .rejected = o { rejected += 1 }
+                    switch o {
+                    case .appended: appended += 1
+                    case .duplicate: duplicates += 1
+                    case .rejected: rejected += 1
+                    }
                 }
                 writeOut(out)
             }
@@ -65,6 +71,9 @@ struct Append: ParsableCommand {
                 inFlight = (submissions, pending)
             }
             if let last = inFlight { try finish(last) }
+            if isatty(2) == 1 {
+                FileHandle.standardError.write(Data("\(appended) appended, \(duplicates) duplicate, \(rejected) rejected\n".utf8))
+            }
             if rejected > 0 { throw SomeRejected(count: rejected) }
         }
     }
