@@ -268,4 +268,18 @@ struct CLITests {
         #expect(try ledger.verify().isIntact)
         #expect(try ledger.size() == 125)
     }
+
+    @Test("the README's example input line is accepted as written")
+    func readmeExampleLine() throws {
+        let readme = try String(contentsOf: CLI.packageRoot.appendingPathComponent("README.md"), encoding: .utf8)
+        let block = try #require(readme.components(separatedBy: "```json\n").dropFirst().first?.components(separatedBy: "\n```").first)
+        let line = block.replacingOccurrences(of: "\n", with: "")
+        #expect(try dpp("init", "--origin", "readme.example/log").status == 0)
+        #expect(try dpp("keys", "add", "supplier-portal").status == 0)
+        try Data("spreadsheet".utf8).write(to: dir.path("cmrt-acme-2026.xlsx"))
+        try Data(line.utf8).write(to: dir.path("in.jsonl"))
+        let r = try dpp("append", "--source", "supplier-portal", "in.jsonl")
+        #expect(r.status == 0, "\(r.stdout) \(r.stderr)")
+        #expect(r.stdout.contains("appended index="))
+    }
 }
