@@ -63,6 +63,7 @@ extension Ledger {
         var registry: [String: KeyEntry] = [:]
         var policy = OwnershipPolicy.open
         var policies: [UInt64: JSONValue] = [:]
+        var expectedFacts = 0
         var publicKeys: [String: Ed25519.PublicKey] = [:]
         var heads: [String: (seq: UInt64, leaf: [UInt8])] = [:]
         var frontier = MerkleFrontier()
@@ -172,6 +173,14 @@ extension Ledger {
                 {
                     return fail(i, problem.message)
                 }
+                // The derived passport index must say exactly what this record states; a doctored
+                // index could otherwise make a passport show another (signed) record's value.
+                for fact in Fact.of(record, sourceKind: registry[record.signature.key]?.kind) {
+                    guard try txn.get(FactIndex.key(record.subject.rawValue, fact), in: dbs.facts) == FactIndex.value(fact) else {
+                        return fail(i, "the passport index entry for \(fact.field)\(fact.key.map { "[\($0)]" } ?? "") does not match the record; rebuild it with dpp reindex")
+                    }
+                    expectedFacts += 1
+                }
                 if i == 0, record.event.data["vkey"]?.stringValue != trusted.description {
                     return fail(0, "record 0 registers a ledger key other than the trusted one")
                 }
@@ -226,6 +235,10 @@ extension Ledger {
             return fail(nil, "a checkpoint claims size \(checkpoints[nextCheckpoint].0), beyond the \(total) records")
         }
         if total > 0, checkpoints.last?.0 != total { return fail(nil, "there is no checkpoint for the latest tree size \(total)") }
+        let storedFacts = try txn.count(dbs.facts)
+        if storedFacts != expectedFacts {
+            return fail(nil, "the passport index has \(storedFacts) entries but the records state \(expectedFacts); rebuild it with dpp reindex")
+        }
         // The derived key table must equal the replay of the system subject.
         var stored = 0
         try txn.withCursor(dbs.keys) { c in

@@ -114,4 +114,24 @@ struct TamperTests {
         }
         #expect(keys.problem?.reason.contains("key table") == true, "\(String(describing: keys.problem))")
     }
+
+    @Test("a doctored passport index is caught, and reindex repairs it")
+    func editedPassportIndex() throws {
+        let dir = TemporaryDirectory()
+        _ = try buildStore(dir)
+        // Make an older BoM's validFrom later than the newest one, so that it would win.
+        let report = try tamper(dir) { txn in
+            let db = try txn.openDatabase("facts", create: false)
+            let prefix = Array(Fixtures.model.utf8) + [0]
+            let key = try txn.withCursor(db) { c in try c.move(.atOrAfter(prefix)) { k, _ in [UInt8](k) } }!
+            var value = try #require(try txn.get(key, in: db))
+            let later = FactIndex.i64(Timestamp(microsecondsSinceEpoch: 4_000_000_000_000_000).microseconds)
+            value.replaceSubrange(8..<16, with: later)
+            try txn.put(key, value, in: db)
+        }
+        #expect(report.problem?.reason.contains("passport index entry for composition.billOfMaterials does not match") == true, "\(String(describing: report.problem))")
+        let ledger = try Ledger.open(at: dir.path("store"))
+        try ledger.reindex()
+        #expect(try ledger.verify().isIntact)
+    }
 }
