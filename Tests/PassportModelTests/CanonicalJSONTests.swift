@@ -94,6 +94,11 @@ struct CanonicalJSONTests {
             == "[9007199254740991,1,0,0,100]")
         let err = #expect(throws: JSONError.self) { try JSONParser.parse("9007199254740993") }
         #expect(err?.reason.contains("±2^53") == true)
+        #expect(err?.reason.contains("it would become 9007199254740992") == true)
+        #expect(throws: JSONError.self) { try JSONParser.parse("-9007199254740993") }
+        // A large integer that is exactly a double's canonical text (RFC 8785 Appendix B) round-trips.
+        #expect(CanonicalJSON.string(try JSONParser.parse("295147905179352830000")) == "295147905179352830000")
+        #expect(throws: JSONError.self) { try JSONParser.parse("295147905179352830001") }
     }
 
     @Test(arguments: [

@@ -249,8 +249,12 @@ private struct Parser {
         guard let value = Double(literal), value.isFinite else {
             throw error("number \(literal) is outside the range of an IEEE 754 double (I-JSON)", at: start)
         }
-        if isInteger, exceedsExactIntegerRange(literal) {
-            throw error("integer \(literal) is outside the I-JSON range ±2^53 and cannot be represented exactly", at: start)
+        // Beyond ±2^53 an integer survives only if it is exactly a double's canonical text
+        // (as RFC 8785 writes large doubles); anything else would silently change.
+        if isInteger, exceedsExactIntegerRange(literal), CanonicalJSON.formatNumber(value) != literal {
+            throw error(
+                "integer \(literal) is outside the I-JSON range ±2^53 and has no exact IEEE 754 double (it would become \(CanonicalJSON.formatNumber(value)))",
+                at: start)
         }
         return JSONNumber(literal: literal, double: value)
     }

@@ -1,0 +1,102 @@
+import Testing
+@testable import PassportModel
+
+/// Randomised checks of the parser and the canonical encoder.
+@Suite("Canonical JSON properties")
+struct CanonicalJSONPropertyTests {
+    struct RNG: RandomNumberGenerator {
+        var state: UInt64
+        mutating func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+    }
+
+    static let alphabet: [Character] = ["a", "Z", "0", " ", "\"", "\\", "/", "\n", "\t", "\u{01}", "\u{7f}", "é", "€", "\u{2028}", "\u{FFFF}", "\u{E000}", "😀", "𝄞"]
+
+    static func string(_ rng: inout RNG) -> String {
+        String((0..<Int.random(in: 0...8, using: &rng)).map { _ in alphabet.randomElement(using: &rng)! })
+    }
+
+    static func number(_ rng: inout RNG) -> JSONValue {
+        switch Int.random(in: 0..<4, using: &rng) {
+        case 0: return .number(JSONNumber(Int.random(in: -9_007_199_254_740_992...9_007_199_254_740_992, using: &rng)))
+        case 1: return .number(JSONNumber(Double.random(in: -1e6...1e6, using: &rng)))
+        case 2: return .number(JSONNumber(Double(bitPattern: rng.next() & 0x7FEF_FFFF_FFFF_FFFF)))  // any finite positive double
+        default: return .number(JSONNumber(Double.random(in: -1e-300...1e-300, using: &rng)))
+        }
+    }
+
+    static func value(_ rng: inout RNG, depth: Int = 0) -> JSONValue {
+        switch Int.random(in: 0..<(depth > 3 ? 4 : 6), using: &rng) {
+        case 0: return .null
+        case 1: return .bool(Bool.random(using: &rng))
+        case 2: return number(&rng)
+        case 3: return .string(string(&rng))
+        case 4: return .array((0..<Int.random(in: 0...4, using: &rng)).map { _ in value(&rng, depth: depth + 1) })
+        default:
+            var o = JSONObject()
+            for _ in 0..<Int.random(in: 0...5, using: &rng) { o[string(&rng)] = value(&rng, depth: depth + 1) }
+            return .object(o)
+        }
+    }
+
+    @Test("encode → parse → encode is stable, and the parsed value equals the original")
+    func roundTrip() throws {
+        var rng = RNG(state: 20261125)
+        for _ in 0..<3000 {
+            let v = Self.value(&rng)
+            let bytes = CanonicalJSON.encode(v)
+            let parsed = try JSONParser.parse(bytes)
+            #expect(parsed == v)
+            #expect(CanonicalJSON.encode(parsed) == bytes)
+        }
+    }
+
+    @Test("object members come out in UTF-16 order, whatever order they went in")
+    func orderIndependent() throws {
+        var rng = RNG(state: 7)
+        for _ in 0..<500 {
+            var members: [(String, JSONValue)] = []
+            for _ in 0..<Int.random(in: 1...6, using: &rng) {
+                let k = Self.string(&rng)
+                if !members.contains(where: { $0.0 == k }) { members.append((k, Self.value(&rng, depth: 3))) }
+            }
+            var a = JSONObject()
+            for (k, v) in members { a[k] = v }
+            var b = JSONObject()
+            for (k, v) in members.shuffled(using: &rng) { b[k] = v }
+            let ea = CanonicalJSON.encode(.object(a))
+            #expect(ea == CanonicalJSON.encode(.object(b)))
+            let keys = try JSONParser.parse(ea).objectValue!.keys
+            #expect(keys == keys.sorted { $0.utf16.lexicographicallyPrecedes($1.utf16) })
+        }
+    }
+
+    @Test("mangled input never crashes the parser: it parses or names the offset")
+    func mangledInput() {
+        var rng = RNG(state: 99)
+        for _ in 0..<3000 {
+            var bytes = CanonicalJSON.encode(Self.value(&rng))
+            for _ in 0..<Int.random(in: 1...3, using: &rng) where !bytes.isEmpty {
+                let i = Int.random(in: 0..<bytes.count, using: &rng)
+                switch Int.random(in: 0..<3, using: &rng) {
+                case 0: bytes[i] = UInt8.random(in: 0...255, using: &rng)
+                case 1: bytes.remove(at: i)
+                default: bytes.insert(UInt8.random(in: 0...255, using: &rng), at: i)
+                }
+            }
+            do {
+                let v = try JSONParser.parse(bytes)
+                // Whatever parses must canonicalize to something that parses back to itself.
+                #expect(try JSONParser.parse(CanonicalJSON.encode(v)) == v)
+            } catch {
+                #expect(error.offset >= 0 && error.offset <= bytes.count)
+                #expect(!error.reason.isEmpty)
+            }
+        }
+    }
+}
