@@ -85,4 +85,18 @@ struct ModelTests {
         #expect(err?.description.contains("prev: is required when seq > 1") == true)
         #expect(throws: (any Error).self) { try Record(bytes: Array(#"{"index":1}"#.utf8)) }
     }
+
+    @Test("every microsecond from year 1 to 9999 formats and parses back to itself")
+    func timestampRoundTrip() throws {
+        let low: Int64 = -62_135_596_800_000_000  // 0001-01-01T00:00:00Z
+        let high: Int64 = 253_402_300_799_999_999  // 9999-12-31T23:59:59.999999Z
+        var g = SystemRandomNumberGenerator()
+        for micros in [low, high, 0, -1, 951_782_400_000_000] + (0..<5000).map({ _ in Int64.random(in: low...high, using: &g) }) {
+            let t = Timestamp(microsecondsSinceEpoch: micros)
+            #expect(try Timestamp(canonical: t.description) == t, "\(micros) → \(t)")
+        }
+        #expect(Timestamp(microsecondsSinceEpoch: low).description == "0001-01-01T00:00:00.000000Z")
+        #expect(Timestamp(microsecondsSinceEpoch: high).description == "9999-12-31T23:59:59.999999Z")
+        #expect(Timestamp(microsecondsSinceEpoch: 951_782_400_000_000).description == "2000-02-29T00:00:00.000000Z")
+    }
 }
