@@ -123,9 +123,8 @@ public indirect enum DataSchema: Sendable {
         case .object(let properties):
             guard case .object(let o) = value else { return add("must be an object, not \(value.typeName)") }
             let prefix = path.isEmpty ? "" : path + "."
-            let known = Set(properties.map(\.name))
-            for k in o.keys where !known.contains(k) {
-                violations.append(Violation(path: prefix + k, rule: "unknown field (allowed: \(properties.map(\.name).sorted().joined(separator: ", ")))"))
+            for m in o.members where !properties.contains(where: { $0.name == m.key }) {
+                violations.append(Violation(path: prefix + m.key, rule: "unknown field (allowed: \(properties.map(\.name).sorted().joined(separator: ", ")))"))
             }
             for p in properties {
                 if let v = o[p.name] {
