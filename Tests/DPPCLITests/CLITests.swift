@@ -93,6 +93,12 @@ struct CLITests {
         let v = try dpp("verify")
         #expect(v.status == 0)
         #expect(v.stdout.contains("intact: 6 records"))
+        // An auditor trusts a vkey they got out of band, not the one in the store.
+        #expect(try dpp("verify", "--vkey", "ledger.vkey").status == 0)
+        try Data((try NoteSigner.generate(name: "cli.example/passports").verifier.description + "\n").utf8).write(to: dir.path("other.vkey"))
+        let wrongKey = try dpp("verify", "--vkey", "other.vkey")
+        #expect(wrongKey.status == 1)
+        #expect(wrongKey.stderr.contains("is not the trusted key"))
         let vj = try dpp("verify", "--format", "json")
         #expect(vj.stdout.contains(#""intact":true"#))
 

@@ -139,6 +139,18 @@ struct ConcurrencyAndQuarantineTests {
             #expect(v.checkpoint.size == old)
         }
         #expect(throws: LedgerError.self) { try ledger.proofBundle(index: 5, size: size + 1) }
+        // A size inside one commit has no stored checkpoint: the ledger signs one for it on demand.
+        let before = try ledger.size()
+        _ = try ledger.appendSync(try (0..<6).map { Fixtures.submission(try Fixtures.sign(Fixtures.eventJSON(sourceRef: "B\($0)"), with: signers["plm"]!)) })
+        let middle = before + 3
+        #expect(try ledger.checkpoint(size: middle) == nil)
+        let bundle = try ledger.proofBundle(index: before + 1, size: middle)
+        let checked = try RecordAudit.verify(recordBytes: try ledger.recordBytes(before + 1), bundle: bundle, ledgerKey: ledger.vkey)
+        #expect(checked.checkpoint.size == middle)
+        try Merkle.verifyConsistency(
+            oldSize: middle, newSize: try ledger.size(), oldRoot: checked.checkpoint.rootHash,
+            newRoot: try Checkpoint.open(try ledger.latestCheckpoint(), logKey: ledger.vkey).rootHash,
+            proof: try ledger.consistencyProof(from: middle))
         #expect(throws: LedgerError.self) { try ledger.consistencyProof(from: 9, to: 3) }
     }
 
