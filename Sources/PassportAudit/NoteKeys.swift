@@ -20,10 +20,7 @@ public func noteKeyID(name: String, publicKey: Ed25519.PublicKey) -> UInt32 {
     return UInt32(h[0]) << 24 | UInt32(h[1]) << 16 | UInt32(h[2]) << 8 | UInt32(h[3])
 }
 
-func hex8(_ id: UInt32) -> String {
-    let s = String(id, radix: 16)
-    return String(repeating: "0", count: 8 - s.count) + s
-}
+func hex8(_ id: UInt32) -> String { String(id, radix: 16).leftPadded(toWidth: 8) }
 
 /// A C2SP signed-note verifier key, `<name>+<hex key ID>+<base64(0x01 || public key)>`.
 public struct NoteVerifierKey: Sendable, Hashable, CustomStringConvertible {

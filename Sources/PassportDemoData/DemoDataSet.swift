@@ -200,7 +200,7 @@ public struct DemoDataSet: Sendable {
                     ])
                 }
                 for i in 0..<options.itemsPerBatch {
-                    let item = "\(pack)/21/SN\(m)\(b)\(String(i + 1).leftPadded(4))"
+                    let item = "\(pack)/21/SN\(m)\(b)\(String(i + 1).leftPadded(toWidth: 4))"
                     items.append(item)
                     add("erp-sap", [
                         "type": "item.registered", "subject": .string(item), "sourceRef": .string("SER-\(m)-\(b)-\(i)"),
@@ -235,7 +235,7 @@ public struct DemoDataSet: Sendable {
 
     /// The n-th demo GTIN-14 (prefix 0950600, check digit computed).
     public static func gtin(_ n: Int) -> String {
-        let body = "0950600" + String(n).leftPadded(6)
+        let body = "0950600" + String(n).leftPadded(toWidth: 6)
         return body + String(GS1.checkDigit(body.utf8.map { Int($0 - 0x30) }))
     }
 }
@@ -252,8 +252,4 @@ struct SplitMix64 {
         return z ^ (z >> 31)
     }
     mutating func next(upTo n: Int) -> Int { Int(next() % UInt64(n)) }
-}
-
-extension String {
-    func leftPadded(_ width: Int) -> String { count >= width ? self : String(repeating: "0", count: width - count) + self }
 }

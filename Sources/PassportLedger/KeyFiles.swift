@@ -10,12 +10,7 @@ public struct KeyFiles: Sendable {
     /// The file of a key: `<name>+<hex id>.key`, with characters other than `A–Z a–z 0–9 . _ + -`
     /// percent-encoded (a ledger key named after an origin like `example.com/log` has a `/`).
     public func url(for reference: String) -> URL {
-        var name = ""
-        for b in reference.utf8 {
-            let safe = (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A)
-                || b == UInt8(ascii: ".") || b == UInt8(ascii: "_") || b == UInt8(ascii: "+") || b == UInt8(ascii: "-")
-            name += safe ? String(UnicodeScalar(b)) : "%" + String(b, radix: 16, uppercase: true).leftPadded(2)
-        }
+        let name = PercentEncoding.encode(reference) { PercentEncoding.isAlphanumeric($0) || "._+-".utf8.contains($0) }
         return directory.appendingPathComponent(name + ".key")
     }
 
@@ -72,8 +67,4 @@ public struct KeyFiles: Sendable {
     func remove(reference: String) {
         unlink(url(for: reference).path)
     }
-}
-
-extension String {
-    func leftPadded(_ width: Int) -> String { count >= width ? self : String(repeating: "0", count: width - count) + self }
 }

@@ -66,12 +66,7 @@ extension Ledger {
 
     /// GS1 Digital Link path encoding of a lot value.
     static func percentEncodeLot(_ lot: String) -> String {
-        var out = ""
-        for b in lot.utf8 {
-            let plain = (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || "-._~".utf8.contains(b)
-            out += plain ? String(UnicodeScalar(b)) : "%" + String(b, radix: 16, uppercase: true).leftPadded(2)
-        }
-        return out
+        PercentEncoding.encode(lot) { PercentEncoding.isAlphanumeric($0) || "-._~".utf8.contains($0) }
     }
 
     /// The same passport computed by replaying every record of the subjects involved, without

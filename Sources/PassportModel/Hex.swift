@@ -56,3 +56,27 @@ public enum Base64 {
         return bytes
     }
 }
+
+/// Percent-encoding (RFC 3986 §2.1) with a caller-chosen set of bytes kept as they are.
+public enum PercentEncoding {
+    /// Letters and digits: kept by every use in the project.
+    public static func isAlphanumeric(_ b: UInt8) -> Bool {
+        (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A)
+    }
+
+    /// Encodes every UTF-8 byte not kept as `%XX` (uppercase hex).
+    public static func encode(_ s: String, keeping keep: (UInt8) -> Bool) -> String {
+        var out = ""
+        for b in s.utf8 {
+            out += keep(b) ? String(UnicodeScalar(b)) : "%" + String(b, radix: 16, uppercase: true).leftPadded(toWidth: 2)
+        }
+        return out
+    }
+}
+
+extension String {
+    /// The string padded on the left with zeros to at least `width` characters.
+    public func leftPadded(toWidth width: Int) -> String {
+        count >= width ? self : String(repeating: "0", count: width - count) + self
+    }
+}

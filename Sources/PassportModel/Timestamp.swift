@@ -126,10 +126,7 @@ public struct TimestampError: Error, CustomStringConvertible, Sendable, Equatabl
 
 private func floorDiv(_ a: Int64, _ b: Int64) -> Int64 { a >= 0 ? a / b : -((-a + b - 1) / b) }
 
-private func pad(_ v: Int64, _ width: Int) -> String {
-    let s = String(v)
-    return s.count >= width ? s : String(repeating: "0", count: width - s.count) + s
-}
+private func pad(_ v: Int64, _ width: Int) -> String { String(v).leftPadded(toWidth: width) }
 
 private func isLeap(_ y: Int64) -> Bool { (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 }
 

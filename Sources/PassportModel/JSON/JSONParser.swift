@@ -270,15 +270,9 @@ private func exceedsExactIntegerRange(_ literal: String) -> Bool {
 
 @inline(__always) private func isDigit(_ c: UInt8) -> Bool { c >= 0x30 && c <= 0x39 }
 
-private func hex2(_ c: UInt8) -> String {
-    let s = String(c, radix: 16, uppercase: true)
-    return s.count == 1 ? "0" + s : s
-}
+private func hex2(_ c: UInt8) -> String { String(c, radix: 16, uppercase: true).leftPadded(toWidth: 2) }
 
-private func hex4(_ v: UInt32) -> String {
-    let s = String(v, radix: 16, uppercase: true)
-    return String(repeating: "0", count: max(0, 4 - s.count)) + s
-}
+private func hex4(_ v: UInt32) -> String { String(v, radix: 16, uppercase: true).leftPadded(toWidth: 4) }
 
 private func printable(_ c: UInt8) -> String {
     (0x21...0x7E).contains(c) ? String(UnicodeScalar(c)) : "\\x" + hex2(c)
