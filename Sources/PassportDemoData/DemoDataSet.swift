@@ -240,16 +240,20 @@ public struct DemoDataSet: Sendable {
     }
 }
 
-/// A small deterministic PRNG (SplitMix64) so the data set is the same everywhere.
-struct SplitMix64 {
+/// A small deterministic PRNG (SplitMix64): the same data set, and the same randomised tests,
+/// everywhere.
+public struct SplitMix64: RandomNumberGenerator, Sendable {
     var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
+    /// Starts a sequence from a seed.
+    public init(seed: UInt64) { state = seed }
+    /// The next 64 random bits.
+    public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
         return z ^ (z >> 31)
     }
-    mutating func next(upTo n: Int) -> Int { Int(next() % UInt64(n)) }
+    /// A number in `0..<n`.
+    public mutating func next(upTo n: Int) -> Int { Int(next() % UInt64(n)) }
 }

@@ -211,18 +211,7 @@ struct RejectionTests {
         do {
             let (ledger, signers) = try Fixtures.store(in: dir, options: small)
             signer = signers["plm"]!
-            var failure: LedgerError?
-            var appended = 0
-            for i in 0..<200 {
-                let s = Fixtures.submission(try Fixtures.sign(Fixtures.eventJSON(sourceRef: "F\(i)", data: Fixtures.bigBom(bytes: 30_000, tag: "\(i)")), with: signer))
-                do {
-                    _ = try ledger.appendSync([s])
-                    appended += 1
-                } catch let e as LedgerError {
-                    failure = e
-                    break
-                }
-            }
+            let (appended, failure) = try fillUntilFailure(ledger, signer, limit: 200)
             let e = try #require(failure)
             #expect(e.code == .storeFull)
             #expect(e.message.contains("nothing from this batch was written"))
@@ -238,6 +227,20 @@ struct RejectionTests {
             #expect(try ledger.appendSync([s])[0].record != nil)
         }
         #expect(try ledger.verify().isIntact)
+    }
+
+    /// Appends ~30 KiB events one commit at a time until a commit fails (or `limit` is reached).
+    func fillUntilFailure(_ ledger: Ledger, _ signer: NoteSigner, limit: Int) throws -> (appended: Int, failure: LedgerError?) {
+        for i in 0..<limit {
+            let s = Fixtures.submission(try Fixtures.sign(
+                Fixtures.eventJSON(sourceRef: "FILL-\(i)", data: Fixtures.bigBom(bytes: 30_000, tag: "\(i)")), with: signer))
+            do {
+                _ = try ledger.appendSync([s])
+            } catch let e as LedgerError {
+                return (i, e)
+            }
+        }
+        return (limit, nil)
     }
 
     /// True where this process may mount a small tmpfs (root, as in CI) to play a full disk.
@@ -258,23 +261,11 @@ struct RejectionTests {
         try FileManager.default.createDirectory(at: mountPoint, withIntermediateDirectories: true)
         #expect(try CLI.runProcess(URL(fileURLWithPath: "/bin/mount"), ["-t", "tmpfs", "-o", "size=4m", "tmpfs", mountPoint.path]).status == 0)
         defer { _ = try? CLI.runProcess(URL(fileURLWithPath: "/bin/umount"), ["-l", mountPoint.path]) }
-        var appended = 0
-        var failure: LedgerError?
-        do {
+        let (appended, failure): (Int, LedgerError?) = try {
             let ledger = try Ledger.create(at: mountPoint.appendingPathComponent("store"), origin: "disk.example/log")
             try ledger.addKey(name: "plm")
-            let signer = try ledger.sourceSigner("plm")
-            for i in 0..<400 {
-                let s = Fixtures.submission(try Fixtures.sign(Fixtures.eventJSON(sourceRef: "D\(i)", data: Fixtures.bigBom(bytes: 30_000, tag: "\(i)")), with: signer))
-                do {
-                    _ = try ledger.appendSync([s])
-                    appended += 1
-                } catch let e as LedgerError {
-                    failure = e
-                    break
-                }
-            }
-        }
+            return try fillUntilFailure(ledger, try ledger.sourceSigner("plm"), limit: 400)
+        }()
         let e = try #require(failure, "the 4 MiB disk never filled")
         #expect(e.code == .io)
         #expect(e.message.contains("is full"), "\(e.message)")
