@@ -66,11 +66,14 @@ enum FactIndex {
         return out
     }
 
-    /// The source and source kind stored in a value header.
+    /// The source and source kind stored in a value header (empty if the header is damaged).
     static func header(_ v: UnsafeRawBufferPointer) -> (source: String, kind: String?, body: Int) {
+        guard v.count >= 27 else { return ("", nil, v.count) }
         let n1 = Int(v[25])
+        guard v.count >= 27 + n1 else { return ("", nil, v.count) }
         let source = String(decoding: UnsafeRawBufferPointer(rebasing: v[26..<(26 + n1)]), as: UTF8.self)
         let n2 = Int(v[26 + n1])
+        guard v.count >= 27 + n1 + n2 else { return (source, nil, v.count) }
         let kind = String(decoding: UnsafeRawBufferPointer(rebasing: v[(27 + n1)..<(27 + n1 + n2)]), as: UTF8.self)
         return (source, kind.isEmpty ? nil : kind, 27 + n1 + n2)
     }
@@ -110,7 +113,10 @@ enum FactIndex {
             while true {
                 var jump: [UInt8]?
                 let more = try c.move(pos, { k, v -> Bool in
-                    guard k.count > p.count + 8, k.starts(with: p) else { return false }
+                    guard k.starts(with: p) else { return false }
+                    guard k.count > p.count + 11, v.count >= 27, k[p.count...].contains(0) else {
+                        throw LedgerError(.notAStore, "the passport index of \(subject) is damaged; rebuild it with dpp reindex")
+                    }
                     let slotBytes = UnsafeRawBufferPointer(rebasing: k[p.count..<(k.count - 8)])
                     if !slotBytes.elementsEqual(slot) {
                         if let w = acc?.winner { winners.append(w) }
@@ -168,7 +174,9 @@ enum FactIndex {
 
     /// The fact a record states for a slot, with the source kind kept in the index.
     static func decode(_ subject: String, _ slotKey: [UInt8], _ index: UInt64, _ header: [UInt8], _ record: Record) throws -> Fact {
-        let fieldEnd = slotKey.firstIndex(of: 0)!
+        guard let fieldEnd = slotKey.firstIndex(of: 0), slotKey.count >= fieldEnd + 3 else {
+            throw LedgerError(.notAStore, "the passport index of \(subject) is damaged; rebuild it with dpp reindex")
+        }
         let field = String(decoding: slotKey[..<fieldEnd], as: UTF8.self)
         let key = String(decoding: slotKey[(fieldEnd + 3)...], as: UTF8.self)
         let kind = header.count > 26 ? header.withUnsafeBytes { FactIndex.header($0).kind } : nil

@@ -40,8 +40,10 @@ struct Databases: Sendable {
 enum Keys {
     static func u64(_ v: UInt64) -> [UInt8] { withUnsafeBytes(of: v.bigEndian) { Array($0) } }
 
+    /// Reads an 8-byte big-endian integer; a value of any other length (a damaged store) reads as
+    /// `UInt64.max`, which names no record, so the caller reports it instead of crashing.
     static func readU64(_ b: UnsafeRawBufferPointer) -> UInt64 {
-        precondition(b.count == 8, "expected an 8-byte big-endian integer")
+        guard b.count == 8 else { return .max }
         var v: UInt64 = 0
         for byte in b { v = v << 8 | UInt64(byte) }
         return v

@@ -134,4 +134,32 @@ struct TamperTests {
         try ledger.reindex()
         #expect(try ledger.verify().isIntact)
     }
+
+    @Test("a damaged index value gives an error naming the problem, not a crash")
+    func damagedIndexValue() throws {
+        let dir = TemporaryDirectory()
+        _ = try buildStore(dir)
+        let report = try tamper(dir) { txn in
+            let db = try txn.openDatabase("subjects", create: false)
+            try txn.put(Keys.subject(Fixtures.model, 1), [1, 2, 3], in: db)
+        }
+        #expect(report.problem?.reason.contains("the subject index does not point to this record") == true, "\(String(describing: report.problem))")
+        let ledger = try Ledger.open(at: dir.path("store"))
+        #expect(throws: LedgerError.self) { try ledger.history(try Subject(Fixtures.model)) }
+    }
+
+    @Test("a garbled passport index entry gives an error, not a crash")
+    func garbledPassportIndex() throws {
+        let dir = TemporaryDirectory()
+        _ = try buildStore(dir)
+        _ = try tamper(dir) { txn in
+            let db = try txn.openDatabase("facts", create: false)
+            try txn.put(Array(Fixtures.model.utf8) + [0, 0xFF], [1, 2, 3], in: db)
+        }
+        let ledger = try Ledger.open(at: dir.path("store"))
+        let e = #expect(throws: LedgerError.self) { try ledger.passport(try Subject(Fixtures.model)) }
+        #expect(e?.message.contains("rebuild it with dpp reindex") == true)
+        try ledger.reindex()
+        #expect(try ledger.passport(try Subject(Fixtures.model)).entry("composition.billOfMaterials") != nil)
+    }
 }
