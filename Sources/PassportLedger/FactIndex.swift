@@ -15,9 +15,13 @@ enum FactIndex {
 
     static func prefix(_ subject: String) -> [UInt8] { Array(subject.utf8) + [0] }
 
+    static func key(_ subject: String, field: String, entry: String?, index: UInt64) -> [UInt8] {
+        let k = Array((entry ?? "").utf8)
+        return prefix(subject) + Array(field.utf8) + [0, UInt8(k.count >> 8), UInt8(k.count & 0xFF)] + k + Keys.u64(index)
+    }
+
     static func key(_ subject: String, _ f: Fact) -> [UInt8] {
-        let k = Array((f.key ?? "").utf8)
-        return prefix(subject) + Array(f.field.utf8) + [0, UInt8(k.count >> 8), UInt8(k.count & 0xFF)] + k + Keys.u64(f.provenance.index)
+        key(subject, field: f.field, entry: f.key, index: f.provenance.index)
     }
 
     /// A fact encoded before its record exists: everything but the record index, recordedAt and
@@ -40,13 +44,13 @@ enum FactIndex {
         }
     }
 
-    /// Writes prepared facts of a record.
+    /// Writes the (prepared) facts of a record: the append path prepares them in parallel, reindex
+    /// prepares them from the stored record; both write through here.
     static func add(_ facts: [Prepared], of record: Record, sourceKind: String?, txn: Transaction, db: Database) throws {
-        let subject = record.subject.rawValue
         for f in facts {
-            let k = Array((f.key ?? "").utf8)
-            let key = prefix(subject) + Array(f.field.utf8) + [0, UInt8(k.count >> 8), UInt8(k.count & 0xFF)] + k + Keys.u64(record.index)
-            try txn.put(key, header(record.recordedAt.microseconds, f.validFrom, f.validUntil, f.tag, record.event.source, sourceKind), in: db)
+            try txn.put(
+                key(record.subject.rawValue, field: f.field, entry: f.key, index: record.index),
+                header(record.recordedAt.microseconds, f.validFrom, f.validUntil, f.tag, record.event.source, sourceKind), in: db)
         }
     }
 
@@ -67,25 +71,21 @@ enum FactIndex {
     }
 
     /// The source and source kind stored in a value header (empty if the header is damaged).
-    static func header(_ v: UnsafeRawBufferPointer) -> (source: String, kind: String?, body: Int) {
-        guard v.count >= 27 else { return ("", nil, v.count) }
+    static func header(_ v: UnsafeRawBufferPointer) -> (source: String, kind: String?) {
+        guard v.count >= 27 else { return ("", nil) }
         let n1 = Int(v[25])
-        guard v.count >= 27 + n1 else { return ("", nil, v.count) }
+        guard v.count >= 27 + n1 else { return ("", nil) }
         let source = String(decoding: UnsafeRawBufferPointer(rebasing: v[26..<(26 + n1)]), as: UTF8.self)
         let n2 = Int(v[26 + n1])
-        guard v.count >= 27 + n1 + n2 else { return (source, nil, v.count) }
+        guard v.count >= 27 + n1 + n2 else { return (source, nil) }
         let kind = String(decoding: UnsafeRawBufferPointer(rebasing: v[(27 + n1)..<(27 + n1 + n2)]), as: UTF8.self)
-        return (source, kind.isEmpty ? nil : kind, 27 + n1 + n2)
+        return (source, kind.isEmpty ? nil : kind)
     }
 
     static func i64(_ v: Int64) -> [UInt8] { Keys.u64(UInt64(bitPattern: v)) }
 
     static func readI64(_ b: UnsafeRawBufferPointer, _ at: Int) -> Int64 { b.readI64(at) }
 
-    /// Writes the facts of a record.
-    static func add(_ record: Record, sourceKind: String?, txn: Transaction, db: Database) throws {
-        for f in Fact.of(record, sourceKind: sourceKind) { try txn.put(key(record.subject.rawValue, f), value(f), in: db) }
-    }
 
     /// Projects one subject from the index.
     ///

@@ -22,7 +22,7 @@ public struct Ingestor: Sendable {
         self.ledger = ledger
         self.mode = mode
         if case .unsigned(let source, _) = mode { signer = try ledger.sourceSigner(source) } else { signer = nil }
-        keys = try ledger.registeredKeys(nil)
+        keys = Dictionary(uniqueKeysWithValues: try ledger.keys().map { ($0.reference, $0.vkey) })
     }
 
     /// Splits input into lines and makes one submission per non-blank line, named `name:line`.

@@ -46,23 +46,12 @@ extension Ledger {
         return parallelMap(submissions) { s in s.prechecked ?? Ledger.precheck(s, keys: keys, governance: governance) }
     }
 
-    /// The public keys of registered keys (all of them when `refs` is nil).
-    func registeredKeys(_ refs: Set<String>?) throws -> [String: NoteVerifierKey] {
+    /// The public keys of the registered keys among `refs`.
+    func registeredKeys(_ refs: Set<String>) throws -> [String: NoteVerifierKey] {
         try env.read { txn in
             var out: [String: NoteVerifierKey] = [:]
-            if let refs {
-                for r in refs {
-                    if let b = try txn.get(Array(r.utf8), in: dbs.keys) { out[r] = try KeyEntry(bytes: b).vkey }
-                }
-            } else {
-                try txn.withCursor(dbs.keys) { c in
-                    var pos: Cursor.Position = .first
-                    while let b = try c.move(pos, { _, v in [UInt8](v) }) {
-                        let e = try KeyEntry(bytes: b)
-                        out[e.vkey.reference] = e.vkey
-                        pos = .next
-                    }
-                }
+            for r in refs {
+                if let b = try txn.get(Array(r.utf8), in: dbs.keys) { out[r] = try KeyEntry(bytes: b).vkey }
             }
             return out
         }

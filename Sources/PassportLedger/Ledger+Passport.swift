@@ -109,7 +109,7 @@ extension Ledger {
                     let record = try Record(bytes: bytes)
                     let ref = record.signature.key
                     if kinds[ref] == nil { kinds[ref] = try txn.get(Array(ref.utf8), in: dbs.keys).map { try KeyEntry(bytes: $0).kind } ?? nil }
-                    try FactIndex.add(record, sourceKind: kinds[ref] ?? nil, txn: txn, db: dbs.facts)
+                    try FactIndex.add(FactIndex.prepare(record.event), of: record, sourceKind: kinds[ref] ?? nil, txn: txn, db: dbs.facts)
                     done += 1
                     if done % 65536 == 0 { progress?(done, total) }
                     pos = .next
