@@ -84,7 +84,6 @@ enum FactIndex {
 
     static func i64(_ v: Int64) -> [UInt8] { Keys.u64(UInt64(bitPattern: v)) }
 
-    static func readI64(_ b: UnsafeRawBufferPointer, _ at: Int) -> Int64 { b.readI64(at) }
 
 
     /// Projects one subject from the index.
@@ -125,7 +124,7 @@ enum FactIndex {
                         acc = SlotAccumulator(
                             asOf: asOf.microseconds, validAt: validAt.microseconds, keepsExpired: PassportFields.byPath[field]?.keepsExpired ?? false)
                     }
-                    let recordedAt = readI64(v, 0)
+                    let recordedAt = v.readI64(0)
                     if recordedAt > asOf.microseconds {
                         // Later entries of this slot are newer still: skip to the next slot.
                         jump = Array(k[..<(k.count - 8)]) + [UInt8](repeating: 0xFF, count: 8)
@@ -134,7 +133,7 @@ enum FactIndex {
                     let index = Keys.readU64(UnsafeRawBufferPointer(rebasing: k[(k.count - 8)...]))
                     let currentSlot = slot
                     acc!.add(
-                        index: index, recordedAt: recordedAt, validFrom: readI64(v, 8), validUntil: readI64(v, 16), kind: v[24],
+                        index: index, recordedAt: recordedAt, validFrom: v.readI64(8), validUntil: v.readI64(16), kind: v[24],
                         rank: {
                             // Most entries of a slot come from the same source: reuse its rank.
                             let tail = UnsafeRawBufferPointer(rebasing: v[25...])

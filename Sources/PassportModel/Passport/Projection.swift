@@ -168,19 +168,12 @@ public enum Projector {
 
     static let fieldOrder: [String: Int] = Dictionary(uniqueKeysWithValues: PassportFields.all.enumerated().map { ($1.path, $0) })
 
-    /// Entries in display order (see ``order(_:_:)``), looking each field's rank up once.
+    /// Entries in display order — by field (in ``PassportFields/all`` order), then entry key —
+    /// looking each field's rank up once.
     public static func sorted(_ entries: some Sequence<PassportEntry>) -> [PassportEntry] {
         entries.map { (fieldOrder[$0.field] ?? Int.max, $0) }
             .sorted { $0.0 != $1.0 ? $0.0 < $1.0 : ($0.1.key ?? "") < ($1.1.key ?? "") }
             .map(\.1)
-    }
-
-    /// Display order: by field (in ``PassportFields/all`` order), then entry key.
-    public static func order(_ a: PassportEntry, _ b: PassportEntry) -> Bool {
-        let fa = fieldOrder[a.field] ?? Int.max
-        let fb = fieldOrder[b.field] ?? Int.max
-        if fa != fb { return fa < fb }
-        return (a.key ?? "") < (b.key ?? "")
     }
 }
 
@@ -344,7 +337,7 @@ public struct SlotAccumulator<Payload> {
     /// The winning fact, if any.
     @inlinable
     public var winner: Payload? {
-        if let o = override, o.index > (lastOwnerWrite ?? 0) || lastOwnerWrite == nil, o.index > (lastWithdrawal ?? 0) || lastWithdrawal == nil {
+        if let o = override, lastOwnerWrite.map({ o.index > $0 }) ?? true, lastWithdrawal.map({ o.index > $0 }) ?? true {
             return o.payload
         }
         return best?.payload
