@@ -32,10 +32,7 @@ public struct Ingestor: Sendable {
         var start = 0
         func emit(_ end: Int) {
             lineNo += 1
-            var line = Array(data[start..<end])
-            if line.last == 0x0D { line.removeLast() }
-            if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { return }
-            out.append(submission(line: line, origin: "\(name):\(lineNo)"))
+            if let line = Ingestor.line(data[start..<end]) { out.append(submission(line: line, origin: "\(name):\(lineNo)")) }
         }
         for (i, b) in data.enumerated() where b == 0x0A {
             emit(i)
@@ -43,6 +40,14 @@ public struct Ingestor: Sendable {
         }
         if start < data.count { emit(data.count) }
         return out
+    }
+
+    /// One JSON Lines line without its line ending, or nil if it is blank (blank lines are skipped,
+    /// but still counted for line numbers).
+    public static func line(_ bytes: ArraySlice<UInt8>) -> [UInt8]? {
+        var line = Array(bytes)
+        if line.last == 0x0D { line.removeLast() }
+        return line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) ? nil : line
     }
 
     /// Makes a submission from one line.

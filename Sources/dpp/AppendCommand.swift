@@ -118,10 +118,7 @@ struct LineReader {
 
     private mutating func emit(_ slice: ArraySlice<UInt8>, into lines: inout [Line]) {
         lineNumber += 1
-        var bytes = Array(slice)
-        if bytes.last == 0x0D { bytes.removeLast() }
-        if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { return }
-        lines.append(Line(number: lineNumber, bytes: bytes))
+        if let bytes = Ingestor.line(slice) { lines.append(Line(number: lineNumber, bytes: bytes)) }
     }
 }
 
