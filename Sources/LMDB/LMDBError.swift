@@ -16,6 +16,10 @@ public struct LMDBError: Error, CustomStringConvertible, Sendable, Equatable {
     /// True when `put` refused a duplicate key (`MDB_KEYEXIST`).
     public var isKeyExists: Bool { code == MDB_KEYEXIST }
 
+    /// True when the failure is caused by the data of one `put` (`MDB_BAD_VALSIZE`: a key longer
+    /// than LMDB allows, or empty), not by the environment, the disk or the transaction as a whole.
+    public var isEventSpecific: Bool { code == MDB_BAD_VALSIZE }
+
     /// Creates an error from an LMDB return code.
     public init(code: Int32, operation: String) {
         self.code = code

@@ -27,27 +27,23 @@ public struct Ingestor: Sendable {
 
     /// Splits input into lines and makes one submission per non-blank line, named `name:line`.
     public func submissions(from data: [UInt8], name: String) -> [Submission] {
-        var out: [Submission] = []
-        var lineNo = 0
-        var start = 0
-        func emit(_ end: Int) {
-            lineNo += 1
-            if let line = Ingestor.line(data[start..<end]) { out.append(submission(line: line, origin: "\(name):\(lineNo)")) }
-        }
-        for (i, b) in data.enumerated() where b == 0x0A {
-            emit(i)
-            start = i + 1
-        }
-        if start < data.count { emit(data.count) }
-        return out
+        let reader = JSONLinesReader(bytes: data)
+        // Reading from memory cannot fail.
+        let lines = (try? reader.next(count: .max)) ?? []
+        return lines.map { submission($0, name: name) }
     }
 
-    /// One JSON Lines line without its line ending, or nil if it is blank (blank lines are skipped,
-    /// but still counted for line numbers).
-    public static func line(_ bytes: ArraySlice<UInt8>) -> [UInt8]? {
-        var line = Array(bytes)
-        if line.last == 0x0D { line.removeLast() }
-        return line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) ? nil : line
+    /// Makes the submission for one line read by a ``JSONLinesReader``; an oversized line becomes
+    /// a `too-large` rejection that keeps only a bounded prefix with the whole line's length and hash.
+    public func submission(_ line: JSONLinesReader.Line, name: String) -> Submission {
+        let origin = "\(name):\(line.number)"
+        guard let oversized = line.oversized else { return submission(line: line.bytes, origin: origin) }
+        return Submission(
+            raw: line.bytes, origin: origin, mode: mode,
+            content: .failure(LedgerError(
+                .tooLarge,
+                "the line is \(oversized.length) bytes; a line is at most \(Ingestor.maxLineSize) bytes and a record at most \(Record.maxCanonicalSize) — put large content in an attachment (only the line's first \(line.bytes.count) bytes are kept in quarantine, with its length and SHA-256)")),
+            truncated: oversized)
     }
 
     /// Makes a submission from one line.
@@ -56,6 +52,7 @@ public struct Ingestor: Sendable {
         let content: Result<SignedEvent, LedgerError>
         do {
             // No record can come from a line this large; refuse it before parsing (it is kept).
+            // (A JSONLinesReader never hands over such a line whole; this guards direct callers.)
             guard line.count <= Ingestor.maxLineSize else {
                 throw LedgerError(
                     .tooLarge, "the line is \(line.count) bytes; a record is at most \(Record.maxCanonicalSize) bytes — put large content in an attachment")
@@ -107,28 +104,25 @@ public struct Ingestor: Sendable {
                     out.append(item)
                     continue
                 }
-                let url = URL(fileURLWithPath: path, relativeTo: baseDirectory.map { URL(fileURLWithPath: $0, isDirectory: true) })
-                guard let attrs = try? FileManager.default.attributesOfItem(atPath: url.path),
-                    let size = attrs[.size] as? Int
-                else {
-                    violations.append(Violation(path: "attachments[\(i)].path", rule: "file not found or not readable", value: url.path))
+                let at = "attachments[\(i)].path"
+                guard let baseDirectory else {
+                    violations.append(Violation(path: at, rule: "attachments by path need an attachments folder; this input has none", value: path))
                     continue
                 }
-                guard size <= ledger.options.maxAttachmentSize else {
-                    violations.append(Violation(
-                        path: "attachments[\(i)].path", rule: "file is \(size) bytes; the limit is \(ledger.options.maxAttachmentSize)", value: url.path))
+                let folder = AttachmentFolder(path: baseDirectory, store: ledger.directory, maxSize: ledger.options.maxAttachmentSize)
+                let file: (bytes: [UInt8], name: String)
+                switch folder.read(path) {
+                case .success(let f): file = f
+                case .failure(let e):
+                    violations.append(Violation(path: at, rule: e.rule, value: "\"\(path)\""))
                     continue
                 }
-                guard let data = FileManager.default.contents(atPath: url.path) else {
-                    violations.append(Violation(path: "attachments[\(i)].path", rule: "file cannot be read", value: url.path))
-                    continue
-                }
-                let bytes = [UInt8](data)
-                blobs.append(bytes)
+                blobs.append(file.bytes)
+                let name = (path as NSString).lastPathComponent
                 var att = JSONObject()
-                att["sha256"] = .string(Hex.encode(SHA256.hash(bytes)))
-                att["mediaType"] = a["mediaType"] ?? .string(MediaTypes.guess(url.lastPathComponent))
-                att["name"] = a["name"] ?? .string(url.lastPathComponent)
+                att["sha256"] = .string(Hex.encode(SHA256.hash(file.bytes)))
+                att["mediaType"] = a["mediaType"] ?? .string(MediaTypes.guess(name))
+                att["name"] = a["name"] ?? .string(name)
                 for (k, v) in a where !["path", "mediaType", "name"].contains(k) { att[k] = v }
                 out.append(.object(att))
             }
@@ -140,6 +134,166 @@ public struct Ingestor: Sendable {
         } catch {
             throw LedgerError.validation(error)
         }
+    }
+}
+
+/// Splits a byte stream into JSON Lines in linear time and bounded memory.
+///
+/// Lines end at LF (a CR before it is dropped); blank lines are skipped but counted. A line longer
+/// than ``Ingestor/maxLineSize`` is not accumulated: the reader keeps its first
+/// ``JSONLinesReader/keptPrefix`` bytes, hashes and counts the rest as it streams past, and hands
+/// the line over as ``Line/oversized``.
+public final class JSONLinesReader {
+    /// One non-blank line.
+    public struct Line: Sendable {
+        /// 1-based line number in the input.
+        public let number: Int
+        /// The line without its line ending (for an oversized line, its first bytes only).
+        public let bytes: [UInt8]
+        /// Set when the line was longer than the limit: its true length and SHA-256.
+        public let oversized: TruncatedInput?
+    }
+
+    /// How many bytes of an oversized line are kept (for quarantine).
+    public static let keptPrefix = 4096
+
+    private let read: () throws -> [UInt8]
+    private let maxLineSize: Int
+    private var buffer: [UInt8] = []
+    private var start = 0
+    private var scanned = 0
+    private var lineNumber = 0
+    private var eof = false
+    private var skipping: (prefix: [UInt8], length: Int)?
+    private var hasher: SHA256.Hasher?
+
+    /// Reads from a source that returns the next chunk of bytes, or an empty array at the end.
+    public init(maxLineSize: Int = Ingestor.maxLineSize, read: @escaping () throws -> [UInt8]) {
+        self.maxLineSize = maxLineSize
+        self.read = read
+    }
+
+    /// Reads from a file handle, 4 MiB at a time.
+    public convenience init(handle: FileHandle, maxLineSize: Int = Ingestor.maxLineSize) {
+        self.init(maxLineSize: maxLineSize) { [UInt8](try handle.read(upToCount: 4 << 20) ?? Data()) }
+    }
+
+    /// Reads bytes already in memory.
+    public convenience init(bytes: [UInt8], maxLineSize: Int = Ingestor.maxLineSize) {
+        var rest: [UInt8]? = bytes
+        self.init(maxLineSize: maxLineSize) {
+            defer { rest = nil }
+            return rest ?? []
+        }
+    }
+
+    /// Up to `count` non-blank lines; empty at the end of input.
+    /// - Throws: whatever the byte source throws (a read error).
+    /// - Complexity: O(n) in the bytes read; memory O(chunk + ``Ingestor/maxLineSize``).
+    public func next(count: Int) throws -> [Line] {
+        var lines: [Line] = []
+        while lines.count < count {
+            if skipping != nil {
+                if let nl = buffer[start...].firstIndex(of: 0x0A) {
+                    finishOversized(upTo: nl, into: &lines)
+                    start = nl + 1
+                    scanned = start
+                    continue
+                }
+                hasher!.update(buffer[start...])
+                skipping!.length += buffer.count - start
+                buffer.removeAll(keepingCapacity: true)
+                (start, scanned) = (0, 0)
+                if eof {
+                    finishOversized(upTo: 0, into: &lines)
+                    break
+                }
+                try fill()
+                continue
+            }
+            if let nl = buffer[scanned...].firstIndex(of: 0x0A) {
+                if nl - start > maxLineSize {
+                    beginOversized(end: nl)
+                    finishOversized(upTo: nl, into: &lines)
+                } else {
+                    emit(buffer[start..<nl], into: &lines)
+                }
+                start = nl + 1
+                scanned = start
+                continue
+            }
+            scanned = buffer.count
+            if buffer.count - start > maxLineSize {
+                beginOversized(end: buffer.count)
+                buffer.removeAll(keepingCapacity: true)
+                (start, scanned) = (0, 0)
+                continue
+            }
+            if eof {
+                if start < buffer.count { emit(buffer[start...], into: &lines) }
+                start = buffer.count
+                scanned = start
+                break
+            }
+            buffer.removeFirst(start)
+            scanned -= start
+            start = 0
+            try fill()
+        }
+        return lines
+    }
+
+    /// One JSON Lines line without its line ending, or nil if it is blank (blank lines are skipped,
+    /// but still counted for line numbers).
+    public static func line(_ bytes: ArraySlice<UInt8>) -> [UInt8]? {
+        var line = Array(bytes)
+        if line.last == 0x0D { line.removeLast() }
+        return line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) ? nil : line
+    }
+
+    private func fill() throws {
+        let chunk = try read()
+        if chunk.isEmpty { eof = true } else { buffer.append(contentsOf: chunk) }
+    }
+
+    /// Starts skipping a line found too long: keeps its prefix and hashes `buffer[start..<end]`.
+    private func beginOversized(end: Int) {
+        lineNumber += 1
+        var h = SHA256.Hasher()
+        h.update(buffer[start..<end])
+        hasher = consume h
+        skipping = (Array(buffer[start..<min(end, start + JSONLinesReader.keptPrefix)]), end - start)
+        start = end
+    }
+
+    /// Ends an oversized line: hashes `buffer[start..<end]` and emits it.
+    private func finishOversized(upTo end: Int, into lines: inout [Line]) {
+        guard var h = hasher.take(), let s = skipping else { return }
+        if end > start {
+            h.update(buffer[start..<end])
+        }
+        let length = s.length + max(0, end - start)
+        skipping = nil
+        lines.append(Line(number: lineNumber, bytes: s.prefix, oversized: TruncatedInput(length: length, sha256: h.finalize())))
+    }
+
+    private func emit(_ slice: ArraySlice<UInt8>, into lines: inout [Line]) {
+        lineNumber += 1
+        if let bytes = JSONLinesReader.line(slice) { lines.append(Line(number: lineNumber, bytes: bytes, oversized: nil)) }
+    }
+}
+
+/// What is known of an input too long to keep whole: its length and SHA-256 (the kept bytes are a prefix).
+public struct TruncatedInput: Sendable, Hashable {
+    /// The input's full length in bytes.
+    public let length: Int
+    /// SHA-256 of the full input.
+    public let sha256: [UInt8]
+
+    /// Creates the description of a truncated input.
+    public init(length: Int, sha256: [UInt8]) {
+        self.length = length
+        self.sha256 = sha256
     }
 }
 

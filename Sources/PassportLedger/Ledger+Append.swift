@@ -69,8 +69,23 @@ extension Ledger {
     }
 
     /// Commits a group of jobs in one write transaction, growing the map when it fills.
+    ///
+    /// One bad event never fails its batch: if storing one event fails for a reason of its own
+    /// (an index key LMDB refuses, say), the transaction is rolled back, that event alone is
+    /// rejected as `unstorable` and quarantined, and the batch runs again without it. Only what
+    /// concerns the whole store (a full map past its limit, a full disk, I/O errors, damage) fails
+    /// the batch, having written nothing.
     func commit(_ jobs: [([Submission], [Precheck])]) throws -> [[AppendOutcome]] {
-        try writeGrowingMap(what: "nothing from this batch was written") { txn in try self.appendInTransaction(txn, jobs) }
+        var jobs = jobs
+        while true {
+            do {
+                return try writeGrowingMap(what: "nothing from this batch was written") { txn in
+                    try self.appendInTransaction(txn, jobs)
+                }
+            } catch let poisoned as PoisonedSubmission {
+                jobs[poisoned.job].0[poisoned.item].content = .failure(poisoned.error)
+            }
+        }
     }
 
     /// Runs a write transaction; when the LMDB map is full, grows it (doubling, up to
@@ -108,11 +123,19 @@ extension Ledger {
         let recordedAt = Timestamp(microsecondsSinceEpoch: max(Timestamp.now().microseconds, last))
         var results: [[AppendOutcome]] = []
         var keyCache = GovernanceCache()
-        for (submissions, verified) in jobs {
+        for (j, (submissions, verified)) in jobs.enumerated() {
             var outcomes: [AppendOutcome] = []
             for (i, s) in submissions.enumerated() {
                 let outcome: AppendOutcome
-                switch try appendOne(txn, s, precheck: verified[i], size: &size, frontier: &frontier, recordedAt: recordedAt, keys: &keyCache) {
+                let result: Result<AppendOutcome, LedgerError>
+                do {
+                    result = try appendOne(txn, s, precheck: verified[i], size: &size, frontier: &frontier, recordedAt: recordedAt, keys: &keyCache)
+                } catch {
+                    guard let reason = PoisonedSubmission.reason(error) else { throw error }
+                    throw PoisonedSubmission(job: j, item: i, error: LedgerError(
+                        .unstorable, "the event passed its checks but could not be stored (\(reason)); the rest of its batch was committed"))
+                }
+                switch result {
                 case .success(let o): outcome = o
                 case .failure(let error):
                     outcome = .rejected(error, quarantineID: try quarantine(txn, s, error: error, at: recordedAt))
@@ -147,22 +170,27 @@ extension Ledger {
         let key = try keys.entry(signed.signature.key) { ref in
             try txn.get(Array(ref.utf8), in: dbs.keys).map(KeyEntry.init(bytes:))
         }
+        let signatureVerified = precheck.verifiedKey != nil && precheck.verifiedKey == key?.vkey.publicKey.bytes
+        // Idempotency comes right after the signature: the same event again, validly signed by a
+        // registered key (even one revoked since), returns the existing record.
+        let idem = Keys.idempotency(event.source, event.sourceRef)
+        var existing: Record?
+        if let index = try txn.get(idem, in: dbs.idempotency).map(Keys.readU64) {
+            guard let bytes = try txn.get(Keys.u64(index), in: dbs.records) else {
+                throw LedgerError(.notAStore, "record \(index) named by the idempotency index is missing; run dpp verify")
+            }
+            existing = try Record(bytes: bytes)
+        }
+        if signatureVerified, let record = existing, record.event.canonicalBytes == event.canonicalBytes {
+            return .success(.duplicate(RecordRef(index: record.index, subject: record.subject.rawValue, seq: record.seq)))
+        }
         if let error = KeyRules.authorize(
-            event: event, signature: signed.signature, key: key, index: size, recordedAt: recordedAt,
-            signatureVerified: precheck.verifiedKey != nil && precheck.verifiedKey == key?.vkey.publicKey.bytes)
+            event: event, signature: signed.signature, key: key, index: size, recordedAt: recordedAt, signatureVerified: signatureVerified)
         {
             return .failure(error)
         }
-        // Idempotency: the same event again returns the existing record.
-        let idem = Keys.idempotency(event.source, event.sourceRef)
-        if let existing = try txn.get(idem, in: dbs.idempotency).map(Keys.readU64) {
-            guard let bytes = try txn.get(Keys.u64(existing), in: dbs.records) else {
-                throw LedgerError(.notAStore, "record \(existing) named by the idempotency index is missing; run dpp verify")
-            }
-            let record = try Record(bytes: bytes)
-            if record.event.canonicalBytes == event.canonicalBytes {
-                return .success(.duplicate(RecordRef(index: record.index, subject: record.subject.rawValue, seq: record.seq)))
-            }
+        if let record = existing {
+            let existing = record.index
             return .failure(LedgerError(
                 .idempotencyConflict,
                 "source \(event.source) already used sourceRef \"\(event.sourceRef)\" for a different event (record \(existing)); use a new sourceRef for new content"))
@@ -286,6 +314,25 @@ extension Ledger {
                 guard k.count == prefix.count + 8, k.starts(with: prefix) else { return nil }
                 return (Keys.readU64(UnsafeRawBufferPointer(rebasing: k[prefix.count...])), Keys.readU64(v))
             } ?? nil
+        }
+    }
+}
+
+/// Thrown inside a write transaction when one submission cannot be stored for a reason of its
+/// own: the transaction is rolled back and the batch runs again with that submission rejected.
+struct PoisonedSubmission: Error {
+    let job: Int
+    let item: Int
+    let error: LedgerError
+
+    /// Why storing one event failed, if the failure is that event's own; nil when it concerns the
+    /// whole store (map full, disk full, I/O, damage) and must fail the batch.
+    static func reason(_ error: Error) -> String? {
+        switch error {
+        case let e as LMDBError: e.isEventSpecific ? e.description : nil
+        case let e as LedgerError: [.notAStore, .io, .storeFull].contains(e.code) ? nil : e.message
+        case is PoisonedSubmission: nil
+        default: "\(error)"
         }
     }
 }

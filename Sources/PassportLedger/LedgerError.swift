@@ -44,8 +44,11 @@ public struct LedgerError: Error, CustomStringConvertible, Sendable, Hashable {
         public static let seqConflict = Code(rawValue: "seq-conflict")
         /// An attachment's bytes are not in the blob store.
         public static let missingAttachment = Code(rawValue: "missing-attachment")
-        /// The record would exceed 64 KiB.
+        /// The record would exceed 65,535 canonical bytes, or the input line is too long.
         public static let tooLarge = Code(rawValue: "too-large")
+        /// The event passed its checks but one of its index entries could not be stored; only
+        /// that event was rejected.
+        public static let unstorable = Code(rawValue: "unstorable")
     }
 
     /// The error code.

@@ -23,8 +23,10 @@ public struct QuarantineEntry: Sendable, Hashable {
     public let origin: String
     /// How to read `raw` on retry.
     public let mode: Submission.Mode
-    /// The exact bytes received.
+    /// The exact bytes received (for an oversized input, only its first bytes; see ``truncated``).
     public let raw: [UInt8]
+    /// For an input too long to keep whole: its full length and SHA-256.
+    public let truncated: TruncatedInput?
     /// Code of the latest rejection.
     public var code: String
     /// Reasons of the latest rejection.
@@ -58,6 +60,10 @@ public struct QuarantineEntry: Sendable, Hashable {
         } else {
             o["rawBase64"] = .string(Base64.encode(raw))
         }
+        if let truncated {
+            o["rawLength"] = .number(JSONNumber(truncated.length))
+            o["rawSha256"] = .string(Hex.encode(truncated.sha256))
+        }
         o["code"] = .string(code)
         o["reasons"] = .array(reasons.map { .string($0) })
         o["status"] = .string(status.rawValue)
@@ -85,6 +91,11 @@ public struct QuarantineEntry: Sendable, Hashable {
         } else {
             raw = o["rawBase64"]?.stringValue.flatMap(Base64.decode) ?? []
         }
+        if let length = o["rawLength"]?.numberValue?.intValue, let hash = o["rawSha256"]?.stringValue.flatMap(Hex.decode) {
+            truncated = TruncatedInput(length: length, sha256: hash)
+        } else {
+            truncated = nil
+        }
         self.code = code
         self.reasons = reasons.compactMap(\.stringValue)
         self.status = status
@@ -100,6 +111,7 @@ public struct QuarantineEntry: Sendable, Hashable {
         origin = s.origin
         mode = s.mode
         raw = s.raw
+        truncated = s.truncated
         code = error.code.rawValue
         reasons = error.reasons
         status = .open
@@ -177,7 +189,7 @@ extension Ledger {
         guard entry.status == .open else { throw LedgerError(.invalidArgument, "entry \(id) is already \(entry.status.rawValue)") }
         let event = try systemEvent(
             type: "quarantine.discarded", sourceRef: "quarantine.discarded/\(id)",
-            data: ["entry": .number(JSONNumber(Int(id))), "reason": .string(reason), "sha256": .string(Hex.encode(SHA256.hash(entry.raw))),
+            data: ["entry": .number(JSONNumber(Int(id))), "reason": .string(reason), "sha256": .string(Hex.encode(entry.truncated?.sha256 ?? SHA256.hash(entry.raw))),
                 "origin": .string(entry.origin)])
         let recorded: UInt64
         switch try appendSync([event])[0] {
@@ -214,7 +226,8 @@ extension Ledger {
     /// Retries every open entry in one batch (after a fix that affects many, such as a policy
     /// or key change). Returns each entry's ID and outcome.
     public func retryAllQuarantine() throws -> [(UInt64, AppendOutcome)] {
-        let ids = try quarantineEntries().map(\.id)
+        // Entries that keep only a prefix of an oversized line cannot be retried; they wait for a discard.
+        let ids = try quarantineEntries().filter { $0.truncated == nil }.map(\.id)
         return ids.isEmpty ? [] : try retryQuarantine(ids: ids)
     }
 
@@ -228,6 +241,11 @@ extension Ledger {
         let entry = try quarantineEntry(id: id)
         guard entry.status == .open else {
             throw LedgerError(.invalidArgument, "entry \(id) is already \(entry.status.rawValue)")
+        }
+        if let t = entry.truncated {
+            throw LedgerError(
+                .invalidArgument,
+                "entry \(id) keeps only the first \(entry.raw.count) of \(t.length) bytes of an oversized line, so it cannot be retried; send the content again in a form that fits (large content as an attachment), then discard the entry")
         }
         do {
             return try Ingestor(ledger: self, mode: entry.mode).submission(line: entry.raw, origin: entry.origin, quarantineID: id)

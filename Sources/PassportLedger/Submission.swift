@@ -47,7 +47,8 @@ public struct SignedEvent: Sendable, Hashable {
 public struct Submission: Sendable {
     /// How the raw bytes are to be read on retry.
     public enum Mode: Sendable, Hashable {
-        /// An unsigned event line; the ledger signs it with the named source's key.
+        /// An unsigned event line; the ledger signs it with the named source's key. Attachment
+        /// paths in it are confined to `baseDirectory` (see ``AttachmentFolder``); nil allows none.
         case unsigned(source: String, baseDirectory: String?)
         /// An already-signed line.
         case signed
@@ -65,6 +66,8 @@ public struct Submission: Sendable {
     public var blobs: [[UInt8]]
     /// When retrying a quarantined entry, its ID.
     public var quarantineID: UInt64?
+    /// Set when `raw` is only a prefix of an input too long to keep: the whole input's length and hash.
+    public var truncated: TruncatedInput?
     /// Checks already done by an ``Ingestor`` in the same parallel pass as parsing (module-internal,
     /// so no caller can claim a signature was checked).
     var prechecked: Precheck?
@@ -72,8 +75,9 @@ public struct Submission: Sendable {
     /// Creates a submission.
     public init(
         raw: [UInt8], origin: String, mode: Mode, content: Result<SignedEvent, LedgerError>, blobs: [[UInt8]] = [],
-        quarantineID: UInt64? = nil
+        quarantineID: UInt64? = nil, truncated: TruncatedInput? = nil
     ) {
+        self.truncated = truncated
         self.raw = raw
         self.origin = origin
         self.mode = mode

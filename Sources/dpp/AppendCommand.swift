@@ -9,7 +9,9 @@ struct Append: ParsableCommand {
         abstract: "Append events from JSON Lines (FILE or stdin); print one result line per event.",
         discussion: """
             With --source NAME, each line is an unsigned event that dpp signs with NAME's key; timestamps may be \
-            any RFC 3339 form, and an attachment may be given as {"path": "file.pdf"} (relative to FILE's folder). \
+            any RFC 3339 form, and an attachment may be given as {"path": "file.pdf"}, relative to FILE's folder (the \
+            current folder for stdin) or to --attachments-dir; a path may not leave that folder (no absolute paths, \
+            no '..', no symlink leading out), must name a regular file within the size limit, and never reads the store. \
             With --signed, each line is {"event": …, "signature": {"key": …, "sig": …}}, signed by the source itself; \
             its attachments must already be in the store (dpp blob put). Rejected lines are reported with their line \
             number and reason and kept in quarantine; the others are still appended; the exit code is then 3.
@@ -20,18 +22,24 @@ struct Append: ParsableCommand {
     @Flag(help: "Lines are already signed by the source.") var signed = false
     @Option(help: "text or json.") var format: OutputFormat = .text
     @Option(help: "Events per write transaction.") var batch: Int = 4096
+    @Option(help: ArgumentHelp("The only folder attachment paths may name (default: FILE's folder; stdin: the current folder).", valueName: "DIR"))
+    var attachmentsDir: String?
     @Argument(help: "JSON Lines file (default: stdin).") var file: String?
 
     func validate() throws {
         if (source == nil) == !signed { throw ArgumentParser.ValidationError("give exactly one of --source NAME or --signed") }
         if batch < 1 { throw ArgumentParser.ValidationError("--batch must be at least 1") }
+        if signed && attachmentsDir != nil {
+            throw ArgumentParser.ValidationError("--attachments-dir is for unsigned input (--source); signed lines attach by hash (dpp blob put)")
+        }
     }
 
     func run() throws {
         try guarded {
             let ledger = try store.open()
             let name = file.map { ($0 as NSString).lastPathComponent } ?? "stdin"
-            let base = file.map { URL(fileURLWithPath: $0).deletingLastPathComponent().path }
+            let base = attachmentsDir.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
+                ?? file.flatMap { $0 == "-" ? nil : URL(fileURLWithPath: $0).standardizedFileURL.deletingLastPathComponent().path }
                 ?? FileManager.default.currentDirectoryPath
             let mode: Submission.Mode = signed ? .signed : .unsigned(source: source!, baseDirectory: base)
             let ingestor = try Ingestor(ledger: ledger, mode: mode)
@@ -45,7 +53,7 @@ struct Append: ParsableCommand {
             var rejected = 0
             var appended = 0
             var duplicates = 0
-            var reader = LineReader(handle: handle)
+            let reader = JSONLinesReader(handle: handle)
             // Pipeline: while one batch is being committed, the next is parsed and signed.
             var inFlight: ([Submission], PendingAppend)?
             func finish(_ batch: ([Submission], PendingAppend)) throws {
@@ -63,9 +71,7 @@ struct Append: ParsableCommand {
             while true {
                 let lines = try reader.next(count: batch)
                 if lines.isEmpty { break }
-                let submissions = parallelMap(lines) { line in
-                    ingestor.submission(line: line.bytes, origin: "\(name):\(line.number)")
-                }
+                let submissions = parallelMap(lines) { line in ingestor.submission(line, name: name) }
                 let pending = try ledger.startAppend(submissions)
                 if let previous = inFlight { try finish(previous) }
                 inFlight = (submissions, pending)
@@ -76,49 +82,6 @@ struct Append: ParsableCommand {
             }
             if rejected > 0 { throw SomeRejected(count: rejected) }
         }
-    }
-}
-
-/// Reads a file as numbered lines, a bounded number at a time (so huge inputs stream).
-struct LineReader {
-    struct Line: Sendable {
-        let number: Int
-        let bytes: [UInt8]
-    }
-
-    let handle: FileHandle
-    private var buffer: [UInt8] = []
-    private var start = 0
-    private var lineNumber = 0
-    private var eof = false
-
-    init(handle: FileHandle) { self.handle = handle }
-
-    /// Up to `count` non-blank lines; empty at the end of input.
-    mutating func next(count: Int) throws -> [Line] {
-        var lines: [Line] = []
-        while lines.count < count {
-            if let nl = buffer[start...].firstIndex(of: 0x0A) {
-                emit(buffer[start..<nl], into: &lines)
-                start = nl + 1
-                continue
-            }
-            if eof {
-                if start < buffer.count { emit(buffer[start...], into: &lines) }
-                start = buffer.count
-                break
-            }
-            buffer.removeFirst(start)
-            start = 0
-            let chunk = try handle.read(upToCount: 4 << 20) ?? Data()
-            if chunk.isEmpty { eof = true } else { buffer.append(contentsOf: chunk) }
-        }
-        return lines
-    }
-
-    private mutating func emit(_ slice: ArraySlice<UInt8>, into lines: inout [Line]) {
-        lineNumber += 1
-        if let bytes = Ingestor.line(slice) { lines.append(Line(number: lineNumber, bytes: bytes)) }
     }
 }
 

@@ -113,7 +113,13 @@ struct Blob: ParsableCommand {
         @OptionGroup var store: StoreOptions
         @Argument(help: "The file.") var file: String
         func run() throws {
-            try guarded { print(try store.open().putBlob(try readInput(file))) }
+            try guarded {
+                let ledger = try store.open()
+                if file != "-" && AttachmentFolder.isInside(store: ledger.directory, file) {
+                    throw LedgerError(.invalidArgument, "\(file) is inside the store's folder; files of the store (its keys above all) are never stored as attachments")
+                }
+                print(try ledger.putBlob(try readInput(file)))
+            }
         }
     }
 }

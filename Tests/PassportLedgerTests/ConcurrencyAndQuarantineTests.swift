@@ -89,7 +89,7 @@ struct ConcurrencyAndQuarantineTests {
             Issue.record("expected rejection")
             return
         }
-        #expect(e.message.contains("file not found"))
+        #expect(e.message.contains("no such file inside the attachments folder"))
         // Still failing: the entry stays open and counts the attempt.
         guard case .rejected = try ledger.retryQuarantine(id: qid) else {
             Issue.record("expected rejection again")

@@ -41,19 +41,22 @@ public indirect enum DataSchema: Sendable {
 
     /// Constraints on a string.
     public struct StringRule: Sendable {
-        /// Minimum length in characters.
+        /// Minimum length in characters (Unicode scalars, as JSON Schema counts them).
         public var minLength = 1
-        /// Maximum length in characters.
+        /// Maximum length in characters (Unicode scalars, as JSON Schema counts them).
         public var maxLength = 1024
+        /// Maximum length in UTF-8 bytes, where the value goes into a storage key.
+        public var maxBytes: Int?
         /// Allowed values, if an enumeration.
         public var allowed: [String]?
         /// A semantic format checked beyond the JSON Schema pattern.
         public var format: Format?
 
         /// Creates a rule.
-        public init(minLength: Int = 1, maxLength: Int = 1024, allowed: [String]? = nil, format: Format? = nil) {
+        public init(minLength: Int = 1, maxLength: Int = 1024, maxBytes: Int? = nil, allowed: [String]? = nil, format: Format? = nil) {
             self.minLength = minLength
             self.maxLength = maxLength
+            self.maxBytes = maxBytes
             self.allowed = allowed
             self.format = format
         }
@@ -81,9 +84,9 @@ public indirect enum DataSchema: Sendable {
 
     /// Shorthand: a free string.
     public static let text = DataSchema.string(StringRule())
-    /// Shorthand: an identifier that names a collection entry (at most 64 characters, so the
-    /// passport index key stays within LMDB's key size).
-    public static let identifier = DataSchema.string(StringRule(maxLength: 64))
+    /// Shorthand: an identifier that names a collection entry (at most 64 UTF-8 bytes, so the
+    /// passport index key stays within LMDB's key size whatever the characters).
+    public static let identifier = DataSchema.string(StringRule(maxLength: 64, maxBytes: 64))
     /// Shorthand: a non-negative number.
     public static let nonNegative = DataSchema.number(minimum: 0, maximum: nil)
     /// Shorthand: a percentage 0–100.
@@ -99,8 +102,12 @@ public indirect enum DataSchema: Sendable {
         switch self {
         case .string(let rule):
             guard case .string(let s) = value else { return add("must be a string, not \(value.typeName)") }
-            if s.count < rule.minLength || s.count > rule.maxLength {
+            let length = s.unicodeScalars.count
+            if length < rule.minLength || length > rule.maxLength {
                 return add("must be \(rule.minLength)–\(rule.maxLength) characters")
+            }
+            if let maxBytes = rule.maxBytes, s.utf8.count > maxBytes {
+                return add("must be at most \(maxBytes) bytes in UTF-8 (this is \(s.utf8.count))")
             }
             if let allowed = rule.allowed, !allowed.contains(s) {
                 return add("must be one of \(allowed.joined(separator: ", "))")
@@ -151,6 +158,7 @@ public indirect enum DataSchema: Sendable {
                 o["minLength"] = .number(JSONNumber(rule.minLength))
                 o["maxLength"] = .number(JSONNumber(rule.maxLength))
             }
+            if let maxBytes = rule.maxBytes { o["description"] = .string("at most \(maxBytes) bytes in UTF-8") }
             if let f = rule.format {
                 o["pattern"] = .string(Formats.pattern(f))
                 o["description"] = .string(Formats.describe(f))

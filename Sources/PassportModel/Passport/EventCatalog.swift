@@ -119,6 +119,17 @@ public enum EventCatalog {
 
     static func number(_ v: JSONValue?) -> Double? { v?.numberValue?.double }
 
+    /// The sum of `values`, or nil if it is not a finite double (rules report an overflow as a
+    /// violation; an infinite sum must never reach the canonical encoder).
+    static func finiteSum(_ values: [Double]) -> Double? {
+        var sum = 0.0
+        for v in values {
+            sum += v
+            if !sum.isFinite { return nil }
+        }
+        return sum
+    }
+
     /// Every known type, by name.
     public static let types: [String: EventTypeSpec] = Dictionary(uniqueKeysWithValues: all.map { ($0.type, $0) })
 
@@ -221,7 +232,9 @@ public enum EventCatalog {
             ruleText: ["material shares sum to at most 100 % (tolerance 0.5 percentage points)"],
             rules: { e in
                 let shares = (e.data["materials"]?.arrayValue ?? []).compactMap { number($0.objectValue?["sharePercent"]) }
-                let sum = shares.reduce(0, +)
+                guard let sum = finiteSum(shares) else {
+                    return [Violation(path: "data.materials", rule: "sharePercent values sum to more than the largest number (overflow)")]
+                }
                 return sum > 100.5
                     ? [Violation(path: "data.materials", rule: "sharePercent values sum to more than 100 % (tolerance 0.5)", value: CanonicalJSON.formatNumber(sum))]
                     : []
@@ -238,7 +251,10 @@ public enum EventCatalog {
             ruleText: ["the life-cycle stages do not add up to more than the total (tolerance 1 %)"],
             rules: { e in
                 guard let total = number(e.data["totalKgCO2e"]), let stages = e.data["perLifeCycleStage"]?.objectValue else { return [] }
-                let sum = stages.compactMap { number($0.value) }.reduce(0, +)
+                guard let sum = finiteSum(stages.compactMap { number($0.value) }) else {
+                    return [Violation(path: "data.perLifeCycleStage", rule: "stages sum to more than the largest number (overflow)")]
+                }
+                // `total * 1.01` may overflow to +infinity, which any finite sum is below: no false violation.
                 return sum > total * 1.01 + 1e-9
                     ? [Violation(path: "data.perLifeCycleStage", rule: "stages sum to more than totalKgCO2e", value: CanonicalJSON.formatNumber(sum))] : []
             },
