@@ -239,6 +239,7 @@ extension Ledger {
                 .tooLarge,
                 "the record would be \(bytes.count) bytes; the limit is \(Record.maxCanonicalSize). Move large content (a big BoM, a document) into an attachment"))
         }
+        try options.storeFault?(event)
         try txn.put(Keys.u64(size), bytes, in: dbs.records, flags: .append)
         try txn.put(Keys.subject(event.subject.rawValue, seq), Keys.u64(size), in: dbs.subjects)
         try txn.put(idem, Keys.u64(size), in: dbs.idempotency)

@@ -136,8 +136,12 @@ extension Ledger {
 
 extension Ledger {
     /// The records that shaped a passport (of the subject and the subjects it is composed from),
-    /// in log order, with the facts each stated; with `field`, only those that wrote that field.
-    public func passportHistory(_ id: Subject, field: String? = nil) throws -> [(Record, [Fact])] {
+    /// in log order, with the facts each stated that a caller of tier `view` may see; with
+    /// `field`, only those that wrote that field. A record none of whose facts is visible is left out.
+    /// - Parameters:
+    ///   - view: the caller's tier; facts of fields above it are never listed.
+    ///   - policy: the deployment's access tiers (``accessPolicy()``).
+    public func passportHistory(_ id: Subject, field: String? = nil, view: AccessTier, policy: AccessPolicy) throws -> [(Record, [Fact])] {
         var subjects: [String] = [id.rawValue]
         if let gtin = id.gtin, id.kind != .model {
             subjects.insert("01/\(gtin)", at: 0)
@@ -150,7 +154,11 @@ extension Ledger {
         if records.isEmpty { throw LedgerError(.notFound, "no passport for \(id): the subject has no records") }
         let kinds = Dictionary(uniqueKeysWithValues: try keys().map { ($0.reference, $0.kind) })
         return records.sorted { $0.index < $1.index }
-            .map { r in (r, Fact.of(r, sourceKind: kinds[r.signature.key] ?? nil).filter { f in field.map { f.field == $0 || "\(f.field)[\(f.key ?? "")]" == $0 } ?? true }) }
+            .map { r in
+                (r, Fact.of(r, sourceKind: kinds[r.signature.key] ?? nil).filter { f in
+                    policy.tier(of: f.field) <= view && (field.map { f.field == $0 || "\(f.field)[\(f.key ?? "")]" == $0 } ?? true)
+                })
+            }
             .filter { !$0.1.isEmpty }
     }
 }

@@ -26,6 +26,9 @@ public final class Ledger: Sendable {
         public var governance: Bool
         /// The ownership policy a new store starts with (recorded as record 1); nil for none.
         public var initialPolicy: OwnershipPolicy?
+        /// Fault injection for tests (`@testable`): called inside the write transaction just before
+        /// an event's record is stored; a throw stands for a failure of that event's own writes.
+        var storeFault: (@Sendable (Event) throws -> Void)?
 
         /// Defaults: 64 MiB initial map, 1 TiB maximum, 4096 events a batch, 256 MiB attachments,
     /// governance on, and the default ownership policy.

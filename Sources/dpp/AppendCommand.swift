@@ -107,6 +107,6 @@ func describeOutcome(_ s: Submission, _ o: AppendOutcome, format: OutputFormat) 
     case .appended(let r): return "\(s.origin) appended index=\(r.index) subject=\(r.subject) seq=\(r.seq)"
     case .duplicate(let r): return "\(s.origin) duplicate index=\(r.index) subject=\(r.subject) seq=\(r.seq)"
     case .rejected(let e, let q):
-        return "\(s.origin) rejected \(e.code)\(q.map { " quarantine=\($0)" } ?? ""): \(e.message)"
+        return "\(Terminal.safe(s.origin)) rejected \(e.code)\(q.map { " quarantine=\($0)" } ?? ""): \(Terminal.safe(e.message))"
     }
 }

@@ -79,13 +79,6 @@ extension ParsableCommand {
     }
 }
 
-func printError(_ message: String) {
-    FileHandle.standardError.write(Data(("dpp: " + message + "\n").utf8))
-}
-
-func writeOut(_ s: String) {
-    FileHandle.standardOutput.write(Data(s.utf8))
-}
 
 func readInput(_ path: String?) throws -> [UInt8] {
     if let path, path != "-" {

@@ -80,6 +80,8 @@ struct AuditTrail: ParsableCommand {
     @OptionGroup var store: StoreOptions
     @Argument(help: "Subject.") var subject: String
     @Option(help: "Only writes of this field (e.g. environment.carbonFootprint or logistics.shipments[SHP-1]).") var field: String?
+    @Option(help: "Access tier: public, legitimate-interest or authority; fields above it are not listed, documents only of records wholly visible.")
+    var view: AccessTier = .public
     @Option(help: "text or json.") var format: OutputFormat = .text
 
     func run() throws {
@@ -89,11 +91,13 @@ struct AuditTrail: ParsableCommand {
                 throw ArgumentParser.ValidationError("--field: \(field) is not a passport field")
             }
             let ledger = try store.open(readOnly: true)
-            let trail = try ledger.passportHistory(id, field: field)
-            if trail.isEmpty, field != nil { printError("no write touched \(field!) of \(id)") }
+            let policy = try ledger.accessPolicy()
+            let trail = try ledger.passportHistory(id, field: field, view: view, policy: policy)
+            if trail.isEmpty, field != nil { printError("no write visible at tier \(view.rawValue) touched \(field!) of \(id)") }
             for (record, facts) in trail {
                 let e = record.event
-                let documents = e.refs.map { "\($0.rel) \($0.subject)\($0.sourceRef.map { " (\($0))" } ?? "")" }
+                // Documents reveal what the record carries: only for a caller who may see all of it.
+                let documents = policy.tier(toDisclose: e) > view ? [] : e.refs.map { "\($0.rel) \($0.subject)\($0.sourceRef.map { " (\($0))" } ?? "")" }
                     + e.attachments.map { "attachment \($0.name) sha256 \($0.sha256)" }
                 let changes = facts.map { f -> (String, String?) in
                     let path = f.key.map { "\(f.field)[\($0)]" } ?? f.field

@@ -15,7 +15,7 @@ struct PassportCommand: ParsableCommand {
     }
 
     static func render(_ v: JSONValue) -> String {
-        let s = v.stringValue ?? CanonicalJSON.string(v)
+        let s = Terminal.safe(v.stringValue ?? CanonicalJSON.string(v))
         return s.count > 90 ? String(s.prefix(87)) + "..." : s
     }
 
@@ -25,23 +25,24 @@ struct PassportCommand: ParsableCommand {
         @OptionGroup var store: StoreOptions
         @Argument(help: "Subject, e.g. 01/09506000134352/21/SN-1.") var id: String
         @OptionGroup var query: QueryOptions
-        @Option(help: "Access tier: public, legitimate-interest or authority.") var view: String = "public"
+        @Option(help: "Access tier: public, legitimate-interest or authority.") var view: AccessTier = .public
         @Option(help: "text or json.") var format: OutputFormat = .text
-        @Option(help: "Write the record that set this field (e.g. identity.name, logistics.shipments[SHP-1]) and its tlog-proof bundle.")
+        @Option(help: """
+            Write the record that set this field (e.g. identity.name, logistics.shipments[SHP-1]) and its tlog-proof bundle; \
+            refused when the record also carries fields above --view.
+            """)
         var prove: String?
-        @Option(help: "Folder for --prove output.") var output: String = "."
+        @Option(help: "Folder for --prove output (existing files are never overwritten).") var output: String = "."
 
         func run() throws {
             try guarded {
-                guard let tier = AccessTier(rawValue: view) else {
-                    throw ArgumentParser.ValidationError("--view must be public, legitimate-interest or authority")
-                }
-                let ledger = try store.open()
+                let tier = view
+                let ledger = try store.open(readOnly: true)
                 let asOf = try parseTimestamp(query.asOf, "as-of")
                 let full = try ledger.passport(try parseSubject(id), asOf: asOf, validAt: try parseTimestamp(query.validAt, "valid-at"))
                 let passport = full.view(tier, policy: try ledger.accessPolicy())
                 if let field = prove {
-                    try proveField(field, passport, ledger)
+                    try proveField(field, passport, ledger, policy: try ledger.accessPolicy())
                     return
                 }
                 if format == .json {
@@ -59,13 +60,21 @@ struct PassportCommand: ParsableCommand {
             }
         }
 
-        func proveField(_ field: String, _ passport: Passport, _ ledger: Ledger) throws {
+        func proveField(_ field: String, _ passport: Passport, _ ledger: Ledger, policy: AccessPolicy) throws {
             guard let entry = passport.entry(field) else {
                 let known = passport.entries.map(\.path).joined(separator: ", ")
                 throw LedgerError(.notFound, "no value \(field) in this view of the passport (visible: \(known))")
             }
             let index = entry.provenance.index
             let bytes = try ledger.recordBytes(index)
+            // The proof travels with the whole record: refuse if the record carries more than this view shows.
+            let hidden = policy.fields(of: try Record(bytes: bytes).event, above: view)
+            if !hidden.isEmpty {
+                let needed = hidden.map(\.tier).max()!
+                throw LedgerError(
+                    .notPermitted,
+                    "record \(index), which set \(field), also carries \(hidden.map { "\($0.field) (\($0.tier.rawValue))" }.joined(separator: ", ")); its proof would disclose them to the \(view.rawValue) view — prove it with --view \(needed.rawValue)")
+            }
             let bundle = try ledger.proofBundle(index: index)
             let verified = try RecordAudit.verify(recordBytes: bytes, bundle: bundle, ledgerKey: ledger.vkey)
             let dir = URL(fileURLWithPath: output)
@@ -73,9 +82,13 @@ struct PassportCommand: ParsableCommand {
             let recordFile = dir.appendingPathComponent("record-\(index).json")
             let proofFile = dir.appendingPathComponent("record-\(index).tlog-proof")
             let vkeyFile = dir.appendingPathComponent("ledger.vkey")
-            try Data(bytes + [0x0A]).write(to: recordFile)
-            try Data(bundle.text.utf8).write(to: proofFile)
-            try Data((ledger.vkey.description + "\n").utf8).write(to: vkeyFile)
+            let files = [(recordFile, bytes + [0x0A]), (proofFile, Array(bundle.text.utf8)), (vkeyFile, Array((ledger.vkey.description + "\n").utf8))]
+            // Never overwrite: an existing ledger.vkey may be an auditor's pinned key.
+            let existing = files.map(\.0.path).filter { FileManager.default.fileExists(atPath: $0) }
+            if !existing.isEmpty {
+                throw LedgerError(.alreadyExists, "\(existing.joined(separator: ", ")) already exist\(existing.count == 1 ? "s" : ""); nothing was written — choose another --output folder")
+            }
+            for (url, content) in files { try writeNewFile(url.path, content) }
             print("\(field) = \(PassportCommand.render(entry.value))")
             print("set by record \(index) (\(entry.provenance.type) from \(entry.provenance.source), recorded \(entry.provenance.recordedAt)), included at tree size \(verified.checkpoint.size)")
             print("wrote \(recordFile.path), \(proofFile.path), \(vkeyFile.path)")
@@ -89,15 +102,13 @@ struct PassportCommand: ParsableCommand {
         @Argument(help: "Subject.") var id: String
         @Option(help: "Earlier date (RFC 3339).") var from: String
         @Option(help: "Later date (RFC 3339).") var to: String
-        @Option(help: "Access tier of the view compared.") var view: String = "public"
+        @Option(help: "Access tier of the view compared.") var view: AccessTier = .public
         @Option(help: "text or json.") var format: OutputFormat = .text
 
         func run() throws {
             try guarded {
-                guard let tier = AccessTier(rawValue: view) else {
-                    throw ArgumentParser.ValidationError("--view must be public, legitimate-interest or authority")
-                }
-                let ledger = try store.open()
+                let tier = view
+                let ledger = try store.open(readOnly: true)
                 let policy = try ledger.accessPolicy()
                 let s = try parseSubject(id)
                 let a = try ledger.passport(s, asOf: try parseTimestamp(from, "from")).view(tier, policy: policy)
@@ -133,12 +144,13 @@ struct PassportCommand: ParsableCommand {
             commandName: "history", abstract: "Every write that shaped a passport: when, by whom, which fields.")
         @OptionGroup var store: StoreOptions
         @Argument(help: "Subject.") var id: String
+        @Option(help: "Access tier: public, legitimate-interest or authority; fields above it are not listed.") var view: AccessTier = .public
         @Option(help: "text or json.") var format: OutputFormat = .text
 
         func run() throws {
             try guarded {
                 let ledger = try store.open(readOnly: true)
-                for (record, facts) in try ledger.passportHistory(try parseSubject(id)) {
+                for (record, facts) in try ledger.passportHistory(try parseSubject(id), view: view, policy: try ledger.accessPolicy()) {
                     let fields = facts.map { f in f.key.map { "\(f.field)[\($0)]" } ?? f.field }
                     if format == .json {
                         print(CanonicalJSON.string([

@@ -31,7 +31,7 @@ struct History: ParsableCommand {
         try guarded {
             let s = try parseSubject(subject)
             for r in try store.open(readOnly: true).history(s) {
-                if format == .json { print(String(decoding: r.canonicalBytes, as: UTF8.self)) } else { print(RecordText.render(r)) }
+                if format == .json { writeExact(r.canonicalBytes) } else { print(RecordText.render(r)) }
             }
         }
     }
@@ -47,7 +47,7 @@ struct RecordCommand: ParsableCommand {
         try guarded {
             let ledger = try store.open(readOnly: true)
             if format == .json {
-                print(String(decoding: try ledger.recordBytes(index), as: UTF8.self))
+                writeExact(try ledger.recordBytes(index))
             } else {
                 print(RecordText.render(try ledger.record(index)), terminator: "")
             }
@@ -130,7 +130,7 @@ struct QuarantineCommand: ParsableCommand {
         subcommands: [List.self, Show.self, Retry.self, Discard.self])
 
     static func summary(_ e: QuarantineEntry) -> String {
-        "#\(e.id)  \(e.status.rawValue)  \(e.receivedAt)  \(e.origin)  \(e.code): \(e.reasons.joined(separator: "; "))"
+        "#\(e.id)  \(e.status.rawValue)  \(e.receivedAt)  \(Terminal.safe(e.origin))  \(e.code): \(Terminal.safe(e.reasons.joined(separator: "; ")))"
     }
 
     struct List: ParsableCommand {
@@ -162,9 +162,13 @@ struct QuarantineCommand: ParsableCommand {
                 print(QuarantineCommand.summary(e))
                 print("attempts: \(e.attempts), last \(e.updatedAt)")
                 if let r = e.resolvedIndex { print("resolved as record \(r)") }
-                if let d = e.discardReason { print("discarded: \(d)") }
-                print("raw input:")
-                print(String(validating: e.raw, as: UTF8.self) ?? Base64.encode(e.raw))
+                if let d = e.discardReason { print("discarded: \(Terminal.safe(d))") }
+                if let t = e.truncated {
+                    print("raw input: the first \(e.raw.count) of \(t.length) bytes (SHA-256 \(Hex.encode(t.sha256))):")
+                } else {
+                    print("raw input:")
+                }
+                print(String(validating: e.raw, as: UTF8.self).map { Terminal.safe($0) } ?? "(not UTF-8; base64) " + Base64.encode(e.raw))
             }
         }
     }
@@ -189,7 +193,7 @@ struct QuarantineCommand: ParsableCommand {
                     case .appended(let r): print("#\(id) resolved: appended index=\(r.index) subject=\(r.subject) seq=\(r.seq)")
                     case .duplicate(let r): print("#\(id) resolved: already in the log as index=\(r.index)")
                     case .rejected(let e, _):
-                        print("#\(id) still rejected \(e.code): \(e.message)")
+                        print("#\(id) still rejected \(e.code): \(Terminal.safe(e.message))")
                         stillRejected += 1
                     }
                 }

@@ -132,7 +132,7 @@ struct Prove: ParsableCommand {
     @Option(help: "The record's index.") var index: UInt64
     @Option(help: "Tree size to prove against (default: latest).") var size: UInt64?
     func run() throws {
-        try guarded { writeOut(try store.open().proofBundle(index: index, size: size).text) }
+        try guarded { writeOut(try store.open(readOnly: true).proofBundle(index: index, size: size).text) }
     }
 }
 

@@ -64,8 +64,12 @@ struct GovernanceCLITests {
         let lines = trail.stdout.split(separator: "\n").map(String.init)
         #expect(lines.contains { $0.contains("plm-windchill [plm-windchill+") && $0.contains("carbon-footprint.declared PCF-1") })
         #expect(lines.contains { $0.contains("environment.carbonFootprint  — override: verifier correction") })
-        let json = try dpp("audit", "trail", "01/09506000134352", "--format", "json")
+        let json = try dpp("audit", "trail", "01/09506000134352", "--format", "json", "--view", "legitimate-interest")
         #expect(json.stdout.split(separator: "\n").count == 3)  // PCF-1, OV-1, BOM-1 (the retried BoM)
+        // The public view does not list the legitimate-interest bill of materials.
+        let publicTrail = try dpp("audit", "trail", "01/09506000134352", "--format", "json")
+        #expect(publicTrail.stdout.split(separator: "\n").count == 2)
+        #expect(!publicTrail.stdout.contains("composition.billOfMaterials"))
         #expect(try dpp("audit", "trail", "01/09506000134352", "--field", "nonsense").status == 64)
         #expect(try dpp("verify").status == 0)
         // Every governance event matches the published schema of system events.

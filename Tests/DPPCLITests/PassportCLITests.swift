@@ -89,9 +89,12 @@ struct PassportCLITests {
         #expect(changes.first?["path"] == "environment.carbonFootprint")
         #expect(changes.first?["provenance"]?.objectValue?["sourceRef"] == "PCF-0-2026-CORR")
         #expect(changes.first?["provenance"]?.objectValue?["source"] == "plm-windchill")
-        let history = try dpp("passport", "history", data.items[0])
+        let history = try dpp("passport", "history", data.items[0], "--view", "legitimate-interest")
         #expect(history.stdout.contains("item.registered by erp-sap"))
         #expect(history.stdout.contains("sets logistics.shipments[SHP-000]"))
+        let publicHistory = try dpp("passport", "history", data.items[0])
+        #expect(publicHistory.status == 0 && publicHistory.stdout.contains("item.registered by erp-sap"))
+        #expect(!publicHistory.stdout.contains("logistics.shipments"))
         let before2 = try dpp("passport", data.items[0], "--view", "authority", "--format", "json").stdout
         let r = try dpp("reindex")
         #expect(r.status == 0 && r.stdout.hasPrefix("reindexed "))

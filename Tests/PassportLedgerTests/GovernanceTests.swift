@@ -143,7 +143,7 @@ struct GovernanceTests {
         #expect(try append(ledger, withdraw, compliance).record != nil)
         #expect(try footprint(ledger)?.value.objectValue?["totalKgCO2e"] == 101)
         // The audit trail shows every write of the field, with overrides and their reasons.
-        let trail = try ledger.passportHistory(try Subject(Self.model), field: "environment.carbonFootprint")
+        let trail = try ledger.passportHistory(try Subject(Self.model), field: "environment.carbonFootprint", view: .authority, policy: .defaults)
         #expect(trail.map(\.0.event.sourceRef) == ["PCF-1", "OV-1", "PCF-2", "OV-2", "OV-2-W"])
         #expect(trail[1].1.first?.kind == .override(reason: "verifier found double counting in transport; PLM fix pending"))
         #expect(try ledger.verify().isIntact)
