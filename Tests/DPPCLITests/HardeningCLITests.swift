@@ -73,3 +73,72 @@ struct HardeningCLITests {
         #expect(right.stdout.contains("event signature by \(plm.reference) valid"))
     }
 }
+
+/// Key permissions from the command line: `--subjects`, and `permit` changing only what it names.
+@Suite("dpp keys permissions", .serialized)
+struct KeyPermissionCLITests {
+    let dir = TemporaryDirectory()
+    var store: String { dir.path("store").path }
+
+    func dpp(_ args: String..., stdin: String? = nil) throws -> CLI.Result {
+        try CLI.run(args + ["--store", store], stdin: stdin, in: dir.url)
+    }
+
+    func permissions(_ name: String) throws -> JSONObject {
+        let lines = try dpp("keys", "list", "--format", "json").stdout.split(separator: "\n")
+        let key = try #require(lines.compactMap { try? JSONParser.parse(String($0)).objectValue }.last { $0["key"]?.stringValue?.hasPrefix(name + "+") == true })
+        return try #require(key["permissions"]?.objectValue)
+    }
+
+    static func declaration(_ subject: String, _ ref: String) -> String {
+        #"{"type":"declaration.recorded","subject":"\#(subject)","sourceRef":"\#(ref)","createdAt":"2026-03-01T00:00:00Z","validFrom":"2026-01-01T00:00:00Z","validUntil":"2027-01-01T00:00:00Z","data":{"kind":"conflict-minerals","scope":"tin"}}"#
+    }
+
+    @Test func permitKeepsWhatItDoesNotName() throws {
+        #expect(try dpp("init", "--origin", "cli.example/passports").status == 0)
+        #expect(try dpp("keys", "add", "erp-sap", "--event-types", "batch.produced,item.registered", "--override").status == 0)
+        let r = try dpp("keys", "permit", "erp-sap", "--fields", "composition.*", "--reason", "narrow fields")
+        #expect(r.status == 0, "\(r.stderr)")
+        var p = try permissions("erp-sap")
+        #expect(p["eventTypes"] == ["batch.produced", "item.registered"])
+        #expect(p["fields"] == ["composition.*"])
+        #expect(p["override"] == .bool(true))
+        #expect(p["subjects"] == ["*"])
+        #expect(try dpp("keys", "permit", "erp-sap", "--no-override", "--reason", "no more overrides").status == 0)
+        p = try permissions("erp-sap")
+        #expect(p["override"] == .bool(false))
+        #expect(p["fields"] == ["composition.*"])
+        #expect(p["eventTypes"] == ["batch.produced", "item.registered"])
+        let none = try dpp("keys", "permit", "erp-sap", "--reason", "nothing")
+        #expect(none.status == 64)
+        #expect(none.stderr.contains("name what changes"))
+    }
+
+    @Test func aSupplierKeyBoundToItsSubject() throws {
+        #expect(try dpp("init", "--origin", "cli.example/passports").status == 0)
+        let add = try dpp("keys", "add", "supplier-acme", "--subjects", "supplier/ACME")
+        #expect(add.status == 0, "\(add.stderr)")
+        #expect(try permissions("supplier-acme")["subjects"] == ["supplier/ACME"])
+        #expect(try dpp("keys", "list").stdout.contains("subjects supplier/ACME"))
+
+        let own = try dpp("append", "--source", "supplier-acme", "-", stdin: Self.declaration("supplier/ACME", "CMRT-1"))
+        #expect(own.status == 0, "\(own.stdout)\(own.stderr)")
+        let other = try dpp("append", "--source", "supplier-acme", "-", stdin: Self.declaration("supplier/OTHER", "CMRT-2"))
+        #expect(other.status == 3)
+        #expect(other.stdout.contains("rejected not-permitted"), "\(other.stdout)")
+        #expect(other.stdout.contains("may not write subject supplier/OTHER (permitted subjects: supplier/ACME)"), "\(other.stdout)")
+
+        let permit = try dpp("keys", "permit", "supplier-acme", "--subjects", "supplier/ACME,supplier/OTHER", "--reason", "merger")
+        #expect(permit.status == 0, "\(permit.stderr)")
+        let retry = try dpp("quarantine", "retry", "1")
+        #expect(retry.stdout.contains("resolved"), "\(retry.stdout)\(retry.stderr)")
+        #expect(try permissions("supplier-acme")["eventTypes"] == ["*"])
+
+        let bad = try dpp("keys", "add", "supplier-x", "--subjects", "supplier/A B")
+        #expect(bad.status == 64)
+        #expect(bad.stderr.contains("permissions.subjects"), "\(bad.stderr)")
+
+        let v = try dpp("verify")
+        #expect(v.status == 0, "\(v.stderr)")
+    }
+}
