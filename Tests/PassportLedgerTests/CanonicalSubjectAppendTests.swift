@@ -53,4 +53,20 @@ struct CanonicalSubjectAppendTests {
             return
         }
     }
+
+    @Test("a createdAt that lands past year 9999 in UTC is refused quoting what the user wrote")
+    func createdAtPastYear9999() throws {
+        let dir = TemporaryDirectory()
+        let (ledger, _) = try Fixtures.store(in: dir, sources: ["plm"])
+        let line = CanonicalJSON.string(.object(Fixtures.eventJSON(sourceRef: "ECN-9", createdAt: "9999-12-31T23:00:00-05:00")))
+        let s = try Ingestor(ledger: ledger, mode: .unsigned(source: "plm", baseDirectory: nil)).submission(line: Array(line.utf8), origin: "in:1")
+        guard case .failure(let e) = s.content else {
+            Issue.record("expected the submission to be invalid")
+            return
+        }
+        #expect(e.message.contains("createdAt"), "\(e.message)")
+        #expect(e.message.contains("9999-12-31T23:00:00-05:00"), "\(e.message)")
+        #expect(e.message.contains("out of range"), "\(e.message)")
+        #expect(!e.message.contains("10000"), "\(e.message)")
+    }
 }
