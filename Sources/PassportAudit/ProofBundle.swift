@@ -90,7 +90,9 @@ public enum RecordAudit {
     /// Checks: the checkpoint's signature with `ledgerKey` (and its origin, which is the ledger
     /// key's name), the record's bytes are canonical and well-formed, its index matches the
     /// bundle's, and its leaf hash is included in the checkpoint's tree. If `sourceKeys` holds the
-    /// key named in the record's signature, the event's Ed25519 signature is checked too.
+    /// key named in the record's signature, the event's Ed25519 signature is checked too; if
+    /// `sourceKeys` is not empty but holds no such key (nor is it the ledger key), that is an error,
+    /// never a silently skipped check.
     /// - Throws: ``AuditError`` naming the first check that failed.
     public static func verify(
         recordBytes: [UInt8], bundle: ProofBundle, ledgerKey: NoteVerifierKey, sourceKeys: [NoteVerifierKey] = []
@@ -114,6 +116,11 @@ public enum RecordAudit {
                 throw AuditError(.badSignature, "event signature by \(key.reference) does not verify")
             }
             checked = true
+        } else if !sourceKeys.isEmpty {
+            throw AuditError(
+                .badKey,
+                "the event is signed by \(record.signature.key), but the source key\(sourceKeys.count == 1 ? "" : "s") supplied \(sourceKeys.count == 1 ? "is" : "are") "
+                    + "\(sourceKeys.map(\.reference).joined(separator: ", ")): the event signature was not checked; supply \(record.signature.key)'s vkey, or no source key to check inclusion only")
         }
         return VerifiedRecord(record: record, checkpoint: checkpoint, eventSignatureChecked: checked)
     }

@@ -169,12 +169,16 @@ enum KeyRules {
     }
 
     /// Checks what a source key writes against its permissions and the ownership policy in force:
-    /// the event type, every field the event sets, ownership of those fields (owners write, others
+    /// the subject, the event type, every field the event sets, ownership of those fields (owners write, others
     /// only override), and the override permission. Every missing permission is named.
     static func checkWrite(_ event: Event, fields: [String], key: KeyEntry, policy: OwnershipPolicy) -> LedgerError? {
         guard event.subject.kind != .system, key.role == "source" else { return nil }
         let ref = key.vkey.reference
         var reasons: [String] = []
+        if !key.permissions.allows(subject: event.subject) {
+            reasons.append(
+                "key \(ref) may not write subject \(event.subject) (permitted subjects: \(key.permissions.subjects.joined(separator: ", ")))")
+        }
         if !key.permissions.allows(type: event.type) {
             reasons.append("key \(ref) may not write \(event.type) events (permitted: \(key.permissions.eventTypes.joined(separator: ", ")))")
         }

@@ -113,16 +113,23 @@ extension Ledger {
     /// `key.permissions-changed`, so the history of who was allowed what is audited.
     @discardableResult
     public func changePermissions(_ nameOrReference: String, to permissions: Permissions, reason: String) throws -> String {
-        let all = try keys()
-        let target = nameOrReference.contains("+")
-            ? all.first { $0.reference == nameOrReference }
-            : all.last { $0.vkey.name == nameOrReference && $0.role == "source" && $0.isActive }
-        guard let target else { throw LedgerError(.notFound, "no active key \(nameOrReference); see dpp keys list") }
+        let target = try key(nameOrReference)
         let event = try systemEvent(
             type: "key.permissions-changed", sourceRef: "key.permissions-changed/\(target.reference)/\(UUID().uuidString)",
             data: ["key": .string(target.reference), "permissions": permissions.json, "reason": .string(reason)])
         if case .rejected(let e, _) = try appendSync([event])[0] { throw e }
         return target.reference
+    }
+
+    /// A key by `<name>+<id>`, or a source's active key by its name.
+    /// - Throws: ``LedgerError`` `not-found` if there is none.
+    public func key(_ nameOrReference: String) throws -> KeyInfo {
+        let all = try keys()
+        let target = nameOrReference.contains("+")
+            ? all.first { $0.reference == nameOrReference }
+            : all.last { $0.vkey.name == nameOrReference && $0.role == "source" && $0.isActive }
+        guard let target else { throw LedgerError(.notFound, "no active key \(nameOrReference); see dpp keys list") }
+        return target
     }
 
     /// The signer for a source's active key, read from its key file.

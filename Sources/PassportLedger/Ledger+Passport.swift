@@ -66,7 +66,7 @@ extension Ledger {
 
     /// GS1 Digital Link path encoding of a lot value.
     static func percentEncodeLot(_ lot: String) -> String {
-        PercentEncoding.encode(lot) { PercentEncoding.isAlphanumeric($0) || "-._~".utf8.contains($0) }
+        (try? GS1.encodeAttribute(value: lot, name: "lot").get()) ?? lot
     }
 
     /// The same passport computed by replaying every record of the subjects involved, without

@@ -2,9 +2,14 @@
 ///
 /// - `01/<GTIN-14>`: a product model; `01/<GTIN-14>/10/<lot>`: a batch;
 ///   `01/<GTIN-14>/21/<serial>`: an item (GS1 Digital Link path syntax, check digit verified,
-///   lot and serial from GS1 character set 82, at most 20 characters, percent-encoded where needed);
+///   lot and serial 1–20 characters of GS1 character set 82 in canonical percent-encoding:
+///   `A–Z a–z 0–9 - . _` literal, every other character as `%XX` with uppercase hex);
 /// - `supplier/<id>`, `facility/<id>`: `<id>` is 1–64 of `A–Z a–z 0–9 . _ : -`;
 /// - `system`: the ledger's own governance stream.
+///
+/// There is exactly one spelling of each subject, so comparing the text byte for byte compares
+/// identities; ``canonical(_:)`` turns any other spelling into it. A subject is at most
+/// ``maxBytes`` bytes (it is part of index keys).
 public struct Subject: Sendable, Hashable, CustomStringConvertible {
     /// The kinds of subject.
     public enum Kind: String, Sendable {
@@ -19,11 +24,15 @@ public struct Subject: Sendable, Hashable, CustomStringConvertible {
 
     public var description: String { rawValue }
 
+    /// The longest subject in bytes: `01/<14 digits>/21/` and 20 characters each encoded as `%XX`.
+    public static let maxBytes = 21 + 3 * GS1.maxAttributeLength
+
     /// The `system` subject.
     public static let system = try! Subject("system")
 
-    /// Validates a subject identifier.
-    /// - Throws: ``SubjectError`` naming the rule broken.
+    /// Validates a subject identifier, which must be in its canonical spelling.
+    /// - Throws: ``SubjectError`` naming the rule broken; for a lot or serial spelled another way
+    ///   (`%41` for `A`, `%2f` for `%2F`, a raw `?`), the message gives the canonical spelling.
     public init(_ text: String) throws(SubjectError) {
         func fail(_ reason: String) -> SubjectError { SubjectError(subject: text, reason: reason) }
         rawValue = text
@@ -53,11 +62,46 @@ public struct Subject: Sendable, Hashable, CustomStringConvertible {
             case "21": kind = .item
             default: throw fail("after the GTIN expected application identifier 10 (lot) or 21 (serial), got \(parts[2])")
             }
-            if let reason = GS1.attributeProblem(parts[3], name: kind == .batch ? "lot" : "serial") {
-                throw fail(reason)
+            let name = kind == .batch ? "lot" : "serial"
+            switch GS1.canonicalAttribute(parts[3], name: name) {
+            case .failure(let problem): throw fail(problem.reason)
+            case .success(let canonical) where canonical != parts[3]:
+                throw fail("the \(name) is not in canonical GS1 Digital Link form; write \(parts[0..<3].joined(separator: "/"))/\(canonical)")
+            case .success: break
             }
         default:
             throw fail("unknown subject kind: expected 01/<GTIN>…, supplier/<id>, facility/<id> or system")
+        }
+    }
+
+    /// The canonical spelling of a subject written in any spelling GS1 Digital Link accepts, for
+    /// callers that take identifiers from outside (a resolver canonicalizes the path of a scanned
+    /// URI, after its domain and any path prefix, before looking the passport up).
+    ///
+    /// A GTIN-8, -12 or -13 is padded to 14 digits; a lot or serial is percent-decoded and
+    /// re-encoded in canonical form (``GS1/canonicalAttribute(_:name:)``). Everything else must
+    /// already be valid. ``init(_:)`` accepts only the canonical spelling this returns.
+    /// - Parameter text: e.g. `01/9506000134352/21/%41%2fb`.
+    /// - Returns: the subject in canonical spelling, e.g. `01/09506000134352/21/A%2Fb`.
+    /// - Throws: ``SubjectError`` if no spelling of `text` is a valid subject.
+    public static func canonical(_ text: String) throws(SubjectError) -> Subject {
+        var parts = text.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+        if parts.first == "01", parts.count == 2 || parts.count == 4 {
+            let gtin = parts[1]
+            if [8, 12, 13].contains(gtin.utf8.count), gtin.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) {
+                parts[1] = String(repeating: "0", count: 14 - gtin.utf8.count) + gtin
+            }
+            if parts.count == 4, parts[2] == "10" || parts[2] == "21" {
+                switch GS1.canonicalAttribute(parts[3], name: parts[2] == "10" ? "lot" : "serial") {
+                case .success(let canonical): parts[3] = canonical
+                case .failure(let e): throw SubjectError(subject: text, reason: e.reason)
+                }
+            }
+        }
+        do {
+            return try Subject(parts.joined(separator: "/"))
+        } catch {
+            throw SubjectError(subject: text, reason: error.reason)
         }
     }
 
@@ -105,17 +149,76 @@ public enum GS1 {
         return (10 - sum % 10) % 10
     }
 
-    /// GS1 AI encodable character set 82.
+    /// GS1 AI encodable character set 82 (GS1 General Specifications, figure 7.11-1).
     static let characterSet82 = Set("!\"%&'()*+,-./0123456789:;<=>?ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz".utf8)
 
-    /// Returns why a percent-encoded lot or serial value is invalid, or nil.
-    public static func attributeProblem(_ encoded: String, name: String) -> String? {
-        guard let decoded = percentDecode(encoded) else { return "the \(name) has a malformed percent-encoding" }
-        guard (1...20).contains(decoded.count) else { return "the \(name) must be 1–20 characters, got \(decoded.count)" }
+    /// The most characters a lot (AI 10) or serial (AI 21) may have, after percent-decoding.
+    public static let maxAttributeLength = 20
+
+    /// Why a lot or serial cannot be canonicalized.
+    public struct AttributeError: Error, Sendable, Equatable {
+        /// The rule it breaks.
+        public let reason: String
+    }
+
+    /// RFC 3986 unreserved characters that are also in character set 82: `A–Z a–z 0–9 - . _`
+    /// (`~` is unreserved but not in set 82).
+    static func isUnreserved(_ c: UInt8) -> Bool {
+        (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5A) || (c >= 0x61 && c <= 0x7A)
+            || c == UInt8(ascii: "-") || c == UInt8(ascii: ".") || c == UInt8(ascii: "_")
+    }
+
+    /// The canonical GS1 Digital Link path spelling of a lot or serial value given in any
+    /// percent-encoding (hex digits of either case, encoded or raw characters).
+    ///
+    /// The value is percent-decoded, must be 1–20 characters of GS1 character set 82, and is
+    /// re-encoded: `A–Z a–z 0–9 - . _` literal, every other character as `%` and two UPPERCASE
+    /// hex digits (`ledger-formats.md` §2). So `%41%41`, `AA` give `AA`; `a/b`, `a%2fb` give `a%2Fb`.
+    /// - Parameters:
+    ///   - encoded: the value as it appears in a path segment.
+    ///   - name: `lot` or `serial`, for messages.
+    /// - Returns: the canonical spelling, or why there is none.
+    public static func canonicalAttribute(_ encoded: String, name: String) -> Result<String, AttributeError> {
+        guard let decoded = percentDecode(encoded) else {
+            return .failure(AttributeError(reason: "the \(name) has a malformed percent-encoding (% must be followed by two hex digits; write % itself as %25)"))
+        }
+        if let problem = valueProblem(decoded, name: name) { return .failure(AttributeError(reason: problem)) }
+        return .success(encodeAttribute(decoded))
+    }
+
+    /// The canonical path spelling of a lot or serial value as printed (not percent-encoded), as
+    /// event data carries it (`item.registered`'s `lot`): `10%/B` gives `10%25%2FB`.
+    /// - Returns: the encoded value, or why the value is not a valid lot or serial.
+    public static func encodeAttribute(value: String, name: String) -> Result<String, AttributeError> {
+        let bytes = Array(value.utf8)
+        if let problem = valueProblem(bytes, name: name) { return .failure(AttributeError(reason: problem)) }
+        return .success(encodeAttribute(bytes))
+    }
+
+    /// Why a decoded lot or serial is not 1–20 characters of set 82, or nil.
+    static func valueProblem(_ decoded: [UInt8], name: String) -> String? {
+        guard (1...maxAttributeLength).contains(decoded.count) else {
+            return "the \(name) must be 1–\(maxAttributeLength) characters (counted after percent-decoding), got \(decoded.count)"
+        }
         if let bad = decoded.first(where: { !characterSet82.contains($0) }) {
-            return "the \(name) contains a character outside GS1 character set 82 (byte 0x\(String(bad, radix: 16)))"
+            let shown = bad >= 0x20 && bad < 0x7F ? "'\(Character(Unicode.Scalar(bad)))', " : ""
+            return "the \(name) contains a character outside GS1 character set 82 (\(shown)byte 0x\(hex2(bad)))"
         }
         return nil
+    }
+
+    /// Percent-encodes a decoded lot or serial (characters of set 82) in canonical form.
+    static func encodeAttribute(_ decoded: [UInt8]) -> String {
+        var out = ""
+        for c in decoded {
+            if isUnreserved(c) { out.unicodeScalars.append(Unicode.Scalar(c)) } else { out += "%" + hex2(c) }
+        }
+        return out
+    }
+
+    static func hex2(_ b: UInt8) -> String {
+        let digits = Array("0123456789ABCDEF")
+        return String([digits[Int(b >> 4)], digits[Int(b & 0xF)]])
     }
 
     static func percentDecode(_ s: String) -> [UInt8]? {
@@ -123,15 +226,24 @@ public enum GS1 {
         var it = Array(s.utf8)[...]
         while let c = it.popFirst() {
             if c == UInt8(ascii: "%") {
-                guard it.count >= 2, let v = UInt8(String(decoding: it.prefix(2), as: UTF8.self), radix: 16) else {
+                guard it.count >= 2, let hi = hexValue(it[it.startIndex]), let lo = hexValue(it[it.startIndex + 1]) else {
                     return nil
                 }
-                out.append(v)
+                out.append(hi << 4 | lo)
                 it = it.dropFirst(2)
             } else {
                 out.append(c)
             }
         }
         return out
+    }
+
+    static func hexValue(_ c: UInt8) -> UInt8? {
+        switch c {
+        case 0x30...0x39: c - 0x30
+        case 0x41...0x46: c - 0x41 + 10
+        case 0x61...0x66: c - 0x61 + 10
+        default: nil
+        }
     }
 }

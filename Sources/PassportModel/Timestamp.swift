@@ -83,7 +83,7 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
                 i += 1
             }
             guard digits > 0 else { throw fail("a '.' must be followed by fraction digits") }
-            for _ in digits..<max(digits, 6) { micros *= 10 }
+            for _ in digits..<Swift.max(digits, 6) { micros *= 10 }
         }
         guard i < b.count else { throw fail("missing time zone: end with 'Z' or an offset like +01:00") }
         var offsetSeconds: Int64 = 0
@@ -111,8 +111,21 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
         guard second < 60 else { throw fail("second \(second) out of range 0–59 (leap seconds are not supported)") }
         let days = daysFromCivil(year, month, day)
         let secs = days * 86_400 + hour * 3600 + minute * 60 + second - offsetSeconds
-        self.microseconds = secs * 1_000_000 + micros
+        let microseconds = secs * 1_000_000 + micros
+        // The offset can carry a date at the edge of the range past it (9999-12-31T23:00:00-05:00).
+        if microseconds > Timestamp.max.microseconds {
+            throw fail("out of range: in UTC it falls after year 9999 (the latest time is \(Timestamp.max))")
+        }
+        if microseconds < Timestamp.min.microseconds {
+            throw fail("out of range: in UTC it falls before year 0001 (the earliest time is \(Timestamp.min))")
+        }
+        self.microseconds = microseconds
     }
+
+    /// The earliest representable time, `0001-01-01T00:00:00.000000Z`.
+    public static let min = Timestamp(microsecondsSinceEpoch: daysFromCivil(1, 1, 1) * 86_400_000_000)
+    /// The latest representable time, `9999-12-31T23:59:59.999999Z`.
+    public static let max = Timestamp(microsecondsSinceEpoch: (daysFromCivil(9999, 12, 31) + 1) * 86_400_000_000 - 1)
 }
 
 /// A timestamp that could not be parsed.

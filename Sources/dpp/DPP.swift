@@ -80,14 +80,20 @@ extension ParsableCommand {
 }
 
 
+/// The bytes of a file argument (`-` or nil: standard input), read to end of file, so that pipes,
+/// FIFOs and process substitutions (`--record <(dpp record 3 --format json)`) work like files.
 func readInput(_ path: String?) throws -> [UInt8] {
-    if let path, path != "-" {
-        guard let d = FileManager.default.contents(atPath: path) else {
-            throw LedgerError(.notFound, "cannot read \(path)")
-        }
-        return [UInt8](d)
+    guard let path, path != "-" else { return [UInt8](FileHandle.standardInput.readDataToEndOfFile()) }
+    guard let handle = FileHandle(forReadingAtPath: path) else {
+        let exists = FileManager.default.fileExists(atPath: path)
+        throw LedgerError(exists ? .io : .notFound, "cannot read \(path): \(exists ? "it cannot be opened (check its permissions)" : "no such file")")
     }
-    return [UInt8](FileHandle.standardInput.readDataToEndOfFile())
+    defer { try? handle.close() }
+    do {
+        return [UInt8](try handle.readToEnd() ?? Data())
+    } catch {
+        throw LedgerError(.io, "cannot read \(path): \(error.localizedDescription)")
+    }
 }
 
 /// A subject argument, or a usage error (exit 64) naming the rule it breaks.

@@ -56,18 +56,26 @@ struct PolicyCommand: ParsableCommand {
     }
 }
 
-/// `--event-types`, `--fields`, `--override` for keys.
+/// `--event-types`, `--fields`, `--subjects`, `--override` for keys.
 struct PermissionOptions: ParsableArguments {
     @Option(help: "Comma-separated event types the key may write (default: all).") var eventTypes: String?
     @Option(help: "Comma-separated field patterns it may write: path, section.* or * (default: all).") var fields: String?
-    @Flag(help: "May override fields its source does not own (field.overridden).") var override = false
+    @Option(help: "Comma-separated subjects it may write: a subject (supplier/ACME), a prefix ending in * (01/09506000134352*) or * (default: all).")
+    var subjects: String?
+    @Flag(inversion: .prefixedNo, help: "May override fields its source does not own (field.overridden); default: no.")
+    var override: Bool?
 
-    func permissions() throws -> Permissions {
+    /// True if any option is given.
+    var namesAny: Bool { eventTypes != nil || fields != nil || subjects != nil || override != nil }
+
+    /// The permissions the options give: those named replace the ones in `base`, the rest are kept.
+    func permissions(base: Permissions = .all) throws -> Permissions {
         func list(_ s: String?) -> JSONValue? { s.map { .array($0.split(separator: ",").map { .string($0.trimmingCharacters(in: .whitespaces)) }) } }
-        var o = JSONObject()
+        var o = base.json.objectValue ?? [:]
         if let t = list(eventTypes) { o["eventTypes"] = t }
         if let f = list(fields) { o["fields"] = f }
-        o["override"] = .bool(override)
+        if let s = list(subjects) { o["subjects"] = s }
+        if let override { o["override"] = .bool(override) }
         do { return try Permissions(json: .object(o), path: "permissions") } catch {
             throw ArgumentParser.ValidationError("\(error)")
         }

@@ -62,7 +62,7 @@ struct Keys: ParsableCommand {
 
     struct Permit: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Change what a source's key may write (recorded as key.permissions-changed).")
+            abstract: "Change what a source's key may write (recorded as key.permissions-changed); what no option names is kept.")
         @OptionGroup var store: StoreOptions
         @Argument(help: "A source name (its active key) or a key reference name+id.") var key: String
         @OptionGroup var permissions: PermissionOptions
@@ -70,8 +70,12 @@ struct Keys: ParsableCommand {
 
         func run() throws {
             try guarded {
-                let p = try permissions.permissions()
-                let ref = try store.open().changePermissions(key, to: p, reason: reason)
+                guard permissions.namesAny else {
+                    throw ValidationError("name what changes: --event-types, --fields, --subjects, --override or --no-override")
+                }
+                let ledger = try store.open()
+                let p = try permissions.permissions(base: try ledger.key(key).permissions)
+                let ref = try ledger.changePermissions(key, to: p, reason: reason)
                 print("\(ref): \(p)")
             }
         }

@@ -238,6 +238,7 @@ private struct Parser {
             guard pos < buf.count, isDigit(buf[pos]) else { throw error("a number needs digits after '.'") }
             while pos < buf.count, isDigit(buf[pos]) { pos += 1 }
         }
+        let mantissaEnd = pos
         if pos < buf.count, buf[pos] == UInt8(ascii: "e") || buf[pos] == UInt8(ascii: "E") {
             isInteger = false
             pos += 1
@@ -248,6 +249,12 @@ private struct Parser {
         let literal = String(decoding: UnsafeBufferPointer(rebasing: buf[start..<pos]), as: UTF8.self)
         guard let value = Double(literal), value.isFinite else {
             throw error("number \(literal) is outside the range of an IEEE 754 double (I-JSON)", at: start)
+        }
+        // A non-zero literal too small for a double would silently become 0 (subnormals are kept).
+        if value == 0, buf[start..<mantissaEnd].contains(where: { $0 >= 0x31 && $0 <= 0x39 }) {
+            throw error(
+                "number \(literal) is too small for an IEEE 754 double (I-JSON): it is not zero but would become 0; write 0 if zero is meant",
+                at: start)
         }
         // Beyond ±2^53 an integer survives only if it is exactly a double's canonical text
         // (as RFC 8785 writes large doubles); anything else would silently change.

@@ -72,8 +72,10 @@ public indirect enum DataSchema: Sendable {
         case cas
         /// ISO 3166-1 alpha-2 country code.
         case country
-        /// A passport subject identifier.
+        /// A passport subject identifier, in its canonical spelling.
         case subject
+        /// A GS1 lot or serial as printed (not percent-encoded): 1–20 characters of character set 82.
+        case lot
         /// A calendar date `YYYY-MM-DD`.
         case date
         /// An RFC 3339 timestamp.

@@ -180,7 +180,7 @@ public enum EventCatalog {
             }),
         EventTypeSpec(
             type: "item.registered", description: "A serialised item was made (and which lot it belongs to).", subjects: [.item],
-            data: .object([P("lot", .string(.init(maxLength: 20)), "the item's lot, composing its passport with 01/<GTIN>/10/<lot>"),
+            data: .object([P("lot", .string(.init(maxLength: GS1.maxAttributeLength, format: .lot)), "the item's lot, composing its passport with 01/<GTIN>/10/<lot>"),
                 P("productionDate", .formatted(.date)), P("facility", .formatted(.subject))]),
             ruleText: ["facility must be a facility/<id> subject"],
             rules: { e in facilityRule(e, "facility") },

@@ -33,6 +33,11 @@ public enum Formats {
                 _ = try Subject(s)
                 return nil
             } catch { return error.reason }
+        case .lot:
+            switch GS1.encodeAttribute(value: s, name: "lot") {
+            case .success: return nil
+            case .failure(let e): return e.reason
+            }
         case .date:
             do {
                 _ = try Timestamp(rfc3339: s + "T00:00:00Z")
@@ -67,7 +72,8 @@ public enum Formats {
         case .gln: "^[0-9]{13}$"
         case .cas: "^[0-9]{2,7}-[0-9]{2}-[0-9]$"
         case .country: "^[A-Z]{2}$"
-        case .subject: "^(system|(supplier|facility)/[A-Za-z0-9._:-]{1,64}|01/[0-9]{14}(/(10|21)/[^/]{1,60})?)$"
+        case .subject: #"^(system|(supplier|facility)/[A-Za-z0-9._:-]{1,64}|01/[0-9]{14}(/(10|21)/([-.0-9A-Z_a-z]|%(2[125-9A-CF]|3[A-F])){1,20})?)$"#
+        case .lot: #"^[!"%&'()*+,\-./0-9:;<=>?A-Z_a-z]{1,20}$"#
         case .date: "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
         case .timestamp: "^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}:[0-9]{2}"
         case .sha256: "^[0-9a-f]{64}$"
@@ -81,6 +87,7 @@ public enum Formats {
         case .cas: "CAS Registry Number with a valid check digit"
         case .country: "ISO 3166-1 alpha-2 country code"
         case .subject: "passport subject identifier (see ledger-formats.md §2)"
+        case .lot: "GS1 lot or serial as printed: 1–20 characters of GS1 character set 82"
         case .date: "calendar date"
         case .timestamp: "RFC 3339 date-time"
         case .sha256: "SHA-256, lowercase hex"
