@@ -37,7 +37,7 @@ struct Append: ParsableCommand {
     func run() throws {
         try guarded {
             let ledger = try store.open()
-            let name = file.map { ($0 as NSString).lastPathComponent } ?? "stdin"
+            let name = file.flatMap { $0 == "-" ? nil : ($0 as NSString).lastPathComponent } ?? "stdin"
             let base = attachmentsDir.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
                 ?? file.flatMap { $0 == "-" ? nil : URL(fileURLWithPath: $0).standardizedFileURL.deletingLastPathComponent().path }
                 ?? FileManager.default.currentDirectoryPath

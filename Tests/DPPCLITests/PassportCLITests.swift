@@ -108,6 +108,97 @@ struct PassportCLITests {
         #expect(strip(before2) == strip(after2))
     }
 
+    @Test("no verb discloses a field above --view: show, diff, history, audit trail and --prove, over every field")
+    func tiersHoldOnEveryVerb() throws {
+        let data = try setUp()
+        let item = data.items[0]
+        let at = "2027-05-01T00:00:00Z"
+        let policy = AccessPolicy.defaults
+        func field(_ path: String) -> String { String(path.prefix { $0 != "[" }) }
+        func lines(_ r: CLI.Result) -> [JSONObject] { r.stdout.split(separator: "\n").compactMap { try? JSONParser.parse(String($0)).objectValue } }
+        // Writes after T0 at every tier, for diff: a new name (public), a shipment (legitimate interest) with its customs document (authority).
+        let t0 = Timestamp.now()
+        usleep(2000)
+        let batch = data.batches[0]
+        let later = [
+            #"{"type":"shipment.dispatched","subject":"\#(batch)","sourceRef":"SHP-LATE","createdAt":"2027-04-01T00:00:00Z","data":{"shipmentId":"SHP-LATE","destination":"NO","quantity":5,"customsDocument":{"number":"MRN-LATE"}}}"#,
+        ]
+        #expect(try CLI.run(["append", "--source", "tms-logistics", "--store", store], stdin: later.joined(separator: "\n"), in: dir.url).status == 0)
+        var recordTier: [Int: AccessTier] = [:]
+        func tierOfRecord(_ index: Int) throws -> AccessTier {
+            if let t = recordTier[index] { return t }
+            let r = try dpp("record", String(index), "--format", "json")
+            let t = policy.tier(toDisclose: try Record(bytes: Array(r.stdout.utf8.dropLast())).event)
+            recordTier[index] = t
+            return t
+        }
+        var refused: [AccessTier: Int] = [:]
+        var proven: [AccessTier: Int] = [:]
+        for tier in AccessTier.allCases {
+            let show = try JSONParser.parse(try dpp("passport", item, "--valid-at", at, "--view", tier.rawValue, "--format", "json").stdout).objectValue!
+            let paths = Array(show["provenance"]!.objectValue!.keys)
+            #expect(!paths.isEmpty)
+            for p in paths { #expect(policy.tier(of: field(p)) <= tier, "show \(tier): \(p)") }
+
+            let diff = lines(try dpp("passport", "diff", item, "--from", t0.description, "--to", Timestamp.now().description, "--view", tier.rawValue, "--format", "json"))
+            for c in diff { #expect(policy.tier(of: field(c["path"]!.stringValue!)) <= tier, "diff \(tier): \(c)") }
+            #expect(diff.contains { $0["path"] == "logistics.customsDocuments[SHP-LATE]" } == (tier == .authority))
+            #expect(diff.contains { $0["path"] == "logistics.shipments[SHP-LATE]" } == (tier >= .legitimateInterest))
+
+            let history = lines(try dpp("passport", "history", item, "--view", tier.rawValue, "--format", "json"))
+            #expect(!history.isEmpty)
+            for h in history {
+                for f in h["fields"]!.arrayValue! { #expect(policy.tier(of: field(f.stringValue!)) <= tier, "history \(tier): \(f)") }
+            }
+
+            let trail = lines(try dpp("audit", "trail", item, "--view", tier.rawValue, "--format", "json"))
+            #expect(!trail.isEmpty)
+            for t in trail {
+                for f in t["fields"]!.arrayValue! {
+                    let path = f.objectValue!["path"]!.stringValue!
+                    #expect(policy.tier(of: field(path)) <= tier, "trail \(tier): \(path)")
+                }
+                if t["documents"] != nil { #expect(try tierOfRecord(t["index"]!.numberValue!.intValue!) <= tier, "trail \(tier) documents of \(t)") }
+            }
+
+            for (i, path) in paths.enumerated() {
+                let out = dir.path("prove-\(tier.rawValue)-\(i)").path
+                let r = try dpp("passport", item, "--valid-at", at, "--view", tier.rawValue, "--prove", path, "--output", out)
+                let index = show["provenance"]!.objectValue![path]!.objectValue!["index"]!.numberValue!.intValue!
+                if try tierOfRecord(index) <= tier {
+                    #expect(r.status == 0, "prove \(path) at \(tier): \(r.stderr)")
+                    let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: "\(out)/record-\(index).json")).dropLast())
+                    for f in Fact.of(try Record(bytes: bytes)) { #expect(policy.tier(of: f.field) <= tier, "prove \(path) at \(tier) disclosed \(f.field)") }
+                    proven[tier, default: 0] += 1
+                } else {
+                    #expect(r.status == 1 && r.stderr.contains("prove it with --view"), "prove \(path) at \(tier): \(r.stderr)")
+                    let written = (try? FileManager.default.contentsOfDirectory(atPath: out)) ?? []
+                    #expect(written.isEmpty, "a refused proof wrote \(written)")
+                    refused[tier, default: 0] += 1
+                }
+            }
+        }
+        // Both answers occur where they should: the public view cannot prove everything it shows; authority can.
+        #expect((refused[.public] ?? 0) > 0 && (proven[.public] ?? 0) > 0)
+        #expect(refused[.authority] == nil && (proven[.authority] ?? 0) > 0)
+    }
+
+    @Test("--prove never overwrites: an auditor's pinned ledger.vkey stays as it was")
+    func proveNeverOverwrites() throws {
+        let data = try setUp()
+        let out = dir.path("pinned")
+        try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
+        try Data("pinned key\n".utf8).write(to: out.appendingPathComponent("ledger.vkey"))
+        let r = try dpp("passport", data.items[0], "--prove", "identity.lot", "--output", out.path)
+        #expect(r.status == 1 && r.stderr.contains("ledger.vkey already exists; nothing was written"), "\(r.stderr)")
+        #expect(try String(contentsOf: out.appendingPathComponent("ledger.vkey"), encoding: .utf8) == "pinned key\n")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: out.path) == ["ledger.vkey"])
+        let fresh = dir.path("fresh").path
+        #expect(try dpp("passport", data.items[0], "--prove", "identity.lot", "--output", fresh).status == 0)
+        let again = try dpp("passport", data.items[0], "--prove", "identity.lot", "--output", fresh)
+        #expect(again.status == 1 && again.stderr.contains("already exist"))
+    }
+
     @Test("passports validate against the published passport schema", .enabled(if: CLITests.pythonSchemaCheck))
     func passportMatchesSchema() throws {
         let data = try setUp()
