@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages Passport Ledger needs, if they are missing.
 #   scripts/install-deps.sh          C libraries to build and run dpp
-#   scripts/install-deps.sh --test   also Go with golang.org/x/mod, for the third-party interop tests
+#   scripts/install-deps.sh --test   also Go with golang.org/x/mod (third-party interop tests) and
+#                                    Python's jsonschema ≥ 4.18 (schema-conformance tests)
 set -euo pipefail
 packages=(pkg-config liblmdb-dev libsodium-dev)
 if [ "${1:-}" = "--test" ]; then
@@ -11,12 +12,22 @@ missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
-if [ ${#missing[@]} -eq 0 ]; then
-    exit 0
-fi
-echo "installing: ${missing[*]}" >&2
 sudo=""
 if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
-export DEBIAN_FRONTEND=noninteractive
-$sudo apt-get update -qq
-$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "installing: ${missing[*]}" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    $sudo apt-get update -qq
+    $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+if [ "${1:-}" = "--test" ] && ! python3 -c "import jsonschema, referencing" 2>/dev/null; then
+    # Debian's python3-jsonschema predates the `referencing` registry the schema checks use: take it from PyPI.
+    if ! command -v pip3 >/dev/null && ! python3 -m pip --version >/dev/null 2>&1; then
+        export DEBIAN_FRONTEND=noninteractive
+        $sudo apt-get update -qq
+        $sudo apt-get install -y -qq --no-install-recommends python3-pip >/dev/null
+    fi
+    echo "installing: jsonschema (PyPI)" >&2
+    python3 -m pip install --quiet "jsonschema>=4.18" 2>/dev/null \
+        || python3 -m pip install --quiet --break-system-packages "jsonschema>=4.18"
+fi

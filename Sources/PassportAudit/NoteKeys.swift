@@ -97,25 +97,52 @@ public struct NoteSigner: Sendable {
 
     /// Parses an skey line.
     public init(parsingSecret text: String) throws(AuditError) {
-        let t = text.trimmingSuffix("\n")
-        guard t.hasPrefix("PRIVATE+KEY+") else { throw AuditError(.badKey, "a signer key starts with PRIVATE+KEY+") }
-        let parts = t.dropFirst(12).split(separator: "+", maxSplits: 2, omittingEmptySubsequences: false).map(String.init)
-        guard parts.count == 3, var raw = Base64.decode(parts[2]), raw.count == 33, raw[0] == noteAlgorithmEd25519 else {
-            throw AuditError(.badKey, "malformed signer key (expected PRIVATE+KEY+<name>+<id>+<base64 of 0x01 and a 32-byte seed>)")
-        }
+        var bytes = Array(text.utf8)
+        defer { Sodium.wipe(&bytes) }
+        try self.init(parsingSecret: bytes)
+    }
+
+    /// Parses an skey line given as bytes (surrounding white space allowed); every temporary copy
+    /// of the seed is wiped. The caller wipes `bytes`.
+    public init(parsingSecret bytes: [UInt8]) throws(AuditError) {
+        var t = bytes[...]
+        while let b = t.last, b == 0x0A || b == 0x0D || b == 0x20 || b == 0x09 { t.removeLast() }
+        while let b = t.first, b == 0x0A || b == 0x0D || b == 0x20 || b == 0x09 { t.removeFirst() }
+        let prefix = Array("PRIVATE+KEY+".utf8)
+        guard t.starts(with: prefix) else { throw AuditError(.badKey, "a signer key starts with PRIVATE+KEY+") }
+        t.removeFirst(prefix.count)
+        let malformed = AuditError(.badKey, "malformed signer key (expected PRIVATE+KEY+<name>+<id>+<base64 of 0x01 and a 32-byte seed>)")
+        // The name has no '+'; the key ID is 8 hex digits; the rest is the base64 secret.
+        guard let p1 = t.firstIndex(of: UInt8(ascii: "+")), let p2 = t[(p1 + 1)...].firstIndex(of: UInt8(ascii: "+")) else { throw malformed }
+        let name = String(decoding: t[..<p1], as: UTF8.self)
+        let id = String(decoding: t[(p1 + 1)..<p2], as: UTF8.self)
+        guard var raw = Sodium.base64Decode(t[(p2 + 1)...]) else { throw malformed }
         defer { Sodium.wipe(&raw) }
-        let key = try! Ed25519.SigningKey(seed: Array(raw[1...]))
-        try self.init(name: parts[0], key: key)
-        guard hex8(verifier.keyID) == parts[1] else {
-            throw AuditError(.badKey, "signer key ID \(parts[1]) does not match its name and key")
+        guard raw.count == 33, raw[0] == noteAlgorithmEd25519 else { throw malformed }
+        var seed = Array(raw[1...])
+        defer { Sodium.wipe(&seed) }
+        let key: Ed25519.SigningKey
+        do { key = try Ed25519.SigningKey(seed: seed) } catch { throw malformed }
+        try self.init(name: name, key: key)
+        guard hex8(verifier.keyID) == id else {
+            throw AuditError(.badKey, "signer key ID \(id) does not match its name and key")
         }
     }
 
-    /// The skey text. Secret: write it only to a 0600 file, never to a log.
-    public var secretText: String {
-        var seed = key.seed
+    /// The skey line as bytes. Secret: the caller writes it only to a 0600 file and wipes it
+    /// (`Sodium.wipe`) after use.
+    public func secretBytes() -> [UInt8] {
+        var seed = [noteAlgorithmEd25519] + key.seed
         defer { Sodium.wipe(&seed) }
-        return "PRIVATE+KEY+" + verifier.reference + "+" + Base64.encode([noteAlgorithmEd25519] + seed)
+        return Array("PRIVATE+KEY+\(verifier.reference)+".utf8) + Sodium.base64(seed)
+    }
+
+    /// The skey text. Secret: write it only to a 0600 file, never to a log. (A `String` cannot be
+    /// wiped; prefer ``secretBytes()``.)
+    public var secretText: String {
+        var bytes = secretBytes()
+        defer { Sodium.wipe(&bytes) }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// Signs a note text (which must end with a newline) and returns the whole signed note.

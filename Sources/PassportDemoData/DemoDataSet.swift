@@ -1,3 +1,4 @@
+import Foundation
 import PassportModel
 
 /// A realistic, deterministic demo data set: battery products with multi-level bills of
@@ -256,4 +257,10 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
     }
     /// A number in `0..<n`.
     public mutating func next(upTo n: Int) -> Int { Int(next() % UInt64(n)) }
+
+    /// The seed for a randomised test: `DPP_TEST_SEED` if set (to replay a failure), else a fresh
+    /// random one. Tests name it in every failure message.
+    public static func testSeed() -> UInt64 {
+        ProcessInfo.processInfo.environment["DPP_TEST_SEED"].flatMap { UInt64($0) } ?? UInt64.random(in: 0...UInt64.max)
+    }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import PassportAudit
 import PassportModel
+import Sodium
 
 /// Private key files in `<store>/keys/`: one skey line each, mode 0600, folder 0700.
 public struct KeyFiles: Sendable {
@@ -33,8 +34,8 @@ public struct KeyFiles: Sendable {
             throw LedgerError(.key, "cannot create key file \(path): \(String(cString: strerror(errno)))")
         }
         defer { close(fd) }
-        var bytes = Array((signer.secretText + "\n").utf8)
-        defer { bytes.withUnsafeMutableBytes { p in for i in p.indices { p[i] = 0 } } }
+        var bytes = signer.secretBytes() + [0x0A]
+        defer { Sodium.wipe(&bytes) }
         let written = bytes.withUnsafeBytes { Foundation.write(fd, $0.baseAddress, $0.count) }
         guard written == bytes.count, fsync(fd) == 0 else {
             unlink(path)
@@ -53,14 +54,37 @@ public struct KeyFiles: Sendable {
             throw LedgerError(
                 .key, "key file \(path) is readable by other users (mode \(String(st.st_mode & 0o777, radix: 8))); run chmod 600 on it")
         }
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+        guard var bytes = KeyFiles.readSecret(path) else {
             throw LedgerError(.key, "cannot read key file \(path)")
         }
+        defer { Sodium.wipe(&bytes) }
         do {
-            return try NoteSigner(parsingSecret: text.trimmingCharacters(in: .whitespacesAndNewlines))
+            return try NoteSigner(parsingSecret: bytes)
         } catch {
             throw LedgerError(.key, "key file \(path) is malformed: \(error.message)")
         }
+    }
+
+    /// Reads a small secret file into a buffer the caller wipes, without Foundation's copies.
+    static func readSecret(_ path: String) -> [UInt8]? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var out = [UInt8](repeating: 0, count: 4096)
+        var filled = 0
+        while filled < out.count {
+            let n = out.withUnsafeMutableBytes { Foundation.read(fd, $0.baseAddress! + filled, $0.count - filled) }
+            if n < 0 && errno == EINTR { continue }
+            guard n >= 0 else {
+                Sodium.wipe(&out)
+                return nil
+            }
+            if n == 0 { break }
+            filled += n
+        }
+        // The unused tail holds zeros only: nothing to wipe before shrinking.
+        out.removeLast(out.count - filled)
+        return out
     }
 
     /// Deletes a key file (used when registering the key failed).

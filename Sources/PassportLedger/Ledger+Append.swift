@@ -260,7 +260,10 @@ extension Ledger {
     /// Writes a `system` event's effect to the derived governance tables (keys, policies).
     func apply(_ effect: KeyRules.Effect?, at index: UInt64, recordedAt: Timestamp, txn: Transaction) throws {
         func update(_ ref: String, _ change: (inout KeyEntry) -> Void) throws {
-            var entry = try KeyEntry(bytes: try txn.get(Array(ref.utf8), in: dbs.keys)!)
+            guard let bytes = try txn.get(Array(ref.utf8), in: dbs.keys) else {
+                throw LedgerError(.notAStore, "key \(ref) is missing from the key table; run dpp verify")
+            }
+            var entry = try KeyEntry(bytes: bytes)
             change(&entry)
             try txn.put(Array(ref.utf8), CanonicalJSON.encode(entry.json), in: dbs.keys)
         }

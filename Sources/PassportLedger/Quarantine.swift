@@ -196,7 +196,10 @@ extension Ledger {
         case .appended(let r), .duplicate(let r): recorded = r.index
         case .rejected(let e, _) where e.code == .idempotencyConflict:
             // An earlier discard of this entry was recorded but not marked: find it and finish.
-            recorded = try history(.system).last { $0.event.sourceRef == "quarantine.discarded/\(id)" }!.index
+            guard let earlier = try history(.system).last(where: { $0.event.sourceRef == "quarantine.discarded/\(id)" }) else {
+                throw LedgerError(.notAStore, "the idempotency index names a discard of entry \(id) that the system stream does not hold; run dpp verify")
+            }
+            recorded = earlier.index
         case .rejected(let e, _): throw e
         }
         try writeGrowingMap(what: "the entry was not changed") { txn in

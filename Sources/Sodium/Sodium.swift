@@ -30,6 +30,51 @@ public enum Sodium {
         return out
     }
 
+    /// Standard base64 (with padding) of `bytes`, as bytes, so that secrets can be encoded into a
+    /// buffer the caller wipes (libsodium `sodium_bin2base64`).
+    public static func base64(_ bytes: [UInt8]) -> [UInt8] {
+        ensureInitialized()
+        let variant = sodium_base64_VARIANT_ORIGINAL
+        var out = [UInt8](repeating: 0, count: sodium_base64_encoded_len(bytes.count, variant))
+        out.withUnsafeMutableBufferPointer { o in
+            bytes.withUnsafeBufferPointer { b in
+                _ = o.baseAddress!.withMemoryRebound(to: CChar.self, capacity: o.count) {
+                    sodium_bin2base64($0, o.count, b.baseAddress, b.count, variant)
+                }
+            }
+        }
+        out.removeLast()  // the terminating NUL
+        return out
+    }
+
+    /// Decodes standard base64 (with padding) into a buffer the caller wipes, or nil if it is not
+    /// exactly that (libsodium `sodium_base642bin`).
+    public static func base64Decode(_ text: ArraySlice<UInt8>) -> [UInt8]? {
+        ensureInitialized()
+        guard !text.isEmpty else { return [] }
+        var out = [UInt8](repeating: 0, count: text.count / 4 * 3 + 3)
+        var length = 0
+        var end: UnsafePointer<CChar>?
+        let rc = out.withUnsafeMutableBufferPointer { o in
+            text.withUnsafeBufferPointer { t in
+                t.baseAddress!.withMemoryRebound(to: CChar.self, capacity: t.count) {
+                    sodium_base642bin(o.baseAddress!, o.count, $0, t.count, nil, &length, &end, sodium_base64_VARIANT_ORIGINAL)
+                }
+            }
+        }
+        guard rc == 0, let end, text.withUnsafeBufferPointer({ t in
+            t.baseAddress!.withMemoryRebound(to: CChar.self, capacity: t.count) { end == $0 + t.count }
+        }) else {
+            wipe(&out)
+            return nil
+        }
+        out.withUnsafeMutableBytes { p in
+            if p.count > length { sodium_memzero(p.baseAddress! + length, p.count - length) }
+        }
+        out.removeLast(out.count - length)
+        return out
+    }
+
     /// Overwrites a buffer with zeros in a way the compiler cannot optimise away.
     public static func wipe(_ bytes: inout [UInt8]) {
         guard !bytes.isEmpty else { return }

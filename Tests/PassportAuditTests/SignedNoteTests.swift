@@ -26,6 +26,31 @@ struct SignedNoteTests {
         #expect(opened.text == Self.text)
     }
 
+    @Test("skeys parse from bytes with surrounding white space; malformed ones are refused, not trapped on")
+    func secretKeyBytes() throws {
+        let signer = try NoteSigner(parsingSecret: Array(("\n " + Self.skey + " \r\n").utf8))
+        #expect(signer.secretBytes() == Array(Self.skey.utf8))
+        for bad in ["PRIVATE+KEY+PeterNeumann+c74f20a3+", "PRIVATE+KEY+PeterNeumann+c74f20a3+!!!!", "PRIVATE+KEY+PeterNeumann",
+            "PRIVATE+KEY+PeterNeumann+c74f20a4+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz", "PUBLIC+KEY+x+y+z",
+            "PRIVATE+KEY+PeterNeumann+c74f20a3+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFzAA=="]
+        {
+            #expect(throws: AuditError.self, "\(bad)") { try NoteSigner(parsingSecret: Array(bad.utf8)) }
+        }
+    }
+
+    /// RFC 4648 §10 test vectors for the byte-buffer base64 used for secrets.
+    @Test(arguments: [("", ""), ("f", "Zg=="), ("fo", "Zm8="), ("foo", "Zm9v"), ("foob", "Zm9vYg=="), ("fooba", "Zm9vYmE="), ("foobar", "Zm9vYmFy")])
+    func base64Vectors(plain: String, encoded: String) {
+        #expect(Sodium.base64(Array(plain.utf8)) == Array(encoded.utf8))
+        #expect(Sodium.base64Decode(Array(encoded.utf8)[...]) == Array(plain.utf8))
+    }
+
+    @Test func base64RefusesWhatIsNotExactlyBase64() {
+        for bad in ["Zg", "Zg=", "Zm9v!", "Zm9vYg==x", "Zm 9v", "Zm9vYg==="] {
+            #expect(Sodium.base64Decode(Array(bad.utf8)[...]) == nil, "\(bad)")
+        }
+    }
+
     /// The C2SP signed-note specification's own example: its text contains a blank line, and the
     /// text ends at the *last* blank line. (The spec does not publish the key, so only parsing is checked.)
     @Test func specificationExampleParses() throws {

@@ -1,5 +1,6 @@
 import Foundation
 import PassportAudit
+import PassportDemoData
 import PassportModel
 import PassportTestSupport
 import Testing
@@ -49,7 +50,8 @@ struct ConcurrencyAndQuarantineTests {
     func noInputLost() throws {
         let dir = TemporaryDirectory()
         let (ledger, _) = try Fixtures.store(in: dir)
-        var rng = SystemRandomNumberGenerator()
+        let seed = SplitMix64.testSeed()
+        var rng = SplitMix64(seed: seed)
         var lines: [String] = []
         for i in 0..<300 {
             switch Int.random(in: 0..<7, using: &rng) {
@@ -68,14 +70,14 @@ struct ConcurrencyAndQuarantineTests {
         let outcomes = try ledger.appendSync(subs)
         let appended = outcomes.filter { if case .appended = $0 { true } else { false } }.count
         let rejected = outcomes.compactMap { if case .rejected(_, let q) = $0 { q } else { nil } }
-        #expect(appended + rejected.count == lines.count)  // no duplicates in this mix except DUP conflicts (rejected)
+        #expect(appended + rejected.count == lines.count, "seed \(seed) (DPP_TEST_SEED)")  // no duplicates in this mix except DUP conflicts (rejected)
         #expect(try ledger.size() == before + UInt64(appended))
         let quarantined = try ledger.quarantineEntries()
-        #expect(quarantined.count == rejected.count)
+        #expect(quarantined.count == rejected.count, "seed \(seed) (DPP_TEST_SEED)")
         // Every rejected line's exact bytes are in quarantine with its line number.
         let byOrigin = Dictionary(uniqueKeysWithValues: quarantined.map { ($0.origin, $0.raw) })
         for (s, o) in zip(subs, outcomes) {
-            if case .rejected = o { #expect(byOrigin[s.origin] == s.raw) }
+            if case .rejected = o { #expect(byOrigin[s.origin] == s.raw, "seed \(seed) (DPP_TEST_SEED): \(s.origin)") }
         }
     }
 
@@ -108,7 +110,10 @@ struct ConcurrencyAndQuarantineTests {
         #expect(throws: LedgerError.self) { try ledger.retryQuarantine(id: qid) }
         // Discard needs a reason and is kept.
         let bad = try ledger.appendSync([ingestor.submission(line: Array("nope".utf8), origin: "x:1")])[0]
-        guard case .rejected(_, let q2?) = bad else { return }
+        guard case .rejected(_, let q2?) = bad else {
+            Issue.record("expected a rejection")
+            return
+        }
         #expect(throws: LedgerError.self) { try ledger.discardQuarantine(id: q2, reason: " ") }
         try ledger.discardQuarantine(id: q2, reason: "test garbage from a misconfigured connector")
         let d = try ledger.quarantineEntry(id: q2)

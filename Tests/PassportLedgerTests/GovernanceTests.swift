@@ -150,7 +150,10 @@ struct GovernanceTests {
         // Overrides must name a real field, and the entry of a collection.
         let bad = try append(ledger, Fixtures.eventJSON(type: "field.overridden", source: "compliance", sourceRef: "OV-BAD",
             data: ["field": "logistics.shipments", "value": 1, "reason": "r"]), compliance)
-        guard case .rejected(let e2, _) = bad else { return }
+        guard case .rejected(let e2, _) = bad else {
+            Issue.record("expected a rejection")
+            return
+        }
         #expect(e2.message.contains("data.key: is required: logistics.shipments is a collection"))
     }
 
@@ -175,7 +178,10 @@ struct GovernanceTests {
         #expect(retried.record != nil)
         #expect(try ledger.quarantineEntry(id: q).status == .resolved)
         // Discard: recorded as a signed system event with the bytes' hash and the reason.
-        guard case .rejected(_, let q2?) = try ledger.appendSync([ingestor.submission(line: Array("garbage".utf8), origin: "wms.jsonl:2")])[0] else { return }
+        guard case .rejected(_, let q2?) = try ledger.appendSync([ingestor.submission(line: Array("garbage".utf8), origin: "wms.jsonl:2")])[0] else {
+            Issue.record("expected a rejection")
+            return
+        }
         let index = try ledger.discardQuarantine(id: q2, reason: "connector test message")
         let r = try ledger.record(index)
         #expect(r.event.type == "quarantine.discarded")

@@ -32,13 +32,38 @@ public enum CLI {
         return packageRoot.appendingPathComponent(".build/debug/dpp")
     }()
 
+    /// Why the `dpp` executable cannot be trusted to be the code under test (missing, or older
+    /// than a file in `Sources/`), or nil. The CLI tests never run a stale binary.
+    public static let staleness: String? = {
+        let fm = FileManager.default
+        guard let built = (try? fm.attributesOfItem(atPath: executable.path))?[.modificationDate] as? Date else {
+            return "\(executable.path) does not exist: build it with swift build --product dpp (./test.sh does)"
+        }
+        let sources = packageRoot.appendingPathComponent("Sources")
+        for case let url as URL in fm.enumerator(at: sources, includingPropertiesForKeys: [.contentModificationDateKey]) ?? .init() {
+            if let changed = try? url.resourceValues(forKeys: [.contentModificationDateKey]).contentModificationDate, changed > built {
+                return "\(executable.path) is older than \(url.path): rebuild it with swift build --product dpp (./test.sh does)"
+            }
+        }
+        return nil
+    }()
+
+    /// Thrown instead of running a stale or missing `dpp`.
+    public struct StaleExecutable: Error, CustomStringConvertible {
+        /// What is wrong and what to do.
+        public let description: String
+    }
+
     /// Runs `dpp` with arguments, optional standard input, in a working folder.
+    /// - Throws: ``StaleExecutable`` if the built `dpp` is missing or older than the sources.
     public static func run(_ arguments: [String], stdin: String? = nil, in directory: URL? = nil) throws -> Result {
-        try runProcess(executable, arguments, stdin: stdin, in: directory)
+        if let staleness { throw StaleExecutable(description: staleness) }
+        return try runProcess(executable, arguments, stdin: stdin, in: directory)
     }
 
     /// Starts `dpp` without waiting (for concurrency tests).
     public static func start(_ arguments: [String], in directory: URL? = nil) throws -> (Process, Pipe, Pipe) {
+        if let staleness { throw StaleExecutable(description: staleness) }
         let p = Process()
         p.executableURL = executable
         p.arguments = arguments
