@@ -234,6 +234,30 @@ struct HostileInputTests {
         #expect(try s.ledger.verify().isIntact)
     }
 
+    // MARK: - Redelivery
+
+    @Test("redelivering a recorded signed event after its key was revoked answers duplicate; new writes by that key are refused")
+    func redeliveryAfterRevocation() throws {
+        let dir = TemporaryDirectory()
+        let (ledger, signers) = try Fixtures.store(in: dir)
+        let signed = try Fixtures.sign(Fixtures.eventJSON(sourceRef: "ECN-1"), with: signers["plm"]!)
+        let first = try ledger.appendSync([Fixtures.submission(signed)])[0]
+        let ref = try #require(first.record)
+        try ledger.revokeKey("plm", reason: "rotation")
+        #expect(try ledger.appendSync([Fixtures.submission(signed)])[0] == .duplicate(ref))
+        // The same key with different content under the used sourceRef, or a new sourceRef: revoked-key.
+        var changed = Fixtures.bom
+        changed["revision"] = "B"
+        for json in [Fixtures.eventJSON(sourceRef: "ECN-1", data: changed), Fixtures.eventJSON(sourceRef: "ECN-2")] {
+            let outcome = try ledger.appendSync([Fixtures.submission(try Fixtures.sign(json, with: signers["plm"]!))])[0]
+            try Self.expectRejected(ledger, outcome, .revokedKey, "revoked")
+        }
+        // A forged signature over the recorded event is not a duplicate: the revoked key may not write.
+        let forged = SignedEvent(event: signed.event, signature: EventSignature(key: signed.signature.key, sig: [UInt8](repeating: 7, count: 64)))
+        try Self.expectRejected(ledger, try ledger.appendSync([Fixtures.submission(forged)])[0], .revokedKey, "was revoked")
+        #expect(try ledger.verify().isIntact)
+    }
+
     // MARK: - Long lines
 
     @Test("an oversized line is refused in one pass; quarantine keeps a bounded prefix with its length and hash")

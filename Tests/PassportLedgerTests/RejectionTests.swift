@@ -87,7 +87,49 @@ struct RejectionTests {
         let dir = TemporaryDirectory()
         let (ledger, signers) = try Fixtures.store(in: dir)
         let signed = try Fixtures.sign(Fixtures.eventJSON(sourceRef: "BIG", data: Fixtures.bigBom(bytes: 70_000)), with: signers["plm"]!)
-        try expectRejected(ledger, Fixtures.submission(signed), code: .tooLarge, containing: "limit is 65536")
+        try expectRejected(ledger, Fixtures.submission(signed), code: .tooLarge, containing: "limit is 65535")
+    }
+
+    @Test("a record of exactly 65,535 canonical bytes is accepted, one of 65,536 is not (C2SP entry bundle: 16-bit length)")
+    func recordSizeBoundary() throws {
+        let dir = TemporaryDirectory()
+        let (ledger, signers) = try Fixtures.store(in: dir)
+        // Lines whose description pads the record; a line costs its canonical bytes plus a comma.
+        func line(_ n: Int) -> JSONValue {
+            ["part": "PAD", "description": .string(String(repeating: "p", count: n)), "quantity": 1, "massKg": 0.1, "material": "steel"]
+        }
+        func cost(_ n: Int) -> Int { CanonicalJSON.encode(line(n)).count + 1 }
+        /// Descriptions (1–1024 characters each) whose lines add exactly `bytes` to a record.
+        func pads(adding bytes: Int) -> [Int] {
+            var out: [Int] = []
+            var left = bytes
+            while left > 0 {
+                // Leave room for a last line of at least one character.
+                let n = left - cost(0) <= 1024 ? left - cost(0) : min(1024, left - cost(0) - cost(1))
+                out.append(n)
+                left -= cost(n)
+            }
+            return out
+        }
+        func event(_ ref: String, pads: [Int]) throws -> Submission {
+            var bom = Fixtures.bom
+            bom["lines"] = .array(bom["lines"]!.arrayValue! + pads.map(line))
+            return Fixtures.submission(try Fixtures.sign(Fixtures.eventJSON(sourceRef: ref, data: bom), with: signers["plm"]!))
+        }
+        func appendedSize(_ s: Submission) throws -> Int {
+            guard case .appended(let r) = try ledger.appendSync([s])[0] else {
+                Issue.record("expected appended")
+                return 0
+            }
+            return try ledger.recordBytes(r.index).count
+        }
+        // Records 1 and 2 of the subject: the second has `prev`, as every later one does.
+        _ = try appendedSize(try event("SZ-1", pads: [1]))
+        let probe = try appendedSize(try event("SZ-2", pads: [1]))
+        let exact = [1] + pads(adding: Record.maxCanonicalSize - probe)
+        #expect(try appendedSize(try event("SZ-3", pads: exact)) == 65_535)
+        let over = [2] + exact.dropFirst()
+        try expectRejected(ledger, try event("SZ-4", pads: over), code: .tooLarge, containing: "the record would be 65536 bytes; the limit is 65535")
     }
 
     @Test func hugeLineRefusedUnparsedAndKept() throws {

@@ -15,8 +15,9 @@ public struct Record: Sendable, Hashable {
     /// Who signed the event.
     public let signature: EventSignature
 
-    /// Largest allowed canonical size of a record: 64 KiB.
-    public static let maxCanonicalSize = 64 * 1024
+    /// Largest allowed canonical size of a record: 65,535 bytes, so that every record fits a C2SP
+    /// tlog-tiles entry bundle (a 16-bit length prefix).
+    public static let maxCanonicalSize = 65_535
 
     /// Every top-level field a record has.
     public static let fields: Set<String> = ["index", "subject", "seq", "recordedAt", "prev", "event", "signature"]
