@@ -1,4 +1,5 @@
 import Foundation
+import Sodium
 
 /// The one folder that attachment paths in unsigned input may name (DESIGN §3, issue 7).
 ///
@@ -51,7 +52,8 @@ public struct AttachmentFolder: Sendable {
     }
 
     /// Reads a regular file without following a final symlink, refusing devices, FIFOs, sockets,
-    /// folders and files larger than `maxSize` before reading any of their data.
+    /// folders and files larger than `maxSize` before reading any of their data. (Also how key
+    /// files are read: a failed read wipes what it had read.)
     public static func readRegularFile(_ path: String, maxSize: Int) -> Result<[UInt8], AttachmentPathError> {
         let fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
         guard fd >= 0 else { return .failure(.init(rule: notInside)) }
@@ -68,11 +70,16 @@ public struct AttachmentFolder: Sendable {
         while filled < out.count {
             let n = out.withUnsafeMutableBytes { Foundation.read(fd, $0.baseAddress! + filled, $0.count - filled) }
             if n < 0 && errno == EINTR { continue }
-            guard n >= 0 else { return .failure(.init(rule: "the file cannot be read: \(String(cString: strerror(errno)))")) }
+            guard n >= 0 else {
+                let reason = String(cString: strerror(errno))
+                Sodium.wipe(&out)  // it may be a secret (key files are read here too)
+                return .failure(.init(rule: "the file cannot be read: \(reason)"))
+            }
             if n == 0 { break }
             filled += n
         }
         guard filled <= maxSize, filled <= Int(st.st_size) else {
+            Sodium.wipe(&out)
             return .failure(.init(rule: "the file grew while it was read; the attachment limit is \(maxSize) bytes"))
         }
         out.removeLast(out.count - filled)

@@ -65,26 +65,10 @@ public struct KeyFiles: Sendable {
         }
     }
 
-    /// Reads a small secret file into a buffer the caller wipes, without Foundation's copies.
+    /// Reads a small secret file (a regular file, not through a final symlink) into a buffer the
+    /// caller wipes, without Foundation's copies.
     static func readSecret(_ path: String) -> [UInt8]? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var out = [UInt8](repeating: 0, count: 4096)
-        var filled = 0
-        while filled < out.count {
-            let n = out.withUnsafeMutableBytes { Foundation.read(fd, $0.baseAddress! + filled, $0.count - filled) }
-            if n < 0 && errno == EINTR { continue }
-            guard n >= 0 else {
-                Sodium.wipe(&out)
-                return nil
-            }
-            if n == 0 { break }
-            filled += n
-        }
-        // The unused tail holds zeros only: nothing to wipe before shrinking.
-        out.removeLast(out.count - filled)
-        return out
+        try? AttachmentFolder.readRegularFile(path, maxSize: 4096).get()
     }
 
     /// Deletes a key file (used when registering the key failed).
