@@ -59,7 +59,7 @@ public struct Ingestor: Sendable {
             }
             let json: JSONValue
             do { json = try JSONParser.parse(line) } catch {
-                throw LedgerError(.malformedJSON, "not valid JSON: \(error.description)")
+                throw LedgerError(.malformedJSON, "not valid JSON: \(error.description)", rule: "JSON text (RFC 8259, I-JSON numbers)", underlying: error)
             }
             switch mode {
             case .signed:
@@ -73,7 +73,7 @@ public struct Ingestor: Sendable {
         } catch let e as LedgerError {
             content = .failure(e)
         } catch {
-            content = .failure(LedgerError(.invalidEvent, "\(error)"))
+            content = .failure(LedgerError(.invalidEvent, "the line could not be read as an event: \(error)", underlying: error))
         }
         var s = Submission(raw: line, origin: origin, mode: mode, content: content, blobs: blobs, quarantineID: quarantineID)
         // Signature, data rules and facts are checked here, in the same parallel pass as parsing;
@@ -128,7 +128,7 @@ public struct Ingestor: Sendable {
             }
             o["attachments"] = .array(out)
         }
-        if !violations.isEmpty { throw LedgerError(.invalidEvent, reasons: violations.map(\.description)) }
+        if !violations.isEmpty { throw LedgerError(.invalidEvent, violations: violations) }
         do {
             return (try Event(json: .object(o)), blobs)
         } catch {

@@ -31,32 +31,36 @@ enum KeyRules {
         }
         guard let key, key.registeredIndex < index else {
             return LedgerError(
-                .unknownKey, "signing key \(signature.key) is not registered in this ledger; register it with dpp keys add")
+                .unknownKey, "signing key \(signature.key) is not registered in this ledger; register it with dpp keys add",
+                path: "signature.key", rule: "registered key", value: signature.key)
         }
         if let revoked = key.revokedIndex, revoked < index {
-            return LedgerError(.revokedKey, "signing key \(signature.key) was revoked at record \(revoked)")
+            return LedgerError(.revokedKey, "signing key \(signature.key) was revoked at record \(revoked)", path: "signature.key", rule: "key not revoked", value: signature.key)
         }
         if let from = key.validFrom, recordedAt < from {
-            return LedgerError(.keyNotValid, "signing key \(signature.key) is not valid before \(from)")
+            return LedgerError(.keyNotValid, "signing key \(signature.key) is not valid before \(from)", path: "signature.key", rule: "key valid from \(from)", value: signature.key)
         }
         if let until = key.validUntil, recordedAt >= until {
-            return LedgerError(.keyNotValid, "signing key \(signature.key) expired at \(until)")
+            return LedgerError(.keyNotValid, "signing key \(signature.key) expired at \(until)", path: "signature.key", rule: "key valid until \(until)", value: signature.key)
         }
         if key.role == "ledger" {
             guard event.subject.kind == .system, event.source == systemSource else {
-                return LedgerError(.notPermitted, "the ledger key signs only events on the system subject with source \"\(systemSource)\"")
+                return LedgerError(.notPermitted, "the ledger key signs only events on the system subject with source \"\(systemSource)\"", path: "subject", rule: "system subject")
             }
         } else {
             if event.subject.kind == .system {
-                return LedgerError(.notPermitted, "only the ledger key may write the system subject; \(signature.key) is a source key")
+                return LedgerError(.notPermitted, "only the ledger key may write the system subject; \(signature.key) is a source key", path: "subject", rule: "not system")
             }
             guard event.source == key.vkey.name else {
                 return LedgerError(
-                    .notPermitted, "event source \"\(event.source)\" does not match the signing key \(signature.key); a source signs only its own events")
+                    .notPermitted, "event source \"\(event.source)\" does not match the signing key \(signature.key); a source signs only its own events",
+                    path: "source", rule: "source \(key.vkey.name)", value: "\"\(event.source)\"")
             }
         }
         if !signatureVerified, !key.vkey.publicKey.isValidSignature(signature.sig, for: event.signatureInput) {
-            return LedgerError(.badSignature, "signature does not verify with key \(signature.key): the event was altered or signed with another key")
+            return LedgerError(
+                .badSignature, "signature does not verify with key \(signature.key): the event was altered or signed with another key", path: "signature.sig",
+                rule: "Ed25519 signature by \(signature.key)")
         }
         return nil
     }
@@ -87,7 +91,7 @@ enum KeyRules {
             }
         }
         func finish() throws {
-            if !violations.isEmpty { throw LedgerError(.invalidEvent, reasons: violations.map(\.description)) }
+            if !violations.isEmpty { throw LedgerError(.invalidEvent, violations: violations) }
         }
         func requireText(_ k: String, _ rule: String) {
             if event.data[k]?.stringValue?.isEmpty ?? true { violations.append(Violation(path: "data.\(k)", rule: rule)) }
@@ -141,7 +145,7 @@ enum KeyRules {
                 }
             }
             guard let ref = event.data["key"]?.stringValue else {
-                throw LedgerError(.invalidEvent, reasons: violations.map(\.description) + ["data.key: is required (<name>+<key id>)"])
+                throw LedgerError(.invalidEvent, violations: violations + [Violation(code: .required, path: "data.key", rule: "required", message: "is required (<name>+<key id>)")])
             }
             try finish()
             guard let entry = try lookup(ref) else { throw LedgerError(.invalidEvent, "key \(ref) is not registered") }
@@ -152,7 +156,9 @@ enum KeyRules {
             do {
                 return .policy(try OwnershipPolicy(json: .object(event.data)))
             } catch {
-                throw LedgerError(.invalidEvent, reasons: error.violations.map { "data.\($0.description)" })
+                throw LedgerError(.invalidEvent, violations: error.violations.map {
+                    Violation(code: $0.code, path: "data." + $0.path, rule: $0.rule, message: $0.message, value: $0.value)
+                })
             }
         case "quarantine.discarded":
             allow(["entry", "reason", "sha256", "origin"])
@@ -174,27 +180,32 @@ enum KeyRules {
     static func checkWrite(_ event: Event, fields: [String], key: KeyEntry, policy: OwnershipPolicy) -> LedgerError? {
         guard event.subject.kind != .system, key.role == "source" else { return nil }
         let ref = key.vkey.reference
-        var reasons: [String] = []
+        var violations: [Violation] = []
+        func deny(_ path: String, _ rule: String, _ message: String, _ value: String? = nil) {
+            violations.append(Violation(code: Violation.Code(rawValue: LedgerError.Code.notPermitted.rawValue), path: path, rule: rule, message: message, value: value))
+        }
         if !key.permissions.allows(subject: event.subject) {
-            reasons.append(
-                "key \(ref) may not write subject \(event.subject) (permitted subjects: \(key.permissions.subjects.joined(separator: ", ")))")
+            deny("subject", "subjects \(key.permissions.subjects.joined(separator: ", "))",
+                "key \(ref) may not write subject \(event.subject) (permitted subjects: \(key.permissions.subjects.joined(separator: ", ")))", event.subject.rawValue)
         }
         if !key.permissions.allows(type: event.type) {
-            reasons.append("key \(ref) may not write \(event.type) events (permitted: \(key.permissions.eventTypes.joined(separator: ", ")))")
+            deny("type", "event types \(key.permissions.eventTypes.joined(separator: ", "))",
+                "key \(ref) may not write \(event.type) events (permitted: \(key.permissions.eventTypes.joined(separator: ", ")))", event.type)
         }
         let isOverride = EventCatalog.overrideTypes.contains(event.type)
         if isOverride && !key.permissions.override {
-            reasons.append("key \(ref) lacks the override permission needed for \(event.type)")
+            deny("type", "override permission", "key \(ref) lacks the override permission needed for \(event.type)", event.type)
         }
         for field in Set(fields).sorted() {
             if !key.permissions.allows(field: field) {
-                reasons.append("key \(ref) may not write \(field) (permitted fields: \(key.permissions.fields.joined(separator: ", ")))")
+                deny("", "fields \(key.permissions.fields.joined(separator: ", "))",
+                    "key \(ref) may not write \(field) (permitted fields: \(key.permissions.fields.joined(separator: ", ")))", field)
             }
             if !isOverride, policy.rank(of: event.source, kind: key.kind, for: field) == nil {
-                reasons.append(
-                    "source \(event.source)\(key.kind.map { " (kind \($0))" } ?? "") does not own \(field) (owners: \(policy.owners(of: field).joined(separator: ", "))); a non-owner changes it only with a field.overridden event by a key with the override permission")
+                deny("", "owner \(policy.owners(of: field).joined(separator: ", "))",
+                    "source \(event.source)\(key.kind.map { " (kind \($0))" } ?? "") does not own \(field) (owners: \(policy.owners(of: field).joined(separator: ", "))); a non-owner changes it only with a field.overridden event by a key with the override permission", field)
             }
         }
-        return reasons.isEmpty ? nil : LedgerError(.notPermitted, reasons: reasons)
+        return violations.isEmpty ? nil : LedgerError(.notPermitted, violations: violations)
     }
 }

@@ -110,7 +110,7 @@ extension Ledger {
                     let free = UInt64(fs.f_bavail) * UInt64(fs.f_frsize)
                     if free < 16 << 20 { hint = " — the disk holding \(directory.path) is full (\(free >> 10) KiB free); free space, then retry" }
                 }
-                throw LedgerError(.io, "the store could not commit: \(e)\(hint); \(what)")
+                throw LedgerError(.io, "the store could not commit: \(e)\(hint); \(what)", underlying: e)
             }
         }
     }
@@ -193,12 +193,13 @@ extension Ledger {
             let existing = record.index
             return .failure(LedgerError(
                 .idempotencyConflict,
-                "source \(event.source) already used sourceRef \"\(event.sourceRef)\" for a different event (record \(existing)); use a new sourceRef for new content"))
+                "source \(event.source) already used sourceRef \"\(event.sourceRef)\" for a different event (record \(existing)); use a new sourceRef for new content",
+                path: "sourceRef", rule: "unique per source", value: "\"\(event.sourceRef)\""))
         }
         // Data rules and governance come after idempotency, so a redelivered event that was
         // accepted before still answers "duplicate" after the rules or the policy changed.
         if !precheck.violations.isEmpty {
-            return .failure(LedgerError(.invalidEvent, reasons: precheck.violations.map(\.description)))
+            return .failure(LedgerError(.invalidEvent, violations: precheck.violations))
         }
         if options.governance, let key,
             let error = KeyRules.checkWrite(event, fields: precheck.facts.map(\.field), key: key, policy: try keys.policy { try currentPolicy(txn) })
@@ -210,19 +211,20 @@ extension Ledger {
         if let expected = event.expectedSeq, expected != seq {
             return .failure(LedgerError(
                 .seqConflict,
-                "expectedSeq is \(expected) but \(event.subject)'s next seq is \(seq): another write came first; re-read the subject and retry"))
+                "expectedSeq is \(expected) but \(event.subject)'s next seq is \(seq): another write came first; re-read the subject and retry",
+                path: "expectedSeq", rule: "next seq \(seq)", value: String(expected)))
         }
         var supplied: [String: [UInt8]] = [:]
         for b in s.blobs { supplied[Hex.encode(SHA256.hash(b))] = b }
-        var missing: [String] = []
-        for a in event.attachments where supplied[a.sha256] == nil {
-            if try txn.withValue(forKey: Hex.decode(a.sha256)!, in: dbs.blobs, { _ in true }) == nil { missing.append(a.sha256) }
+        var missing: [Violation] = []
+        for (i, a) in event.attachments.enumerated() where supplied[a.sha256] == nil {
+            if try txn.withValue(forKey: Hex.decode(a.sha256)!, in: dbs.blobs, { _ in true }) == nil {
+                missing.append(Violation(
+                    code: Violation.Code(rawValue: LedgerError.Code.missingAttachment.rawValue), path: "attachments[\(i)].sha256", rule: "in the blob store",
+                    message: "attachment \(a.sha256) is not in the blob store; upload it with dpp blob put FILE first"))
+            }
         }
-        if !missing.isEmpty {
-            return .failure(LedgerError(
-                .missingAttachment,
-                reasons: missing.map { "attachment \($0) is not in the blob store; upload it with dpp blob put FILE first" }))
-        }
+        if !missing.isEmpty { return .failure(LedgerError(.missingAttachment, violations: missing)) }
         let effect: KeyRules.Effect?
         do {
             effect = try KeyRules.effect(of: event, index: size) { ref in
@@ -237,7 +239,8 @@ extension Ledger {
         guard bytes.count <= Record.maxCanonicalSize else {
             return .failure(LedgerError(
                 .tooLarge,
-                "the record would be \(bytes.count) bytes; the limit is \(Record.maxCanonicalSize). Move large content (a big BoM, a document) into an attachment"))
+                "the record would be \(bytes.count) bytes; the limit is \(Record.maxCanonicalSize). Move large content (a big BoM, a document) into an attachment",
+                rule: "maxBytes \(Record.maxCanonicalSize)", value: String(bytes.count)))
         }
         try options.storeFault?(event)
         try txn.put(Keys.u64(size), bytes, in: dbs.records, flags: .append)

@@ -53,27 +53,60 @@ public struct LedgerError: Error, CustomStringConvertible, Sendable, Hashable {
 
     /// The error code.
     public let code: Code
-    /// What is wrong and what to do, one entry per problem.
-    public let reasons: [String]
+    /// Every problem found, each with a stable code, the field as a JSON Pointer, the rule, the
+    /// offending value and a message (`Specs/ledger-formats.md` §7, "Rejections").
+    public let violations: [Violation]
+    /// The underlying error (an LMDB or file-system failure, a parser error), where there is one.
+    public let underlying: (any Error & Sendable)?
 
-    /// Creates an error with one reason.
-    public init(_ code: Code, _ message: String) {
-        self.code = code
-        self.reasons = [message]
+    /// Creates an error with one problem.
+    /// - Parameters:
+    ///   - code: the error code.
+    ///   - message: what is wrong and what to do.
+    ///   - path: the field it concerns, as a dotted path (empty: the input as a whole).
+    ///   - rule: the rule, tersely (default: the error code).
+    ///   - value: the offending value, as shown to people.
+    ///   - underlying: the error behind it, if any.
+    public init(_ code: Code, _ message: String, path: String = "", rule: String? = nil, value: String? = nil, underlying: (any Error & Sendable)? = nil) {
+        self.init(code, violations: [Violation(code: Violation.Code(rawValue: code.rawValue), path: path, rule: rule ?? code.rawValue, message: message, value: value)], underlying: underlying)
     }
 
-    /// Creates an error with several reasons.
+    /// Creates an error with several problems, each a sentence about the input as a whole.
     public init(_ code: Code, reasons: [String]) {
-        self.code = code
-        self.reasons = reasons
+        self.init(code, violations: reasons.map { Violation(code: Violation.Code(rawValue: code.rawValue), path: "", rule: code.rawValue, message: $0) })
     }
+
+    /// Creates an error from violations.
+    public init(_ code: Code, violations: [Violation], underlying: (any Error & Sendable)? = nil) {
+        self.code = code
+        self.violations = violations
+        self.underlying = underlying
+    }
+
+    /// What is wrong and what to do, one entry per problem (each violation's description).
+    public var reasons: [String] { violations.map(\.description) }
 
     /// The reasons joined into one message.
     public var message: String { reasons.joined(separator: "; ") }
 
     public var description: String { message }
 
+    /// The error as JSON: `code`, `violations` and, where there is one, `underlying` (its text).
+    public var json: JSONValue {
+        var o: JSONObject = ["code": .string(code.rawValue), "violations": .array(violations.map(\.json))]
+        if let underlying { o["underlying"] = .string("\(underlying)") }
+        return .object(o)
+    }
+
+    /// Two errors are equal when their codes and violations are (the underlying error is not compared).
+    public static func == (a: LedgerError, b: LedgerError) -> Bool { a.code == b.code && a.violations == b.violations }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(code)
+        hasher.combine(violations)
+    }
+
     static func validation(_ e: ValidationError) -> LedgerError {
-        LedgerError(.invalidEvent, reasons: e.violations.map(\.description))
+        LedgerError(.invalidEvent, violations: e.violations)
     }
 }

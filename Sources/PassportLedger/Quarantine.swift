@@ -29,8 +29,10 @@ public struct QuarantineEntry: Sendable, Hashable {
     public let truncated: TruncatedInput?
     /// Code of the latest rejection.
     public var code: String
-    /// Reasons of the latest rejection.
-    public var reasons: [String]
+    /// The violations of the latest rejection (code, JSON Pointer, rule, value, message).
+    public var violations: [Violation]
+    /// The latest rejection's reasons, one line each (each violation's description).
+    public var reasons: [String] { violations.map(\.description) }
     /// Current status.
     public var status: Status
     /// How many times it has been tried.
@@ -66,6 +68,7 @@ public struct QuarantineEntry: Sendable, Hashable {
         }
         o["code"] = .string(code)
         o["reasons"] = .array(reasons.map { .string($0) })
+        o["violations"] = .array(violations.map(\.json))
         o["status"] = .string(status.rawValue)
         o["attempts"] = .number(JSONNumber(attempts))
         o["updatedAt"] = .string(updatedAt.description)
@@ -97,7 +100,9 @@ public struct QuarantineEntry: Sendable, Hashable {
             truncated = nil
         }
         self.code = code
-        self.reasons = reasons.compactMap(\.stringValue)
+        // Entries written before violations were kept have reasons only.
+        self.violations = o["violations"]?.arrayValue?.compactMap(Violation.init(json:))
+            ?? reasons.compactMap(\.stringValue).map { Violation(code: Violation.Code(rawValue: code), path: "", rule: code, message: $0) }
         self.status = status
         self.attempts = attempts
         self.updatedAt = try Timestamp(canonical: updated)
@@ -113,7 +118,7 @@ public struct QuarantineEntry: Sendable, Hashable {
         raw = s.raw
         truncated = s.truncated
         code = error.code.rawValue
-        reasons = error.reasons
+        violations = error.violations
         status = .open
         attempts = 1
         updatedAt = time
@@ -125,7 +130,7 @@ extension Ledger {
     func quarantine(_ txn: Transaction, _ s: Submission, error: LedgerError, at time: Timestamp) throws -> UInt64 {
         if let id = s.quarantineID, var entry = try quarantineEntry(txn, id: id) {
             entry.code = error.code.rawValue
-            entry.reasons = error.reasons
+            entry.violations = error.violations
             entry.attempts += 1
             entry.updatedAt = time
             try txn.put(Keys.u64(id), CanonicalJSON.encode(entry.json), in: dbs.quarantine)

@@ -99,6 +99,7 @@ func describeOutcome(_ s: Submission, _ o: AppendOutcome, format: OutputFormat) 
             j["result"] = "rejected"
             j["code"] = .string(e.code.rawValue)
             j["reasons"] = .array(e.reasons.map { .string($0) })
+            j["violations"] = .array(e.violations.map(\.json))
             if let q { j["quarantine"] = .number(JSONNumber(Int(q))) }
         }
         return CanonicalJSON.string(.object(j))

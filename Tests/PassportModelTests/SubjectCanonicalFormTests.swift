@@ -89,7 +89,7 @@ struct SubjectCanonicalFormTests {
         var violations: [Violation] = []
         spec.data.validate(data, at: "data", into: &violations)
         let v = try #require(violations.first { $0.path == "data.inputs[0].subject" }, "\(violations)")
-        #expect(v.rule.contains("write 01/09506000134352/10/L%2F1"))
+        #expect(v.message.contains("write 01/09506000134352/10/L%2F1") && v.code == .format && v.pointer == "/data/inputs/0/subject")
         violations = []
         spec.data.validate(["inputs": [["subject": .string(Self.batch + "L%2F1"), "quantity": 1]]], at: "data", into: &violations)
         #expect(violations.isEmpty, "\(violations)")

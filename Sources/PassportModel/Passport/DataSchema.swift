@@ -100,50 +100,56 @@ public indirect enum DataSchema: Sendable {
 
     /// Checks `value`, appending every violation found.
     public func validate(_ value: JSONValue, at path: String, into violations: inout [Violation]) {
-        func add(_ rule: String) { violations.append(Violation(path: path, rule: rule, value: Checker.show(value))) }
+        func add(_ code: Violation.Code, _ rule: String, _ message: String) {
+            violations.append(Violation(code: code, path: path, rule: rule, message: message, value: Checker.show(value)))
+        }
         switch self {
         case .string(let rule):
-            guard case .string(let s) = value else { return add("must be a string, not \(value.typeName)") }
+            guard case .string(let s) = value else { return add(.type, "type string", "must be a string, not \(value.typeName)") }
             let length = s.unicodeScalars.count
             if length < rule.minLength || length > rule.maxLength {
-                return add("must be \(rule.minLength)–\(rule.maxLength) characters")
+                return add(.length, "length \(rule.minLength)–\(rule.maxLength)", "must be \(rule.minLength)–\(rule.maxLength) characters")
             }
             if let maxBytes = rule.maxBytes, s.utf8.count > maxBytes {
-                return add("must be at most \(maxBytes) bytes in UTF-8 (this is \(s.utf8.count))")
+                return add(.length, "maxBytes \(maxBytes)", "must be at most \(maxBytes) bytes in UTF-8 (this is \(s.utf8.count))")
             }
             if let allowed = rule.allowed, !allowed.contains(s) {
-                return add("must be one of \(allowed.joined(separator: ", "))")
+                return add(.oneOf, "one of \(allowed.joined(separator: ", "))", "must be one of \(allowed.joined(separator: ", "))")
             }
-            if let f = rule.format, let problem = Formats.problem(s, f) { add(problem) }
+            if let f = rule.format, let problem = Formats.problem(s, f) { add(.format, "format \(f.rawValue)", problem) }
         case .number(let min, let max):
-            guard case .number(let n) = value else { return add("must be a number, not \(value.typeName)") }
-            if let min, n.double < min { add(min == 0 ? "must not be negative" : "must be at least \(CanonicalJSON.formatNumber(min))") }
-            if let max, n.double > max { add("must be at most \(CanonicalJSON.formatNumber(max))") }
+            guard case .number(let n) = value else { return add(.type, "type number", "must be a number, not \(value.typeName)") }
+            if let min, n.double < min {
+                add(.minimum, "minimum \(CanonicalJSON.formatNumber(min))", min == 0 ? "must not be negative" : "must be at least \(CanonicalJSON.formatNumber(min))")
+            }
+            if let max, n.double > max { add(.maximum, "maximum \(CanonicalJSON.formatNumber(max))", "must be at most \(CanonicalJSON.formatNumber(max))") }
         case .integer(let min, let max):
-            guard case .number(let n) = value, let i = n.intValue else { return add("must be an integer") }
-            if let min, i < min { add("must be at least \(min)") }
-            if let max, i > max { add("must be at most \(max)") }
+            guard case .number(let n) = value, let i = n.intValue else { return add(.type, "type integer", "must be an integer") }
+            if let min, i < min { add(.minimum, "minimum \(min)", "must be at least \(min)") }
+            if let max, i > max { add(.maximum, "maximum \(max)", "must be at most \(max)") }
         case .boolean:
-            guard case .bool = value else { return add("must be true or false") }
+            guard case .bool = value else { return add(.type, "type boolean", "must be true or false") }
         case .array(let item, let minItems):
-            guard case .array(let items) = value else { return add("must be an array, not \(value.typeName)") }
-            if items.count < minItems { add("must have at least \(minItems) item\(minItems == 1 ? "" : "s")") }
+            guard case .array(let items) = value else { return add(.type, "type array", "must be an array, not \(value.typeName)") }
+            if items.count < minItems { add(.minItems, "minItems \(minItems)", "must have at least \(minItems) item\(minItems == 1 ? "" : "s")") }
             for (i, v) in items.enumerated() { item.validate(v, at: "\(path)[\(i)]", into: &violations) }
         case .object(let properties):
-            guard case .object(let o) = value else { return add("must be an object, not \(value.typeName)") }
+            guard case .object(let o) = value else { return add(.type, "type object", "must be an object, not \(value.typeName)") }
             let prefix = path.isEmpty ? "" : path + "."
             for m in o.members where !properties.contains(where: { $0.name == m.key }) {
-                violations.append(Violation(path: prefix + m.key, rule: "unknown field (allowed: \(properties.map(\.name).sorted().joined(separator: ", ")))"))
+                violations.append(Violation(
+                    code: .unknownField, path: prefix + m.key, rule: "unknown field",
+                    message: "unknown field (allowed: \(properties.map(\.name).sorted().joined(separator: ", ")))"))
             }
             for p in properties {
                 if let v = o[p.name] {
                     p.schema.validate(v, at: prefix + p.name, into: &violations)
                 } else if p.required {
-                    violations.append(Violation(path: prefix + p.name, rule: "is required"))
+                    violations.append(Violation(code: .required, path: prefix + p.name, rule: "required", message: "is required"))
                 }
             }
         case .anyObject:
-            guard case .object = value else { return add("must be an object, not \(value.typeName)") }
+            guard case .object = value else { return add(.type, "type object", "must be an object, not \(value.typeName)") }
         case .any:
             return
         }

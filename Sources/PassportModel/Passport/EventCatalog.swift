@@ -80,7 +80,7 @@ public struct EventTypeSpec: Sendable {
         var v: [Violation] = []
         if !subjects.contains(event.subject.kind) {
             let kinds = subjects.map(\.rawValue).sorted().joined(separator: ", ")
-            v.append(Violation(path: "subject", rule: "\(type) is about a \(kinds), not a \(event.subject.kind.rawValue)", value: event.subject.rawValue))
+            v.append(Violation(code: .rule, path: "subject", rule: "\(type) is about a \(kinds), not a \(event.subject.kind.rawValue)", value: event.subject.rawValue))
         }
         data.validate(.object(event.data), at: "data", into: &v)
         v += rules(event)  // all violations of one event are reported together
@@ -140,7 +140,7 @@ public enum EventCatalog {
     public static func validate(_ event: Event) -> [Violation] {
         if event.subject.kind == .system { return [] }
         guard let spec = types[event.type] else {
-            return [Violation(path: "type", rule: "unknown event type (known: \(types.keys.sorted().joined(separator: ", ")))", value: event.type)]
+            return [Violation(code: .rule, path: "type", rule: "unknown event type (known: \(types.keys.sorted().joined(separator: ", ")))", value: event.type)]
         }
         return spec.validate(event)
     }
@@ -201,17 +201,17 @@ public enum EventCatalog {
             rules: { e in
                 var v: [Violation] = []
                 if let l = e.data["lifecycle"]?.stringValue, l != "released" {
-                    v.append(Violation(path: "data.lifecycle", rule: "only released BoMs may be published", value: "\"\(l)\""))
+                    v.append(Violation(code: .rule, path: "data.lifecycle", rule: "only released BoMs may be published", value: "\"\(l)\""))
                 }
                 for (i, line) in (e.data["lines"]?.arrayValue ?? []).enumerated() {
                     if let q = number(line.objectValue?["quantity"]), q <= 0 {
-                        v.append(Violation(path: "data.lines[\(i)].quantity", rule: "must be greater than 0", value: CanonicalJSON.formatNumber(q)))
+                        v.append(Violation(code: .rule, path: "data.lines[\(i)].quantity", rule: "must be greater than 0", value: CanonicalJSON.formatNumber(q)))
                     }
                     if let s = line.objectValue?["supplier"]?.stringValue, (try? Subject(s))?.kind != .supplier {
-                        v.append(Violation(path: "data.lines[\(i)].supplier", rule: "must be a supplier/<id> subject", value: "\"\(s)\""))
+                        v.append(Violation(code: .rule, path: "data.lines[\(i)].supplier", rule: "must be a supplier/<id> subject", value: "\"\(s)\""))
                     }
                     if let s = line.objectValue?["component"]?.stringValue, (try? Subject(s))?.kind != .model {
-                        v.append(Violation(path: "data.lines[\(i)].component", rule: "must be a product model 01/<GTIN>", value: "\"\(s)\""))
+                        v.append(Violation(code: .rule, path: "data.lines[\(i)].component", rule: "must be a product model 01/<GTIN>", value: "\"\(s)\""))
                     }
                 }
                 return v
@@ -233,10 +233,10 @@ public enum EventCatalog {
             rules: { e in
                 let shares = (e.data["materials"]?.arrayValue ?? []).compactMap { number($0.objectValue?["sharePercent"]) }
                 guard let sum = finiteSum(shares) else {
-                    return [Violation(path: "data.materials", rule: "sharePercent values sum to more than the largest number (overflow)")]
+                    return [Violation(code: .rule, path: "data.materials", rule: "sharePercent values sum to more than the largest number (overflow)")]
                 }
                 return sum > 100.5
-                    ? [Violation(path: "data.materials", rule: "sharePercent values sum to more than 100 % (tolerance 0.5)", value: CanonicalJSON.formatNumber(sum))]
+                    ? [Violation(code: .rule, path: "data.materials", rule: "sharePercent values sum to more than 100 % (tolerance 0.5)", value: CanonicalJSON.formatNumber(sum))]
                     : []
             },
             facts: { e in copy(e, [("materials", "composition.materials"), ("substancesOfConcern", "composition.substancesOfConcern")]) }),
@@ -252,11 +252,11 @@ public enum EventCatalog {
             rules: { e in
                 guard let total = number(e.data["totalKgCO2e"]), let stages = e.data["perLifeCycleStage"]?.objectValue else { return [] }
                 guard let sum = finiteSum(stages.compactMap { number($0.value) }) else {
-                    return [Violation(path: "data.perLifeCycleStage", rule: "stages sum to more than the largest number (overflow)")]
+                    return [Violation(code: .rule, path: "data.perLifeCycleStage", rule: "stages sum to more than the largest number (overflow)")]
                 }
                 // `total * 1.01` may overflow to +infinity, which any finite sum is below: no false violation.
                 return sum > total * 1.01 + 1e-9
-                    ? [Violation(path: "data.perLifeCycleStage", rule: "stages sum to more than totalKgCO2e", value: CanonicalJSON.formatNumber(sum))] : []
+                    ? [Violation(code: .rule, path: "data.perLifeCycleStage", rule: "stages sum to more than totalKgCO2e", value: CanonicalJSON.formatNumber(sum))] : []
             },
             facts: { e in [FactAssignment(field: "environment.carbonFootprint", key: nil, value: .object(e.data))] }),
         EventTypeSpec(
@@ -264,7 +264,7 @@ public enum EventCatalog {
             data: .object([P("id", .identifier, required: true), P("scheme", .text, required: true), P("issuer", .text, required: true),
                 P("documentSha256", .formatted(.sha256))]),
             ruleText: ["validUntil is required"],
-            rules: { e in e.validUntil == nil ? [Violation(path: "validUntil", rule: "a certification needs validUntil")] : [] },
+            rules: { e in e.validUntil == nil ? [Violation(code: .rule, path: "validUntil", rule: "a certification needs validUntil")] : [] },
             facts: { e in [FactAssignment(field: "manufacturing.certifications", key: e.data["id"]?.stringValue, value: .object(e.data))] }),
         EventTypeSpec(
             type: "declaration.recorded", description: "A supplier declaration (conflict minerals, recycled content, substances, sustainability).",
@@ -277,8 +277,8 @@ public enum EventCatalog {
             ruleText: ["validFrom and validUntil are required"],
             rules: { e in
                 var v: [Violation] = []
-                if e.validFrom == nil { v.append(Violation(path: "validFrom", rule: "a declaration needs validFrom")) }
-                if e.validUntil == nil { v.append(Violation(path: "validUntil", rule: "a declaration needs validUntil")) }
+                if e.validFrom == nil { v.append(Violation(code: .rule, path: "validFrom", rule: "a declaration needs validFrom")) }
+                if e.validUntil == nil { v.append(Violation(code: .rule, path: "validUntil", rule: "a declaration needs validUntil")) }
                 return v
             },
             facts: { e in
@@ -327,7 +327,7 @@ public enum EventCatalog {
             rules: { e in
                 (e.data["inputs"]?.arrayValue ?? []).enumerated().compactMap { i, input in
                     guard let s = input.objectValue?["subject"]?.stringValue, let k = (try? Subject(s))?.kind, k != .batch && k != .item else { return nil }
-                    return Violation(path: "data.inputs[\(i)].subject", rule: "must be a batch or an item", value: "\"\(s)\"")
+                    return Violation(code: .rule, path: "data.inputs[\(i)].subject", rule: "must be a batch or an item", value: "\"\(s)\"")
                 }
             },
             facts: { e in [FactAssignment(field: "logistics.chainOfCustody", key: e.sourceRef, value: .object(e.data))] }),
@@ -404,19 +404,19 @@ public enum EventCatalog {
     static func overrideTarget(_ e: Event) -> [Violation] {
         guard let field = e.data["field"]?.stringValue else { return [] }
         guard let f = PassportFields.byPath[field] else {
-            return [Violation(path: "data.field", rule: "not a passport field", value: "\"\(field)\"")]
+            return [Violation(code: .rule, path: "data.field", rule: "not a passport field", value: "\"\(field)\"")]
         }
         if f.isCollection && e.data["key"] == nil {
-            return [Violation(path: "data.key", rule: "is required: \(field) is a collection, name the entry")]
+            return [Violation(code: .rule, path: "data.key", rule: "is required: \(field) is a collection, name the entry")]
         }
         if !f.isCollection && e.data["key"] != nil {
-            return [Violation(path: "data.key", rule: "\(field) is not a collection; remove key")]
+            return [Violation(code: .rule, path: "data.key", rule: "\(field) is not a collection; remove key")]
         }
         return []
     }
 
     static func facilityRule(_ e: Event, _ key: String) -> [Violation] {
         guard let s = e.data[key]?.stringValue, (try? Subject(s))?.kind != .facility else { return [] }
-        return [Violation(path: "data.\(key)", rule: "must be a facility/<id> subject", value: "\"\(s)\"")]
+        return [Violation(code: .rule, path: "data.\(key)", rule: "must be a facility/<id> subject", value: "\"\(s)\"")]
     }
 }
