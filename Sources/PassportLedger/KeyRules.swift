@@ -18,7 +18,7 @@ enum KeyRules {
     }
 
     /// The `system` event types.
-    static let systemTypes = ["key.registered", "key.revoked", "key.permissions-changed", "policy.updated", "quarantine.discarded"]
+    static let systemTypes = ["key.registered", "key.revoked", "key.permissions-changed", "policy.updated", "quarantine.discarded", "quarantine.corrected"]
 
     /// Checks that `key` may sign `event` as record `index` recorded at `recordedAt`.
     /// - Parameter signatureVerified: true if the signature was already checked against this key.
@@ -166,6 +166,17 @@ enum KeyRules {
             if event.data["entry"]?.numberValue?.intValue == nil { violations.append(Violation(path: "data.entry", rule: "is required (the quarantine entry ID)")) }
             if !(event.data["sha256"]?.stringValue.map { Hex.isLowercaseHex($0, bytes: 32) } ?? false) {
                 violations.append(Violation(path: "data.sha256", rule: "is required: SHA-256 of the discarded bytes"))
+            }
+            try finish()
+            return .noted
+        case "quarantine.corrected":
+            allow(["entry", "sha256", "record", "origin"])
+            if event.data["entry"]?.numberValue?.intValue == nil { violations.append(Violation(path: "data.entry", rule: "is required (the quarantine entry ID)")) }
+            if !(event.data["sha256"]?.stringValue.map { Hex.isLowercaseHex($0, bytes: 32) } ?? false) {
+                violations.append(Violation(path: "data.sha256", rule: "is required: SHA-256 of the rejected bytes"))
+            }
+            if (event.data["record"]?.numberValue?.intValue ?? -1) < 0 || UInt64(event.data["record"]!.numberValue!.intValue!) >= index {
+                violations.append(Violation(path: "data.record", rule: "is required: the index of the earlier record the correction became"))
             }
             try finish()
             return .noted

@@ -223,6 +223,61 @@ extension Ledger {
 }
 
 extension Ledger {
+    /// What a correction of a quarantined entry did.
+    public enum Correction: Sendable, Hashable {
+        /// The corrected input became (or already was) this record; the entry is resolved, and the
+        /// correction is recorded in the log as `quarantine.corrected` (at `audit`).
+        case resolved(RecordRef, audit: UInt64)
+        /// The corrected input was rejected too: it is kept as a new entry; the original stays open.
+        case rejected(LedgerError, quarantineID: UInt64?)
+    }
+
+    /// Resolves an open entry with a corrected submission (`dpp quarantine fix ID FILE`).
+    ///
+    /// The corrected input goes through the whole pipeline. If it is appended (or was already in
+    /// the log), a `quarantine.corrected` event signed by the ledger key records the entry, the
+    /// SHA-256 of its rejected bytes and the record the correction became, and the entry is marked
+    /// resolved with that record — so a correction is audited like a discard. If it is rejected,
+    /// it is kept in quarantine as a new entry and the original stays open: nothing is lost.
+    /// - Throws: ``LedgerError`` if the entry does not exist or is not open.
+    public func correctQuarantine(id: UInt64, with corrected: Submission) throws -> Correction {
+        let entry = try quarantineEntry(id: id)
+        guard entry.status == .open else { throw LedgerError(.invalidArgument, "entry \(id) is already \(entry.status.rawValue)") }
+        var submission = corrected
+        submission.quarantineID = nil
+        let ref: RecordRef
+        switch try appendSync([submission])[0] {
+        case .appended(let r), .duplicate(let r): ref = r
+        case .rejected(let e, let q): return .rejected(e, quarantineID: q)
+        }
+        let sourceRef = "quarantine.corrected/\(id)"
+        let event = try systemEvent(
+            type: "quarantine.corrected", sourceRef: sourceRef,
+            data: ["entry": .number(JSONNumber(Int(id))), "sha256": .string(Hex.encode(entry.truncated?.sha256 ?? SHA256.hash(entry.raw))),
+                "record": .number(JSONNumber(Int(ref.index))), "origin": .string(entry.origin)])
+        let audit: UInt64
+        switch try appendSync([event])[0] {
+        case .appended(let r), .duplicate(let r): audit = r.index
+        case .rejected(let e, _) where e.code == .idempotencyConflict:
+            // An earlier correction of this entry was recorded but not marked: finish it.
+            guard let earlier = try history(.system).last(where: { $0.event.sourceRef == sourceRef }) else {
+                throw LedgerError(.notAStore, "the idempotency index names a correction of entry \(id) that the system stream does not hold; run dpp verify")
+            }
+            audit = earlier.index
+        case .rejected(let e, _): throw e
+        }
+        try writeGrowingMap(what: "the entry was not changed") { txn in
+            guard var e = try quarantineEntry(txn, id: id) else {
+                throw LedgerError(.notFound, "no quarantine entry \(id); list them with dpp quarantine list")
+            }
+            e.status = .resolved
+            e.resolvedIndex = ref.index
+            e.updatedAt = Timestamp.now()
+            try txn.put(Keys.u64(id), CanonicalJSON.encode(e.json), in: dbs.quarantine)
+        }
+        return .resolved(ref, audit: audit)
+    }
+
     /// Re-runs the whole pipeline on a quarantined entry (after its data, a key or the policy was
     /// fixed). On success the entry is marked resolved with the new record; on failure it stays
     /// open with the new reasons.

@@ -14,8 +14,10 @@ struct Append: ParsableCommand {
             no '..', no symlink leading out), must name a regular file within the size limit, and never reads the store. \
             With --signed, each line is {"event": …, "signature": {"key": …, "sig": …}}, signed by the source itself; \
             its attachments must already be in the store (dpp blob put). Rejected lines are reported with their line \
-            number and reason and kept in quarantine; the others are still appended; the exit code is then 3.
-            """)
+            number and reason and kept in quarantine; the others are still appended. A summary (appended, duplicate, \
+            rejected by reason) always ends on stderr.
+
+            """ + exitCodes("3 some lines were rejected (each kept in quarantine), "))
 
     @OptionGroup var store: StoreOptions
     @Option(help: "Sign each event with this source's key.") var source: String?
@@ -50,9 +52,7 @@ struct Append: ParsableCommand {
             } else {
                 handle = FileHandle.standardInput
             }
-            var rejected = 0
-            var appended = 0
-            var duplicates = 0
+            var summary = AppendSummary(name: name)
             let reader = JSONLinesReader(handle: handle)
             // Pipeline: while one batch is being committed, the next is parsed and signed.
             var inFlight: ([Submission], PendingAppend)?
@@ -60,13 +60,10 @@ struct Append: ParsableCommand {
                 var out = ""
                 for (s, o) in zip(batch.0, try batch.1.wait()) {
                     out += describeOutcome(s, o, format: format) + "\n"
-                    switch o {
-                    case .appended: appended += 1
-                    case .duplicate: duplicates += 1
-                    case .rejected: rejected += 1
-                    }
+                    summary.count(o)
                 }
                 writeOut(out)
+                summary.showProgress()
             }
             while true {
                 let lines = try reader.next(count: batch)
@@ -77,11 +74,57 @@ struct Append: ParsableCommand {
                 inFlight = (submissions, pending)
             }
             if let last = inFlight { try finish(last) }
-            if isatty(2) == 1 {
-                FileHandle.standardError.write(Data("\(appended) appended, \(duplicates) duplicate, \(rejected) rejected\n".utf8))
-            }
-            if rejected > 0 { throw SomeRejected(count: rejected) }
+            summary.finish()
+            if summary.rejected > 0 { throw SomeRejected(count: summary.rejected) }
         }
+    }
+}
+
+/// What a bulk verb did, told on stderr: progress on a terminal while it runs, and always a
+/// closing summary (appended, duplicates, rejected by reason), or that the input was empty.
+struct AppendSummary {
+    /// The input's name (a file name, or stdin).
+    let name: String
+    private(set) var appended = 0
+    private(set) var duplicates = 0
+    private(set) var rejected = 0
+    private var byCode: [String: Int] = [:]
+    private let terminal = isatty(2) == 1
+    private var progressShown = false
+
+    init(name: String) { self.name = name }
+
+    mutating func count(_ o: AppendOutcome) {
+        switch o {
+        case .appended: appended += 1
+        case .duplicate: duplicates += 1
+        case .rejected(let e, _):
+            rejected += 1
+            byCode[e.code.rawValue, default: 0] += 1
+        }
+    }
+
+    var total: Int { appended + duplicates + rejected }
+
+    /// On a terminal, after each batch of a large input: how far it got.
+    mutating func showProgress() {
+        guard terminal, total >= 10_000 else { return }
+        FileHandle.standardError.write(Data("\r\(name): \(total) events…".utf8))
+        progressShown = true
+    }
+
+    /// The closing line, always.
+    func finish() {
+        if progressShown { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+        guard total > 0 else {
+            printError("\(name): no events (the input is empty or only blank lines); nothing was appended")
+            return
+        }
+        var line = "\(name): \(appended) appended, \(duplicates) duplicate\(duplicates == 1 ? "" : "s") (nothing written), \(rejected) rejected"
+        if rejected > 0 {
+            line += " (" + byCode.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ") + "; kept in quarantine: dpp quarantine list)"
+        }
+        FileHandle.standardError.write(Data((Terminal.safe(line) + "\n").utf8))
     }
 }
 

@@ -16,9 +16,24 @@ struct DPP: ParsableCommand {
         subcommands: [
             Init.self, Keys.self, Append.self, History.self, RecordCommand.self, VKey.self, CheckpointCommand.self,
             Prove.self, ProveConsistency.self, Export.self, Verify.self, Audit.self, Blob.self, QuarantineCommand.self,
-            PassportCommand.self, Reindex.self, Schemas.self, PolicyCommand.self,
+            PassportCommand.self, Reindex.self, Schemas.self, PolicyCommand.self, Types.self,
             Demo.self,
         ])
+
+    /// Runs dpp; an unknown command (with or without --help) is a usage error, not the root help.
+    static func main() {
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        if let unknown = UnknownCommand.find(in: arguments, root: DPP.self) {
+            printError("unknown command '\(unknown.word)' for '\(unknown.group)'; the commands are: \(unknown.known.joined(separator: ", ")) (see \(unknown.group) --help)")
+            Foundation.exit(ExitCode.validationFailure.rawValue)
+        }
+        DPP.main(arguments)
+    }
+}
+
+/// The exit codes of a verb, for its help (`extra` names the verb's own, e.g. "3 some input was rejected, ").
+func exitCodes(_ extra: String = "") -> String {
+    "Exit codes: 0 success, \(extra)1 error (a message on stderr), 64 bad arguments (with the verb's usage)."
 }
 
 /// `--store` and storage limits, shared by every verb.
@@ -96,14 +111,49 @@ func readInput(_ path: String?) throws -> [UInt8] {
     }
 }
 
-/// A subject argument, or a usage error (exit 64) naming the rule it breaks.
-func parseSubject(_ s: String) throws -> Subject {
-    do { return try Subject(s) } catch { throw ArgumentParser.ValidationError("\(error)") }
+/// Argument types: a bad value is answered with the verb's usage and exit 64, naming the rule.
+enum Arg {
+    /// A subject (`01/<GTIN>…`, `supplier/<id>`, `facility/<id>`), in canonical GS1 Digital Link form.
+    static func subject(_ text: String) throws -> Subject {
+        do { return try Subject(text) } catch { throw ValidationError("\(error)") }
+    }
+
+    /// The forms a timestamp argument accepts.
+    static let timestampForms = "an RFC 3339 date-time such as 2026-11-20T09:15:00Z or 2026-11-20T10:15:00.5+01:00, or a date 2026-11-20 (its midnight UTC)"
+
+    /// A timestamp: any RFC 3339 date-time, or a date meaning its midnight UTC.
+    static func timestamp(_ text: String) throws -> Timestamp {
+        let isDate = text.utf8.count == 10 && text.utf8.enumerated().allSatisfy { i, c in (i == 4 || i == 7) ? c == UInt8(ascii: "-") : (0x30...0x39).contains(c) }
+        do { return try Timestamp(rfc3339: isDate ? text + "T00:00:00Z" : text) } catch {
+            throw ValidationError("\(error.reason); accepted: \(timestampForms)")
+        }
+    }
 }
 
-func parseTimestamp(_ s: String?, _ name: String) throws -> Timestamp? {
-    guard let s else { return nil }
-    do { return try Timestamp(rfc3339: s) } catch {
-        throw ArgumentParser.ValidationError("--\(name): \(error)")
+/// A word in command position that names no command of its group.
+struct UnknownCommand {
+    /// The word.
+    let word: String
+    /// The command group it was given to, e.g. `dpp keys`.
+    let group: String
+    /// The group's commands.
+    let known: [String]
+
+    /// The first word naming no command of its group (a group with a default command takes any word).
+    static func find(in arguments: [String], root: ParsableCommand.Type) -> UnknownCommand? {
+        var command = root
+        var path = [root._commandName]
+        for word in arguments {
+            let subcommands = command.configuration.subcommands
+            if word.hasPrefix("-") || subcommands.isEmpty || (word == "help" && path.count == 1) { return nil }
+            if let match = subcommands.first(where: { $0._commandName == word }) {
+                command = match
+                path.append(word)
+                continue
+            }
+            if command.configuration.defaultSubcommand != nil { return nil }
+            return UnknownCommand(word: word, group: path.joined(separator: " "), known: subcommands.map { $0._commandName })
+        }
+        return nil
     }
 }

@@ -9,19 +9,19 @@ struct PolicyCommand: ParsableCommand {
         subcommands: [Show.self, Set.self, History.self, Default.self], defaultSubcommand: Show.self)
 
     struct Show: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Print the policy in force (now, or at --as-of).")
+        static let configuration = CommandConfiguration(abstract: "Print the policy in force (now, or at --as-of).", discussion: exitCodes())
         @OptionGroup var store: StoreOptions
-        @Option(help: "System time (RFC 3339).") var asOf: String?
+        @Option(help: "System time (RFC 3339 date-time, or a date).", transform: Arg.timestamp) var asOf: Timestamp?
         func run() throws {
             try guarded {
-                print(PrettyJSON.string(try store.open(readOnly: true).policy(asOf: try parseTimestamp(asOf, "as-of")).json))
+                print(PrettyJSON.string(try store.open(readOnly: true).policy(asOf: asOf).json))
             }
         }
     }
 
     struct Set: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Record a new policy (policy.updated, signed by the ledger key); later events are judged by it.")
+            abstract: "Record a new policy (policy.updated, signed by the ledger key); later events are judged by it.", discussion: exitCodes())
         @OptionGroup var store: StoreOptions
         @Argument(help: "Policy JSON file (see Specs/schemas/ownership-policy.schema.json).") var file: String
         @Option(help: "Why the policy changes (recorded).") var reason: String
@@ -39,7 +39,7 @@ struct PolicyCommand: ParsableCommand {
     }
 
     struct History: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Every policy recorded, oldest first.")
+        static let configuration = CommandConfiguration(abstract: "Every policy recorded, oldest first.", discussion: exitCodes())
         @OptionGroup var store: StoreOptions
         func run() throws {
             try guarded {
@@ -51,7 +51,7 @@ struct PolicyCommand: ParsableCommand {
     }
 
     struct Default: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Print the default policy shipped with dpp.")
+        static let configuration = CommandConfiguration(abstract: "Print the default policy shipped with dpp.", discussion: exitCodes())
         func run() throws { print(PrettyJSON.string(OwnershipPolicy.default.json)) }
     }
 }
@@ -84,9 +84,9 @@ struct PermissionOptions: ParsableArguments {
 
 struct AuditTrail: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "trail", abstract: "Every write that touched a subject's passport (or one field): when, which system and key, from which document, overrides and their reasons.")
+        commandName: "trail", abstract: "Every write that touched a subject's passport (or one field): when, which system and key, from which document, overrides and their reasons.", discussion: exitCodes())
     @OptionGroup var store: StoreOptions
-    @Argument(help: "Subject.") var subject: String
+    @Argument(help: "Subject, e.g. 01/09506000134352.", transform: Arg.subject) var subject: Subject
     @Option(help: "Only writes of this field (e.g. environment.carbonFootprint or logistics.shipments[SHP-1]).") var field: String?
     @Option(help: "Access tier: public, legitimate-interest or authority; fields above it are not listed, documents only of records wholly visible.")
     var view: AccessTier = .public
@@ -94,7 +94,7 @@ struct AuditTrail: ParsableCommand {
 
     func run() throws {
         try guarded {
-            let id = try parseSubject(subject)
+            let id = subject
             if let field, PassportFields.byPath[String(field.prefix { $0 != "[" })] == nil {
                 throw ArgumentParser.ValidationError("--field: \(field) is not a passport field")
             }

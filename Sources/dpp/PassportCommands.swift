@@ -10,20 +10,16 @@ struct PassportCommand: ParsableCommand {
         subcommands: [Show.self, Diff.self, HistoryOfPassport.self], defaultSubcommand: Show.self)
 
     struct QueryOptions: ParsableArguments {
-        @Option(help: "System time: what the ledger knew then (RFC 3339; default now).") var asOf: String?
-        @Option(help: "Valid time: facts holding in the world then (default: --as-of).") var validAt: String?
-    }
-
-    static func render(_ v: JSONValue) -> String {
-        let s = Terminal.safe(v.stringValue ?? CanonicalJSON.string(v))
-        return s.count > 90 ? String(s.prefix(87)) + "..." : s
+        @Option(help: "System time: what the ledger knew then (RFC 3339 date-time, or a date; default now).", transform: Arg.timestamp)
+        var asOf: Timestamp?
+        @Option(help: "Valid time: facts holding in the world then (default: --as-of).", transform: Arg.timestamp) var validAt: Timestamp?
     }
 
     struct Show: ParsableCommand {
         static let configuration = CommandConfiguration(
-            commandName: "show", abstract: "The passport of a model, batch, item, supplier or facility (the default subcommand).")
+            commandName: "show", abstract: "The passport of a model, batch, item, supplier or facility (the default subcommand).", discussion: exitCodes())
         @OptionGroup var store: StoreOptions
-        @Argument(help: "Subject, e.g. 01/09506000134352/21/SN-1.") var id: String
+        @Argument(help: "Subject, e.g. 01/09506000134352/21/SN-1.", transform: Arg.subject) var id: Subject
         @OptionGroup var query: QueryOptions
         @Option(help: "Access tier: public, legitimate-interest or authority.") var view: AccessTier = .public
         @Option(help: "text or json.") var format: OutputFormat = .text
@@ -38,8 +34,7 @@ struct PassportCommand: ParsableCommand {
             try guarded {
                 let tier = view
                 let ledger = try store.open(readOnly: true)
-                let asOf = try parseTimestamp(query.asOf, "as-of")
-                let full = try ledger.passport(try parseSubject(id), asOf: asOf, validAt: try parseTimestamp(query.validAt, "valid-at"))
+                let full = try ledger.passport(id, asOf: query.asOf, validAt: query.validAt)
                 let passport = full.view(tier, policy: try ledger.accessPolicy())
                 if let field = prove {
                     try proveField(field, passport, ledger, policy: try ledger.accessPolicy())
@@ -49,14 +44,7 @@ struct PassportCommand: ParsableCommand {
                     print(CanonicalJSON.string(passport.json))
                     return
                 }
-                print("passport \(passport.id) (\(passport.id.kind.rawValue)) as of \(passport.asOf), valid at \(passport.validAt), view \(tier.rawValue)")
-                if passport.entries.isEmpty { print("  (no values visible at this tier and time)") }
-                let width = min(48, passport.entries.map(\.path.count).max() ?? 0)
-                for e in passport.entries {
-                    let p = e.provenance
-                    print("  \(e.path.padding(toLength: width, withPad: " ", startingAt: 0))  \(PassportCommand.render(e.value))")
-                    print("  \(String(repeating: " ", count: width))    ← #\(p.index) \(p.type) by \(p.source) (\(p.sourceRef)) on \(p.subject), recorded \(p.recordedAt)")
-                }
+                for line in PassportText.lines(passport, tier: tier) { print(line) }
             }
         }
 
@@ -89,7 +77,7 @@ struct PassportCommand: ParsableCommand {
                 throw LedgerError(.alreadyExists, "\(existing.joined(separator: ", ")) already exist\(existing.count == 1 ? "s" : ""); nothing was written — choose another --output folder")
             }
             for (url, content) in files { try writeNewFile(url.path, content) }
-            print("\(field) = \(PassportCommand.render(entry.value))")
+            print("\(field) = \(PassportText.describe(entry.field, entry.value))")
             print("set by record \(index) (\(entry.provenance.type) from \(entry.provenance.source), recorded \(entry.provenance.recordedAt)), included at tree size \(verified.checkpoint.size)")
             print("wrote \(recordFile.path), \(proofFile.path), \(vkeyFile.path)")
             print("verify offline: dpp audit verify --vkey \(vkeyFile.path) --proof \(proofFile.path) --record \(recordFile.path)")
@@ -97,11 +85,11 @@ struct PassportCommand: ParsableCommand {
     }
 
     struct Diff: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "What changed in a passport between two dates, who wrote it, and when.")
+        static let configuration = CommandConfiguration(abstract: "What changed in a passport between two dates, who wrote it, and when.", discussion: exitCodes())
         @OptionGroup var store: StoreOptions
-        @Argument(help: "Subject.") var id: String
-        @Option(help: "Earlier date (RFC 3339).") var from: String
-        @Option(help: "Later date (RFC 3339).") var to: String
+        @Argument(help: "Subject.", transform: Arg.subject) var id: Subject
+        @Option(help: "Earlier system time (RFC 3339 date-time, or a date).", transform: Arg.timestamp) var from: Timestamp
+        @Option(help: "Later system time (default: now).", transform: Arg.timestamp) var to: Timestamp?
         @Option(help: "Access tier of the view compared.") var view: AccessTier = .public
         @Option(help: "text or json.") var format: OutputFormat = .text
 
@@ -110,9 +98,8 @@ struct PassportCommand: ParsableCommand {
                 let tier = view
                 let ledger = try store.open(readOnly: true)
                 let policy = try ledger.accessPolicy()
-                let s = try parseSubject(id)
-                let a = try ledger.passport(s, asOf: try parseTimestamp(from, "from")).view(tier, policy: policy)
-                let b = try ledger.passport(s, asOf: try parseTimestamp(to, "to")).view(tier, policy: policy)
+                let a = try ledger.passport(id, asOf: from).view(tier, policy: policy)
+                let b = try ledger.passport(id, asOf: to ?? Timestamp.now()).view(tier, policy: policy)
                 for change in b.changes(since: a) {
                     let (kind, old, new): (String, PassportEntry?, PassportEntry?) = switch change {
                     case .added(let e): ("added", nil, e)
@@ -127,9 +114,9 @@ struct PassportCommand: ParsableCommand {
                         print(CanonicalJSON.string(.object(o)))
                     } else {
                         var line = "\(kind) \(entry.path)"
-                        if let old { line += "\n    was \(PassportCommand.render(old.value))" }
+                        if let old { line += "\n    was \(PassportText.describe(old.field, old.value))" }
                         if let new {
-                            line += "\n    now \(PassportCommand.render(new.value))"
+                            line += "\n    now \(PassportText.describe(new.field, new.value))"
                             line += "\n    by \(new.provenance.source) (\(new.provenance.type) \(new.provenance.sourceRef)), record #\(new.provenance.index), recorded \(new.provenance.recordedAt)"
                         }
                         print(line)
@@ -141,16 +128,16 @@ struct PassportCommand: ParsableCommand {
 
     struct HistoryOfPassport: ParsableCommand {
         static let configuration = CommandConfiguration(
-            commandName: "history", abstract: "Every write that shaped a passport: when, by whom, which fields.")
+            commandName: "history", abstract: "Every write that shaped a passport: when, by whom, which fields.", discussion: exitCodes())
         @OptionGroup var store: StoreOptions
-        @Argument(help: "Subject.") var id: String
+        @Argument(help: "Subject.", transform: Arg.subject) var id: Subject
         @Option(help: "Access tier: public, legitimate-interest or authority; fields above it are not listed.") var view: AccessTier = .public
         @Option(help: "text or json.") var format: OutputFormat = .text
 
         func run() throws {
             try guarded {
                 let ledger = try store.open(readOnly: true)
-                for (record, facts) in try ledger.passportHistory(try parseSubject(id), view: view, policy: try ledger.accessPolicy()) {
+                for (record, facts) in try ledger.passportHistory(id, view: view, policy: try ledger.accessPolicy()) {
                     let fields = facts.map { f in f.key.map { "\(f.field)[\($0)]" } ?? f.field }
                     if format == .json {
                         print(CanonicalJSON.string([
@@ -170,7 +157,7 @@ struct PassportCommand: ParsableCommand {
 }
 
 struct Reindex: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Rebuild the derived passport index from the records alone.")
+    static let configuration = CommandConfiguration(abstract: "Rebuild the derived passport index from the records alone.", discussion: exitCodes())
     @OptionGroup var store: StoreOptions
     func run() throws {
         try guarded {
@@ -186,8 +173,8 @@ struct Reindex: ParsableCommand {
 
 struct Schemas: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Write the JSON Schemas of the passport and of every event type (as published in Specs/schemas).")
-    @Option(help: "Folder to write to.") var output: String = "Specs/schemas"
+        abstract: "Write the JSON Schemas of the passport and of every event type (as published in Specs/schemas).", discussion: exitCodes())
+    @Option(help: "Folder to write to (required; the project's own copy is Specs/schemas).") var output: String
     func run() throws {
         try guarded {
             let root = URL(fileURLWithPath: output)

@@ -22,14 +22,14 @@ enum RecordText {
 }
 
 struct History: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Show a subject's records, oldest first.")
+    static let configuration = CommandConfiguration(abstract: "Show a subject's records, oldest first.", discussion: exitCodes())
     @OptionGroup var store: StoreOptions
-    @Argument(help: "The subject, e.g. 01/09506000134352.") var subject: String
+    @Argument(help: "The subject, e.g. 01/09506000134352.", transform: Arg.subject) var subject: Subject
     @Option(help: "text or json (one record's canonical JSON a line).") var format: OutputFormat = .text
 
     func run() throws {
         try guarded {
-            let s = try parseSubject(subject)
+            let s = subject
             for r in try store.open(readOnly: true).history(s) {
                 if format == .json { writeExact(r.canonicalBytes) } else { print(RecordText.render(r)) }
             }
@@ -38,7 +38,7 @@ struct History: ParsableCommand {
 }
 
 struct RecordCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "record", abstract: "Show one record by its index.")
+    static let configuration = CommandConfiguration(commandName: "record", abstract: "Show one record by its index.", discussion: exitCodes())
     @OptionGroup var store: StoreOptions
     @Argument(help: "The record's index.") var index: UInt64
     @Option(help: "text or json (the record's canonical bytes).") var format: OutputFormat = .text
@@ -62,7 +62,7 @@ struct Audit: ParsableCommand {
     struct RecordProof: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "verify",
-            abstract: "Verify one record against a tlog-proof bundle and the ledger's vkey, with no store.")
+            abstract: "Verify one record against a tlog-proof bundle and the ledger's vkey, with no store.", discussion: exitCodes("1 the record or its proof does not verify, "))
         @Option(help: "File with the ledger's vkey line.") var vkey: String
         @Option(help: "The tlog-proof bundle file (from dpp prove).") var proof: String
         @Option(help: "The record's canonical bytes (from dpp record --format json or dpp export).") var record: String
@@ -89,7 +89,7 @@ struct Blob: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Attachments stored by SHA-256.", subcommands: [Get.self, Put.self])
 
     struct Get: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Write an attachment's exact bytes to stdout or a file.")
+        static let configuration = CommandConfiguration(abstract: "Write an attachment's exact bytes to stdout or a file.", discussion: exitCodes())
         @OptionGroup var store: StoreOptions
         @Argument(help: "The attachment's SHA-256 (hex).") var sha256: String
         @Option(name: .shortAndLong, help: "Write to this file instead of stdout.") var output: String?
@@ -109,7 +109,7 @@ struct Blob: ParsableCommand {
 
     struct Put: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Store a file as an attachment (for pre-signed events); print its SHA-256.")
+            abstract: "Store a file as an attachment (for pre-signed events); print its SHA-256.", discussion: exitCodes())
         @OptionGroup var store: StoreOptions
         @Argument(help: "The file.") var file: String
         func run() throws {
@@ -127,20 +127,28 @@ struct Blob: ParsableCommand {
 struct QuarantineCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "quarantine", abstract: "Rejected input, kept until retried or discarded.",
-        subcommands: [List.self, Show.self, Retry.self, Discard.self])
+        subcommands: [List.self, Show.self, Retry.self, Fix.self, Discard.self])
 
     static func summary(_ e: QuarantineEntry) -> String {
-        "#\(e.id)  \(e.status.rawValue)  \(e.receivedAt)  \(Terminal.safe(e.origin))  \(e.code): \(Terminal.safe(e.reasons.joined(separator: "; ")))"
+        let source = switch e.mode {
+        case .unsigned(let source, _): source
+        case .signed: "signed input"
+        }
+        return "#\(e.id)  \(e.status.rawValue)  \(e.receivedAt)  \(Terminal.safe(source))  \(Terminal.safe(e.origin))  \(e.code): \(Terminal.safe(e.reasons.joined(separator: "; ")))"
     }
 
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List open entries (--all for resolved and discarded too).")
+        static let configuration = CommandConfiguration(abstract: "List open entries (--all for resolved and discarded too).", discussion: exitCodes())
         @OptionGroup var store: StoreOptions
         @Flag(help: "Include resolved and discarded entries.") var all = false
         @Option(help: "text or json.") var format: OutputFormat = .text
         func run() throws {
             try guarded {
-                for e in try store.open(readOnly: true).quarantineEntries(includeClosed: all) {
+                let entries = try store.open(readOnly: true).quarantineEntries(includeClosed: all)
+                if entries.isEmpty && format == .text {
+                    printError(all ? "the quarantine is empty: no input was ever rejected" : "no open quarantine entries: nothing waits for a fix (--all lists resolved and discarded ones)")
+                }
+                for e in entries {
                     print(format == .json ? CanonicalJSON.string(e.json) : QuarantineCommand.summary(e))
                 }
             }
@@ -148,7 +156,7 @@ struct QuarantineCommand: ParsableCommand {
     }
 
     struct Show: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show one entry with its raw input.")
+        static let configuration = CommandConfiguration(abstract: "Show one entry with its raw input.", discussion: exitCodes())
         @OptionGroup var store: StoreOptions
         @Argument(help: "Entry ID.") var id: UInt64
         @Option(help: "text or json.") var format: OutputFormat = .text
@@ -174,7 +182,7 @@ struct QuarantineCommand: ParsableCommand {
     }
 
     struct Retry: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Run an entry (or, with --all, every open entry) through the full pipeline again.")
+        static let configuration = CommandConfiguration(abstract: "Run an entry (or, with --all, every open entry) through the full pipeline again.", discussion: exitCodes("3 the entry is still rejected, "))
         @OptionGroup var store: StoreOptions
         @Argument(help: "Entry ID.") var id: UInt64?
         @Flag(help: "Retry every open entry.") var all = false
@@ -202,8 +210,54 @@ struct QuarantineCommand: ParsableCommand {
         }
     }
 
+    struct Fix: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Resolve an entry with a corrected line: it goes through the whole pipeline, and the correction is recorded in the log.",
+            discussion: """
+                FILE (or - for stdin) holds one line, read like the entry's input: unsigned (signed with the entry's source key, \
+                attachment paths confined to FILE's folder or --attachments-dir) or pre-signed. If it is appended, the entry is \
+                resolved with the record it became and a quarantine.corrected event records the correction; if it is rejected \
+                too, it is kept as a new entry and the original stays open.
+
+                """ + exitCodes("3 the correction was rejected too, "))
+        @OptionGroup var store: StoreOptions
+        @Argument(help: "Entry ID.") var id: UInt64
+        @Argument(help: "The corrected line (a file, or - for stdin).") var file: String
+        @Option(help: ArgumentHelp("The only folder attachment paths may name (default: FILE's folder; stdin: the current folder).", valueName: "DIR"))
+        var attachmentsDir: String?
+
+        func run() throws {
+            try guarded {
+                let ledger = try store.open()
+                let entry = try ledger.quarantineEntry(id: id)
+                let name = file == "-" ? "stdin" : (file as NSString).lastPathComponent
+                let lines = try JSONLinesReader(bytes: try readInput(file)).next(count: 2)
+                guard lines.count == 1 else {
+                    throw ValidationError("\(name) must hold exactly one non-blank line (the corrected input), not \(lines.count)")
+                }
+                let mode: Submission.Mode
+                switch entry.mode {
+                case .signed: mode = .signed
+                case .unsigned(let source, _):
+                    let base = attachmentsDir.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
+                        ?? (file == "-" ? nil : URL(fileURLWithPath: file).standardizedFileURL.deletingLastPathComponent().path)
+                        ?? FileManager.default.currentDirectoryPath
+                    mode = .unsigned(source: source, baseDirectory: base)
+                }
+                let submission = try Ingestor(ledger: ledger, mode: mode).submission(lines[0], name: "fix-of-\(id):\(name)")
+                switch try ledger.correctQuarantine(id: id, with: submission) {
+                case .resolved(let r, let audit):
+                    print("#\(id) resolved: the correction is record \(r.index) (subject \(r.subject), seq \(r.seq)); recorded as quarantine.corrected, record \(audit)")
+                case .rejected(let e, let q):
+                    print("#\(id) still open: the correction was rejected \(e.code)\(q.map { " (kept as entry #\($0))" } ?? ""): \(Terminal.safe(e.message))")
+                    throw SomeRejected(count: 1)
+                }
+            }
+        }
+    }
+
     struct Discard: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Discard an entry; the reason is recorded.")
+        static let configuration = CommandConfiguration(abstract: "Discard an entry; the reason is recorded.", discussion: exitCodes())
         @OptionGroup var store: StoreOptions
         @Argument(help: "Entry ID.") var id: UInt64
         @Option(help: "Why it is discarded.") var reason: String

@@ -5,7 +5,7 @@ import PassportLedger
 import PassportModel
 
 struct Init: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Create a store and its ledger key; print the ledger's vkey.")
+    static let configuration = CommandConfiguration(abstract: "Create a store and its ledger key; print the ledger's vkey.", discussion: exitCodes())
 
     @OptionGroup var store: StoreOptions
     @Option(help: "The log's origin, e.g. example.com/passports (names the ledger key and heads every checkpoint).")
@@ -25,21 +25,21 @@ struct Keys: ParsableCommand {
 
     struct Add: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Create a source key (file 0600 in the store), register it, print its vkey.")
+            abstract: "Create a source key (file 0600 in the store), register it, print its vkey.", discussion: exitCodes())
         @OptionGroup var store: StoreOptions
         @Argument(help: "The source system's name, e.g. plm-windchill.") var name: String
         @Option(help: "The kind of system named by ownership policies (plm, erp, supplier, tms, wms, qa…); default: the name up to its first '-'.")
         var kind: String?
         @OptionGroup var permissions: PermissionOptions
-        @Option(help: "The key is valid from this RFC 3339 time.") var validFrom: String?
-        @Option(help: "The key is valid until this RFC 3339 time.") var validUntil: String?
+        @Option(help: "The key is valid from this time (RFC 3339 date-time, or a date).", transform: Arg.timestamp) var validFrom: Timestamp?
+        @Option(help: "The key is valid until this time.", transform: Arg.timestamp) var validUntil: Timestamp?
 
         func run() throws {
             try guarded {
                 let ledger = try store.open()
                 let vkey = try ledger.addKey(
                     name: name, kind: kind, permissions: try permissions.permissions(),
-                    validFrom: try parseTimestamp(validFrom, "valid-from"), validUntil: try parseTimestamp(validUntil, "valid-until"))
+                    validFrom: validFrom, validUntil: validUntil)
                 print(vkey.description)
             }
         }
@@ -47,10 +47,10 @@ struct Keys: ParsableCommand {
 
     struct Revoke: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Revoke a source's key: later events signed with it are rejected, earlier ones stay valid.")
+            abstract: "Revoke a source's key: later events signed with it are rejected, earlier ones stay valid.", discussion: exitCodes())
         @OptionGroup var store: StoreOptions
         @Argument(help: "A source name (its active key) or a key reference name+id.") var key: String
-        @Option(help: "Why the key is revoked (recorded in the ledger).") var reason: String = "revoked by operator"
+        @Option(help: "Why the key is revoked (required; recorded in the ledger).") var reason: String
 
         func run() throws {
             try guarded {
@@ -62,7 +62,7 @@ struct Keys: ParsableCommand {
 
     struct Permit: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Change what a source's key may write (recorded as key.permissions-changed); what no option names is kept.")
+            abstract: "Change what a source's key may write (recorded as key.permissions-changed); what no option names is kept.", discussion: exitCodes())
         @OptionGroup var store: StoreOptions
         @Argument(help: "A source name (its active key) or a key reference name+id.") var key: String
         @OptionGroup var permissions: PermissionOptions
@@ -82,7 +82,7 @@ struct Keys: ParsableCommand {
     }
 
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List registered keys.")
+        static let configuration = CommandConfiguration(abstract: "List registered keys.", discussion: exitCodes())
         @OptionGroup var store: StoreOptions
         @Option(help: "text or json.") var format: OutputFormat = .text
 
@@ -115,7 +115,7 @@ struct Keys: ParsableCommand {
 }
 
 struct VKey: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "vkey", abstract: "Print the ledger's verifier key.")
+    static let configuration = CommandConfiguration(commandName: "vkey", abstract: "Print the ledger's verifier key.", discussion: exitCodes())
     @OptionGroup var store: StoreOptions
     func run() throws {
         try guarded { print(try store.open(readOnly: true).vkey.description) }
@@ -123,7 +123,7 @@ struct VKey: ParsableCommand {
 }
 
 struct CheckpointCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "checkpoint", abstract: "Print the latest signed checkpoint, exactly.")
+    static let configuration = CommandConfiguration(commandName: "checkpoint", abstract: "Print the latest signed checkpoint, exactly.", discussion: exitCodes())
     @OptionGroup var store: StoreOptions
     func run() throws {
         try guarded { writeOut(try store.open(readOnly: true).latestCheckpoint()) }
@@ -131,7 +131,7 @@ struct CheckpointCommand: ParsableCommand {
 }
 
 struct Prove: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Print the tlog-proof bundle of a record.")
+    static let configuration = CommandConfiguration(abstract: "Print the tlog-proof bundle of a record.", discussion: exitCodes())
     @OptionGroup var store: StoreOptions
     @Option(help: "The record's index.") var index: UInt64
     @Option(help: "Tree size to prove against (default: latest).") var size: UInt64?
@@ -142,7 +142,7 @@ struct Prove: ParsableCommand {
 
 struct ProveConsistency: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "prove-consistency", abstract: "Print the consistency proof between two tree sizes, one base64 hash a line.")
+        commandName: "prove-consistency", abstract: "Print the consistency proof between two tree sizes, one base64 hash a line.", discussion: exitCodes())
     @OptionGroup var store: StoreOptions
     @Option(help: "The older tree size.") var from: UInt64
     @Option(help: "The newer tree size (default: latest).") var to: UInt64?
@@ -154,7 +154,7 @@ struct ProveConsistency: ParsableCommand {
 }
 
 struct Export: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Print every record's canonical bytes, one a line, in index order.")
+    static let configuration = CommandConfiguration(abstract: "Print every record's canonical bytes, one a line, in index order.", discussion: exitCodes())
     @OptionGroup var store: StoreOptions
     func run() throws {
         try guarded {
@@ -176,7 +176,7 @@ struct Export: ParsableCommand {
 
 struct Verify: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Check the whole store; exit 0 only if intact, else name the first bad index and why.")
+        abstract: "Check the whole store; exit 0 only if intact, else name the first bad index and why.", discussion: exitCodes("1 the store is not intact (the first bad record is named), "))
     @OptionGroup var store: StoreOptions
     @Option(help: "A file holding the ledger vkey to trust (default: the store's own).") var vkey: String?
     @Option(help: "text or json.") var format: OutputFormat = .text
