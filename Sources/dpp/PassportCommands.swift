@@ -111,8 +111,15 @@ struct PassportCommand: ParsableCommand {
                 let ledger = try store.open(readOnly: true)
                 let policy = try ledger.accessPolicy()
                 let s = try parseSubject(id)
-                let a = try ledger.passport(s, asOf: try parseTimestamp(from, "from")).view(tier, policy: policy)
+                let fromTime = try parseTimestamp(from, "from")
                 let b = try ledger.passport(s, asOf: try parseTimestamp(to, "to")).view(tier, policy: policy)
+                // A subject that did not exist yet at --from had an empty passport then: everything is added.
+                let a: Passport
+                do {
+                    a = try ledger.passport(s, asOf: fromTime).view(tier, policy: policy)
+                } catch let e as LedgerError where e.code == .notFound {
+                    a = Passport(id: s, asOf: fromTime ?? b.asOf, validAt: fromTime ?? b.asOf, view: tier, entries: [])
+                }
                 for change in b.changes(since: a) {
                     let (kind, old, new): (String, PassportEntry?, PassportEntry?) = switch change {
                     case .added(let e): ("added", nil, e)

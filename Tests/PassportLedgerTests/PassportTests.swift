@@ -51,9 +51,34 @@ struct PassportTests {
         let model = try Subject(Fixtures.model)
         #expect(try ledger.passport(model, asOf: between).entry("environment.carbonFootprint")?.value.objectValue?["totalKgCO2e"] == 120)
         #expect(try ledger.passport(model).entry("environment.carbonFootprint")?.value.objectValue?["totalKgCO2e"] == 118)
-        // Before the first record there is nothing to show.
-        let empty = try ledger.passport(model, asOf: Self.t("2020-01-01T00:00:00Z"))
-        #expect(empty.entries.isEmpty)
+        // Before its first record the subject did not exist: not found, naming when it first appeared.
+        let first = try ledger.history(model)[0]
+        let e = #expect(throws: LedgerError.self) { try ledger.passport(model, asOf: Self.t("2020-01-01T00:00:00Z")) }
+        #expect(e?.code == .notFound)
+        #expect(e?.message.contains("first appeared at \(first.recordedAt) (record \(first.index))") == true, "\(e?.message ?? "")")
+        // From its first record's recordedAt on, it has a passport.
+        #expect(try ledger.passport(model, asOf: first.recordedAt).entry("environment.carbonFootprint")?.value.objectValue?["totalKgCO2e"] == 120)
+    }
+
+    @Test("an item recorded after its model has no passport before its own first record, though its model has one")
+    func composedSubjectBeforeItExisted() throws {
+        let dir = TemporaryDirectory()
+        let (ledger, signers) = try Fixtures.store(in: dir, sources: ["plm", "erp"])
+        let item = Fixtures.model + "/21/SN1"
+        _ = try ledger.appendSync([Fixtures.submission(try Fixtures.sign(Fixtures.eventJSON(
+            type: "product.registered", sourceRef: "P-1", data: ["name": "Pack", "manufacturer": "Example"]), with: signers["plm"]!))])
+        usleep(2000)
+        let between = Timestamp.now()
+        usleep(2000)
+        let out = try ledger.appendSync([Fixtures.submission(try Fixtures.sign(Fixtures.eventJSON(
+            type: "item.registered", subject: item, source: "erp", sourceRef: "I-1", data: ["lot": "LOT1"]), with: signers["erp"]!))])
+        let first = try ledger.record(try #require(out[0].record).index)
+        #expect(try ledger.passport(try Subject(Fixtures.model), asOf: between).entry("identity.name")?.value == "Pack")
+        let e = #expect(throws: LedgerError.self) { try ledger.passport(try Subject(item), asOf: between) }
+        #expect(e?.code == .notFound)
+        #expect(e?.message == "no passport for \(item) as of \(between): the subject first appeared at \(first.recordedAt) (record \(first.index))")
+        let p = try ledger.passport(try Subject(item), asOf: first.recordedAt)
+        #expect(p.entry("identity.name")?.value == "Pack" && p.entry("identity.lot")?.value == "LOT1")
     }
 
     @Test("declarations expire, are renewed, and can be revoked; an item passport shows its suppliers' declarations")
@@ -224,13 +249,18 @@ struct PassportTests {
                 for _ in 0..<15 {
                     let asOf = times.randomElement(using: &rng)!
                     let validAt = validTimes.randomElement(using: &rng)!
-                    let replayed = try ledger.passportByReplay(subject, asOf: asOf, validAt: validAt)
+                    let replayed: Passport?
+                    do {
+                        replayed = try ledger.passportByReplay(subject, asOf: asOf, validAt: validAt)
+                    } catch let e as LedgerError where e.code == .notFound {
+                        replayed = nil
+                    }
                     do {
                         let indexed = try ledger.passport(subject, asOf: asOf, validAt: validAt)
-                        #expect(indexed.entries == replayed.entries, "seed \(seed) (DPP_TEST_SEED): \(id) asOf \(asOf) validAt \(validAt)")
+                        #expect(indexed.entries == replayed?.entries, "seed \(seed) (DPP_TEST_SEED): \(id) asOf \(asOf) validAt \(validAt)")
                     } catch let e as LedgerError where e.code == .notFound {
-                        // Only a subject with no records at all is not found; its replay is empty too.
-                        #expect(replayed.entries.isEmpty, "seed \(seed) (DPP_TEST_SEED): \(id) not found but its replay has entries")
+                        // A subject with no records at or before asOf is not found, by the replay too.
+                        #expect(replayed == nil, "seed \(seed) (DPP_TEST_SEED): \(id) not found but its replay has a passport")
                     }
                 }
             }
