@@ -76,7 +76,7 @@ extension Ledger {
         }
         return try suppliers.flatMap { supplier in
             try project(supplier).filter { $0.field == "declarations" }.map {
-                PassportEntry(field: $0.field, key: "\(supplier):\($0.key ?? "")", value: $0.value, provenance: $0.provenance)
+                PassportEntry(field: $0.field, key: "\(supplier):\($0.key ?? "")", value: $0.value, provenance: $0.provenance, overrideReason: $0.overrideReason)
             }
         }
     }
