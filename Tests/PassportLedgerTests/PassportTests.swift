@@ -1,4 +1,5 @@
 import Foundation
+import LMDB
 import PassportAudit
 import PassportDemoData
 import PassportModel
@@ -132,6 +133,37 @@ struct PassportTests {
         let e = #expect(throws: LedgerError.self) { try ledger.accessPolicy() }
         #expect(e?.message.contains("composition.bom: unknown passport field") == true)
         #expect(e?.message.contains("identity.name: must be public, legitimate-interest or authority") == true)
+    }
+
+    @Test("batch genealogy and chain of custody are separate fields; an index of another version is not read but replayed")
+    func genealogyAndCustodyAndStaleIndex() throws {
+        let dir = TemporaryDirectory()
+        let (ledger, data) = try Fixtures.demoStore(in: dir)
+        let batch = try Subject(data.batches[0])
+        let p = try ledger.passport(batch, validAt: Self.t("2027-05-01T00:00:00Z"))
+        let genealogy = try #require(p.entries.first { $0.field == "manufacturing.genealogy" })
+        #expect(genealogy.provenance.type == "batch.transformed" && genealogy.provenance.source == "erp-sap")
+        let custody = p.entries.filter { $0.field == "logistics.chainOfCustody" }
+        #expect(!custody.isEmpty && custody.allSatisfy { $0.provenance.type == "custody.transferred" && $0.provenance.source == "tms-logistics" })
+        #expect(OwnershipPolicy.default.owners(of: "manufacturing.genealogy") == ["erp", "wms", "tms"])
+        #expect(OwnershipPolicy.default.owners(of: "logistics.chainOfCustody") == ["wms", "tms", "erp"])
+        // An index written by an older dpp (e.g. format 3 kept batch.transformed under logistics.chainOfCustody)
+        // is not read: the passport is replayed from the records until the index is rebuilt.
+        try ledger.env.write { txn in
+            try txn.put(Keys.metaFactsVersion, Array("3".utf8), in: ledger.dbs.meta)
+            try txn.withCursor(ledger.dbs.facts) { c in
+                var keys: [[UInt8]] = []
+                var pos: Cursor.Position = .first
+                while let k = try c.move(pos, { k, _ in [UInt8](k) }) {
+                    keys.append(k)
+                    pos = .next
+                }
+                for k in keys { try txn.delete(k, in: ledger.dbs.facts) }
+            }
+        }
+        #expect(try ledger.passport(batch, asOf: p.asOf, validAt: p.validAt) == p)
+        try ledger.reindex()
+        #expect(try ledger.passport(batch, asOf: p.asOf, validAt: p.validAt) == p)
     }
 
     @Test("unknown and malformed subjects get clear errors, not empty passports")
