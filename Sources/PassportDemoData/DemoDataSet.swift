@@ -3,7 +3,8 @@ import PassportModel
 
 /// A realistic, deterministic demo data set: battery products with multi-level bills of
 /// materials, batches and serialised items, suppliers whose declarations expire and are renewed
-/// (and one that is revoked), certifications, test reports, and shipments to several markets.
+/// (and one that is revoked), certifications, test reports, batch genealogy, and shipments to
+/// several markets with the carrier's custody transfers.
 ///
 /// Every event is valid for the passport model; each source's events come as unsigned JSON
 /// objects ready for `dpp append --source <source>`.
@@ -198,6 +199,14 @@ public struct DemoDataSet: Sendable {
                     add("tms-logistics", [
                         "type": "shipment.dispatched", "subject": .string(batch), "sourceRef": .string("SHP-\(m)\(b)\(s)"),
                         "createdAt": ts("2026-11-0\(1 + s)T12:00:00Z"), "data": .object(shipment),
+                    ])
+                    // The carrier takes the goods over at the pack plant (chain of custody).
+                    add("tms-logistics", [
+                        "type": "custody.transferred", "subject": .string(batch), "sourceRef": .string("HO-SHP-\(m)\(b)\(s)"),
+                        "createdAt": ts("2026-11-0\(1 + s)T12:00:00Z"), "validFrom": ts("2026-11-0\(1 + s)T11:30:00Z"),
+                        "data": ["transferId": .string("HO-SHP-\(m)\(b)\(s)"), "custodian": "Example Freight",
+                            "previousCustodian": "Example Cells GmbH", "location": "Pack plant Berlin, dock 3", "locationGLN": "9501101020917",
+                            "shipmentId": .string("SHP-\(m)\(b)\(s)")],
                     ])
                 }
                 for i in 0..<options.itemsPerBatch {

@@ -9,20 +9,37 @@ extension Ledger {
     /// A batch is composed from its model and itself; an item from its model, its batch (named
     /// by its `identity.lot`) and itself — the more specific subject wins for the same field — plus
     /// the declarations of every supplier its bill of materials names.
-    /// - Throws: ``LedgerError`` `not-found` if the subject has no records.
+    /// - Throws: ``LedgerError`` `not-found` if the subject has no records, or none recorded at or
+    ///   before `asOf` (it did not exist then; the message names when it first appeared). The rule
+    ///   is about `id` itself: an item recorded after its model still has no passport before that.
     public func passport(_ id: Subject, asOf: Timestamp? = nil, validAt: Timestamp? = nil) throws -> Passport {
         let asOf = asOf ?? Timestamp.now()
         let validAt = validAt ?? asOf
         guard id.kind != .system else { throw LedgerError(.invalidArgument, "the system subject has no passport; see dpp keys list") }
-        return try env.read { txn in
-            guard try lastSeq(txn, subject: id.rawValue) != nil else {
-                throw LedgerError(.notFound, "no passport for \(id): the subject has no records")
-            }
+        let indexed = try env.read { txn -> Passport? in
+            try requireExisted(txn, id, asOf: asOf)
+            // An index written by another version (a store opened read-only, not yet reindexed) is not read.
+            guard try txn.get(Keys.metaFactsVersion, in: dbs.meta) == Array(FactIndex.version.utf8) else { return nil }
             let policy = try self.policy(txn, asOf: asOf)
             func project(_ s: String) throws -> [PassportEntry] {
                 try FactIndex.project(s, asOf: asOf, validAt: validAt, policy: policy, txn: txn, db: dbs.facts, records: dbs.records, cache: factCache)
             }
             return Passport(id: id, asOf: asOf, validAt: validAt, entries: try Ledger.composed(id) { try project($0) })
+        }
+        return try indexed ?? passportByReplay(id, asOf: asOf, validAt: validAt)
+    }
+
+    /// Throws `not-found` unless the subject has a record at or before `asOf`.
+    func requireExisted(_ txn: Transaction, _ id: Subject, asOf: Timestamp) throws {
+        guard let index = try txn.get(Keys.subject(id.rawValue, 1), in: dbs.subjects).map({ $0.withUnsafeBytes { Keys.readU64($0) } }) else {
+            throw LedgerError(.notFound, "no passport for \(id): the subject has no records")
+        }
+        guard let bytes = try txn.get(Keys.u64(index), in: dbs.records) else {
+            throw LedgerError(.notAStore, "record \(index) of \(id) is missing; run dpp verify")
+        }
+        let first = try Record(bytes: bytes).recordedAt
+        if first > asOf {
+            throw LedgerError(.notFound, "no passport for \(id) as of \(asOf): the subject first appeared at \(first) (record \(index))")
         }
     }
 
@@ -59,7 +76,7 @@ extension Ledger {
         }
         return try suppliers.flatMap { supplier in
             try project(supplier).filter { $0.field == "declarations" }.map {
-                PassportEntry(field: $0.field, key: "\(supplier):\($0.key ?? "")", value: $0.value, provenance: $0.provenance)
+                PassportEntry(field: $0.field, key: "\(supplier):\($0.key ?? "")", value: $0.value, provenance: $0.provenance, overrideReason: $0.overrideReason)
             }
         }
     }
@@ -72,7 +89,10 @@ extension Ledger {
     /// The same passport computed by replaying every record of the subjects involved, without
     /// the fact index: the reference the index is tested against.
     func passportByReplay(_ id: Subject, asOf: Timestamp, validAt: Timestamp) throws -> Passport {
-        let policy = try env.read { txn in try self.policy(txn, asOf: asOf) }
+        let policy = try env.read { txn in
+            try requireExisted(txn, id, asOf: asOf)
+            return try self.policy(txn, asOf: asOf)
+        }
         let kinds = Dictionary(uniqueKeysWithValues: try keys().map { ($0.reference, $0.kind) })
         func project(_ s: String) throws -> [PassportEntry] {
             let records = (try? history(try Subject(s))) ?? []

@@ -98,8 +98,14 @@ struct PassportCommand: ParsableCommand {
                 let tier = view
                 let ledger = try store.open(readOnly: true)
                 let policy = try ledger.accessPolicy()
-                let a = try ledger.passport(id, asOf: from).view(tier, policy: policy)
                 let b = try ledger.passport(id, asOf: to ?? Timestamp.now()).view(tier, policy: policy)
+                // A subject that did not exist yet at --from had an empty passport then: everything is added.
+                let a: Passport
+                do {
+                    a = try ledger.passport(id, asOf: from).view(tier, policy: policy)
+                } catch let e as LedgerError where e.code == .notFound {
+                    a = Passport(id: id, asOf: from, validAt: from, view: tier, entries: [])
+                }
                 for change in b.changes(since: a) {
                     let (kind, old, new): (String, PassportEntry?, PassportEntry?) = switch change {
                     case .added(let e): ("added", nil, e)

@@ -1,4 +1,5 @@
 import Foundation
+import LMDB
 import PassportAudit
 import PassportDemoData
 import PassportModel
@@ -51,9 +52,34 @@ struct PassportTests {
         let model = try Subject(Fixtures.model)
         #expect(try ledger.passport(model, asOf: between).entry("environment.carbonFootprint")?.value.objectValue?["totalKgCO2e"] == 120)
         #expect(try ledger.passport(model).entry("environment.carbonFootprint")?.value.objectValue?["totalKgCO2e"] == 118)
-        // Before the first record there is nothing to show.
-        let empty = try ledger.passport(model, asOf: Self.t("2020-01-01T00:00:00Z"))
-        #expect(empty.entries.isEmpty)
+        // Before its first record the subject did not exist: not found, naming when it first appeared.
+        let first = try ledger.history(model)[0]
+        let e = #expect(throws: LedgerError.self) { try ledger.passport(model, asOf: Self.t("2020-01-01T00:00:00Z")) }
+        #expect(e?.code == .notFound)
+        #expect(e?.message.contains("first appeared at \(first.recordedAt) (record \(first.index))") == true, "\(e?.message ?? "")")
+        // From its first record's recordedAt on, it has a passport.
+        #expect(try ledger.passport(model, asOf: first.recordedAt).entry("environment.carbonFootprint")?.value.objectValue?["totalKgCO2e"] == 120)
+    }
+
+    @Test("an item recorded after its model has no passport before its own first record, though its model has one")
+    func composedSubjectBeforeItExisted() throws {
+        let dir = TemporaryDirectory()
+        let (ledger, signers) = try Fixtures.store(in: dir, sources: ["plm", "erp"])
+        let item = Fixtures.model + "/21/SN1"
+        _ = try ledger.appendSync([Fixtures.submission(try Fixtures.sign(Fixtures.eventJSON(
+            type: "product.registered", sourceRef: "P-1", data: ["name": "Pack", "manufacturer": "Example"]), with: signers["plm"]!))])
+        usleep(2000)
+        let between = Timestamp.now()
+        usleep(2000)
+        let out = try ledger.appendSync([Fixtures.submission(try Fixtures.sign(Fixtures.eventJSON(
+            type: "item.registered", subject: item, source: "erp", sourceRef: "I-1", data: ["lot": "LOT1"]), with: signers["erp"]!))])
+        let first = try ledger.record(try #require(out[0].record).index)
+        #expect(try ledger.passport(try Subject(Fixtures.model), asOf: between).entry("identity.name")?.value == "Pack")
+        let e = #expect(throws: LedgerError.self) { try ledger.passport(try Subject(item), asOf: between) }
+        #expect(e?.code == .notFound)
+        #expect(e?.message == "no passport for \(item) as of \(between): the subject first appeared at \(first.recordedAt) (record \(first.index))")
+        let p = try ledger.passport(try Subject(item), asOf: first.recordedAt)
+        #expect(p.entry("identity.name")?.value == "Pack" && p.entry("identity.lot")?.value == "LOT1")
     }
 
     @Test("declarations expire, are renewed, and can be revoked; an item passport shows its suppliers' declarations")
@@ -107,6 +133,37 @@ struct PassportTests {
         let e = #expect(throws: LedgerError.self) { try ledger.accessPolicy() }
         #expect(e?.message.contains("composition.bom: unknown passport field") == true)
         #expect(e?.message.contains("identity.name: must be public, legitimate-interest or authority") == true)
+    }
+
+    @Test("batch genealogy and chain of custody are separate fields; an index of another version is not read but replayed")
+    func genealogyAndCustodyAndStaleIndex() throws {
+        let dir = TemporaryDirectory()
+        let (ledger, data) = try Fixtures.demoStore(in: dir)
+        let batch = try Subject(data.batches[0])
+        let p = try ledger.passport(batch, validAt: Self.t("2027-05-01T00:00:00Z"))
+        let genealogy = try #require(p.entries.first { $0.field == "manufacturing.genealogy" })
+        #expect(genealogy.provenance.type == "batch.transformed" && genealogy.provenance.source == "erp-sap")
+        let custody = p.entries.filter { $0.field == "logistics.chainOfCustody" }
+        #expect(!custody.isEmpty && custody.allSatisfy { $0.provenance.type == "custody.transferred" && $0.provenance.source == "tms-logistics" })
+        #expect(OwnershipPolicy.default.owners(of: "manufacturing.genealogy") == ["erp", "wms", "tms"])
+        #expect(OwnershipPolicy.default.owners(of: "logistics.chainOfCustody") == ["wms", "tms", "erp"])
+        // An index written by an older dpp (e.g. format 3 kept batch.transformed under logistics.chainOfCustody)
+        // is not read: the passport is replayed from the records until the index is rebuilt.
+        try ledger.env.write { txn in
+            try txn.put(Keys.metaFactsVersion, Array("3".utf8), in: ledger.dbs.meta)
+            try txn.withCursor(ledger.dbs.facts) { c in
+                var keys: [[UInt8]] = []
+                var pos: Cursor.Position = .first
+                while let k = try c.move(pos, { k, _ in [UInt8](k) }) {
+                    keys.append(k)
+                    pos = .next
+                }
+                for k in keys { try txn.delete(k, in: ledger.dbs.facts) }
+            }
+        }
+        #expect(try ledger.passport(batch, asOf: p.asOf, validAt: p.validAt) == p)
+        try ledger.reindex()
+        #expect(try ledger.passport(batch, asOf: p.asOf, validAt: p.validAt) == p)
     }
 
     @Test("unknown and malformed subjects get clear errors, not empty passports")
@@ -224,13 +281,18 @@ struct PassportTests {
                 for _ in 0..<15 {
                     let asOf = times.randomElement(using: &rng)!
                     let validAt = validTimes.randomElement(using: &rng)!
-                    let replayed = try ledger.passportByReplay(subject, asOf: asOf, validAt: validAt)
+                    let replayed: Passport?
+                    do {
+                        replayed = try ledger.passportByReplay(subject, asOf: asOf, validAt: validAt)
+                    } catch let e as LedgerError where e.code == .notFound {
+                        replayed = nil
+                    }
                     do {
                         let indexed = try ledger.passport(subject, asOf: asOf, validAt: validAt)
-                        #expect(indexed.entries == replayed.entries, "seed \(seed) (DPP_TEST_SEED): \(id) asOf \(asOf) validAt \(validAt)")
+                        #expect(indexed.entries == replayed?.entries, "seed \(seed) (DPP_TEST_SEED): \(id) asOf \(asOf) validAt \(validAt)")
                     } catch let e as LedgerError where e.code == .notFound {
-                        // Only a subject with no records at all is not found; its replay is empty too.
-                        #expect(replayed.entries.isEmpty, "seed \(seed) (DPP_TEST_SEED): \(id) not found but its replay has entries")
+                        // A subject with no records at or before asOf is not found, by the replay too.
+                        #expect(replayed == nil, "seed \(seed) (DPP_TEST_SEED): \(id) not found but its replay has a passport")
                     }
                 }
             }

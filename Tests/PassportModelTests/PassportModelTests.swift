@@ -93,6 +93,49 @@ struct PassportModelTests {
         #expect(july.first { $0.field == "declarations" }?.value == ["status": "expired"])
     }
 
+    @Test("an expired newer entry never hides an older one still in force; it shows, expired, only when nothing is in force")
+    func expiredNewerDoesNotHideOlderInForce() {
+        let facts = [
+            Self.fact("manufacturing.certifications", ["scheme": "A"], index: 1, recorded: "2026-01-01T00:00:00Z", from: "2026-01-01T00:00:00Z",
+                until: "2027-01-01T00:00:00Z", key: "C1"),
+            Self.fact("manufacturing.certifications", ["scheme": "B"], index: 2, recorded: "2026-02-01T00:00:00Z", from: "2026-03-01T00:00:00Z",
+                until: "2026-05-01T00:00:00Z", key: "C1"),
+        ]
+        func entry(_ validAt: String) -> JSONValue? {
+            Projector.project(facts, asOf: Self.t("2027-06-01T00:00:00Z"), validAt: Self.t(validAt)).first?.value
+        }
+        #expect(entry("2026-02-01T00:00:00Z") == ["scheme": "A", "status": "valid"])
+        #expect(entry("2026-04-01T00:00:00Z") == ["scheme": "B", "status": "valid"])  // the newer one, in force
+        #expect(entry("2026-06-01T00:00:00Z") == ["scheme": "A", "status": "valid"])  // B expired, A still in force
+        #expect(entry("2027-02-01T00:00:00Z") == ["scheme": "B", "status": "expired"])  // nothing in force: the latest, expired
+        #expect(entry("2025-06-01T00:00:00Z") == nil)
+        // A field that does not keep expired entries just drops the expired fact.
+        let plain = facts.map { Fact(field: "logistics.shipments", key: $0.key, value: $0.value, validFrom: $0.validFrom, validUntil: $0.validUntil, provenance: $0.provenance) }
+        #expect(Projector.project(plain, asOf: Self.t("2027-06-01T00:00:00Z"), validAt: Self.t("2027-02-01T00:00:00Z")).isEmpty)
+    }
+
+    @Test("certificates and test reports carry status valid while in force and expired after, like declarations")
+    func everyKeptEntryHasAStatus() throws {
+        let window: JSONObject = ["validFrom": "2026-01-01T00:00:00.000000Z", "validUntil": "2027-01-01T00:00:00.000000Z"]
+        let cert = try Self.event("certification.recorded", data: ["id": "UN38.3", "scheme": "UN 38.3", "issuer": "Lab"], extra: window)
+        let report = try Self.event("test-report.recorded", data: ["id": "TR-1", "standard": "IEC 62660-2", "result": "pass"], extra: window)
+        for (event, field) in [(cert, "manufacturing.certifications"), (report, "compliance.testReports")] {
+            #expect(PassportFields.byPath[field]?.keepsExpired == true)
+            let facts = EventCatalog.spec(event.type)!.assignments(event).map {
+                Fact(field: $0.field, key: $0.key, value: $0.value, validFrom: event.validFrom, validUntil: event.validUntil,
+                    provenance: Provenance(index: 1, subject: event.subject.rawValue, source: "qa", sourceRef: "R", type: event.type, recordedAt: Self.t("2026-01-02T00:00:00Z")))
+            }
+            let during = try #require(Projector.project(facts, asOf: Self.t("2027-06-01T00:00:00Z"), validAt: Self.t("2026-06-01T00:00:00Z")).first)
+            let after = try #require(Projector.project(facts, asOf: Self.t("2027-06-01T00:00:00Z"), validAt: Self.t("2027-02-01T00:00:00Z")).first)
+            #expect(during.field == field && during.value.objectValue?["status"] == "valid")
+            #expect(after.value.objectValue?["status"] == "expired")
+            #expect(after.value.objectValue?["validUntil"] == "2027-01-01T00:00:00.000000Z")
+        }
+        // An override of such a field must be an object, so it can carry its status.
+        let bad = try Self.event("field.overridden", data: ["field": "manufacturing.certifications", "key": "UN38.3", "value": "revoked by issuer", "reason": "r"])
+        #expect(EventCatalog.validate(bad).contains { $0.path == "data.value" })
+    }
+
     @Test func compositionPrefersTheMoreSpecificLayer() {
         let model = Projector.project([Self.fact("identity.productionDate", "2026-01-01", index: 1, recorded: "2026-01-01T00:00:00Z"),
             Self.fact("identity.name", "Pack", index: 2, recorded: "2026-01-01T00:00:00Z")], asOf: Self.t("2027-01-01T00:00:00Z"), validAt: Self.t("2027-01-01T00:00:00Z"))

@@ -265,7 +265,7 @@ public enum EventCatalog {
                 P("documentSha256", .formatted(.sha256))]),
             ruleText: ["validUntil is required"],
             rules: { e in e.validUntil == nil ? [Violation(code: .rule, path: "validUntil", rule: "a certification needs validUntil")] : [] },
-            facts: { e in [FactAssignment(field: "manufacturing.certifications", key: e.data["id"]?.stringValue, value: .object(e.data))] }),
+            facts: { e in [FactAssignment(field: "manufacturing.certifications", key: e.data["id"]?.stringValue, value: withValidity(e))] }),
         EventTypeSpec(
             type: "declaration.recorded", description: "A supplier declaration (conflict minerals, recycled content, substances, sustainability).",
             subjects: [.supplier],
@@ -282,11 +282,8 @@ public enum EventCatalog {
                 return v
             },
             facts: { e in
-                var value = e.data
-                value["status"] = "valid"
+                guard case .object(var value) = withValidity(e) else { return [] }
                 value["supplier"] = .string(e.subject.rawValue)
-                if let from = e.validFrom { value["validFrom"] = .string(from.description) }
-                if let until = e.validUntil { value["validUntil"] = .string(until.description) }
                 if !e.attachments.isEmpty { value["attachments"] = .array(e.attachments.map(\.json)) }
                 return [FactAssignment(field: "declarations", key: e.data["kind"]?.stringValue, value: .object(value))]
             }),
@@ -330,7 +327,23 @@ public enum EventCatalog {
                     return Violation(code: .rule, path: "data.inputs[\(i)].subject", rule: "must be a batch or an item", value: "\"\(s)\"")
                 }
             },
-            facts: { e in [FactAssignment(field: "logistics.chainOfCustody", key: e.sourceRef, value: .object(e.data))] }),
+            facts: { e in [FactAssignment(field: "manufacturing.genealogy", key: e.sourceRef, value: .object(e.data))] }),
+        EventTypeSpec(
+            type: "custody.transferred",
+            description: "Goods changed hands (from WMS/TMS, e.g. an EPCIS receiving or shipping event): who holds them, where, from when (validFrom, or when it was created).",
+            subjects: products,
+            data: .object([
+                P("transferId", .identifier, required: true), P("custodian", .text, required: true, "who holds the goods from now on"),
+                P("previousCustodian", .text, "who handed them over"), P("location", .text, required: true, "site, warehouse or port"),
+                P("locationGLN", .formatted(.gln), "the location's GS1 Global Location Number"), P("shipmentId", .identifier, "the shipment it belongs to"),
+            ]),
+            ruleText: [], rules: { _ in [] },
+            facts: { e in
+                var value = e.data
+                value["since"] = .string((e.validFrom ?? e.createdAt).description)
+                return [FactAssignment(field: "logistics.chainOfCustody", key: e.data["transferId"]?.stringValue, value: .object(value),
+                    validFrom: e.validFrom ?? e.createdAt)]
+            }),
         EventTypeSpec(
             type: "end-of-life.published", description: "Dismantling, recycling, take-back and safety information.", subjects: [.model],
             data: .object([P("disassembly", .text), P("recyclability", .object([P("recyclablePercent", .percent), P("instructions", .text)])),
@@ -371,8 +384,9 @@ public enum EventCatalog {
             description: "An authorised correction of a field by a source that does not own it (needs the override permission); it stands until an owner writes the field again or it is withdrawn.",
             subjects: [.model, .batch, .item, .supplier, .facility],
             data: .object([P("field", .text, required: true, "passport field path"), P("key", .identifier, "entry key, for collection fields"),
-                P("value", .any, required: true, "the value the field takes"), P("reason", .text, required: true, "why the owner's value is overridden")]),
-            ruleText: ["field is a passport field; key is given exactly for collection fields"],
+                P("value", .any, required: true, "the value the field takes (an object for fields that keep expired entries)"), P("reason", .text, required: true, "why the owner's value is overridden")]),
+            ruleText: ["field is a passport field; key is given exactly for collection fields",
+                "the value is an object for a field that keeps expired entries (certifications, declarations, test reports)"],
             rules: { e in overrideTarget(e) },
             facts: { e in
                 guard let field = e.data["field"]?.stringValue, let value = e.data["value"] else { return [] }
@@ -395,11 +409,21 @@ public enum EventCatalog {
             data: .object([P("id", .identifier, required: true), P("standard", .text, required: true), P("result", .oneOf(["pass", "fail"]), required: true),
                 P("laboratory", .text), P("reportSha256", .formatted(.sha256))]),
             ruleText: [], rules: { _ in [] },
-            facts: { e in [FactAssignment(field: "compliance.testReports", key: e.data["id"]?.stringValue, value: .object(e.data))] }),
+            facts: { e in [FactAssignment(field: "compliance.testReports", key: e.data["id"]?.stringValue, value: withValidity(e))] }),
     ]
 
     /// The event types that override a field (they need the override permission, not ownership).
     public static let overrideTypes: Set<String> = ["field.overridden", "field.override-withdrawn"]
+
+    /// The value of an entry of a field that keeps expired entries: the event's data with
+    /// `"status": "valid"` and its validity window (the projection marks it expired after `validUntil`).
+    static func withValidity(_ e: Event) -> JSONValue {
+        var value = e.data
+        value["status"] = "valid"
+        if let from = e.validFrom { value["validFrom"] = .string(from.description) }
+        if let until = e.validUntil { value["validUntil"] = .string(until.description) }
+        return .object(value)
+    }
 
     static func overrideTarget(_ e: Event) -> [Violation] {
         guard let field = e.data["field"]?.stringValue else { return [] }
@@ -411,6 +435,9 @@ public enum EventCatalog {
         }
         if !f.isCollection && e.data["key"] != nil {
             return [Violation(code: .rule, path: "data.key", rule: "\(field) is not a collection; remove key")]
+        }
+        if f.keepsExpired, e.type == "field.overridden", let v = e.data["value"], v.objectValue == nil {
+            return [Violation(code: .rule, path: "data.value", rule: "must be an object: entries of \(field) carry a status", value: Checker.show(v))]
         }
         return []
     }

@@ -74,6 +74,10 @@ extension EventCatalog {
                 "shipmentId": "SHP-2026-0001", "destination": "NO", "quantity": 120, "carrier": "Example Freight",
                 "customsDocument": ["number": "26NO0000000000001"],
             ]),
+            event("custody.transferred", exampleBatch, "RCV-2026-0001", [
+                "transferId": "RCV-2026-0001", "custodian": "Example Freight", "previousCustodian": "Example Cells GmbH",
+                "location": "Port of Oslo", "shipmentId": "SHP-2026-0001",
+            ], ["validFrom": "2026-11-22T08:00:00Z"]),
             event("passport.status-changed", exampleItem, "STATUS-0001", ["status": "active"]),
             event("declaration.recorded", "supplier/ACME", "CMRT-2026", [
                 "kind": "conflict-minerals", "scope": "cobalt, tin", "template": "RMI CMRT 6.5", "supplierName": "ACME Metals",

@@ -75,8 +75,9 @@ public struct OwnershipPolicy: Sendable, Hashable {
     /// No ownership: every permitted source may write every field.
     public static let open = OwnershipPolicy(fields: [:])
 
-    /// The default shipped with dpp: PLM owns product definition, ERP production and batches,
-    /// supplier portals declarations, logistics systems shipments, labs tests — with PLM over ERP
+    /// The default shipped with dpp: PLM owns product definition, ERP production, batches and
+    /// batch genealogy (with logistics events after it), supplier portals declarations, logistics
+    /// systems (WMS/TMS, then ERP) shipments and chain of custody, labs tests — with PLM over ERP
     /// for the carbon footprint. Owners are source kinds (`--kind`, by default the part of a
     /// source's name before its first `-`).
     public static let `default` = OwnershipPolicy(fields: [
@@ -85,11 +86,12 @@ public struct OwnershipPolicy: Sendable, Hashable {
         "identity.facility": ["erp", "plm"], "identity.productionDate": ["erp"], "identity.lot": ["erp"],
         "identity.status": ["erp", "plm"], "identity.predecessor": ["erp", "plm"], "identity.successor": ["erp", "plm"],
         "composition.*": ["plm"],
-        "manufacturing.site": ["erp"], "manufacturing.batchQuantity": ["erp"], "manufacturing.certifications": ["qa", "plm"],
+        "manufacturing.site": ["erp"], "manufacturing.batchQuantity": ["erp"], "manufacturing.genealogy": ["erp", "wms", "tms"],
+        "manufacturing.certifications": ["qa", "plm"],
         "environment.carbonFootprint": ["plm", "erp"],
         "declarations": ["supplier"],
         "logistics.countryOfOrigin": ["erp", "plm"], "logistics.destinationMarkets": ["plm", "erp"], "logistics.shipments": ["tms", "wms", "erp"], "logistics.customsDocuments": ["tms", "wms", "erp"],
-        "logistics.chainOfCustody": ["erp"],
+        "logistics.chainOfCustody": ["wms", "tms", "erp"],
         "endOfLife.*": ["plm"], "repair.*": ["plm"],
         "compliance.testReports": ["qa"],
     ])

@@ -26,7 +26,9 @@ public struct PassportField: Sendable, Hashable {
     public let tier: AccessTier
     /// A collection: entries keyed by an ID (shipments, certificates, declarations).
     public let isCollection: Bool
-    /// Entries stay visible after their validity ends, marked `"status": "expired"` (declarations, certificates).
+    /// Entries carry `"status"` (`"valid"`, `"expired"`, `"revoked"`) and stay visible after their
+    /// validity ends, marked `"status": "expired"`, while no other fact of the entry is in force
+    /// (declarations, certifications, test reports).
     public let keepsExpired: Bool
     /// What the field holds.
     public let description: String
@@ -57,6 +59,7 @@ public enum PassportFields {
         f("composition.substancesOfConcern", .public, "substances of concern with CAS number, concentration and location"),
         f("manufacturing.site", .legitimateInterest, "production site of the batch"),
         f("manufacturing.batchQuantity", .legitimateInterest, "number of units in the batch"),
+        f("manufacturing.genealogy", .legitimateInterest, collection: true, "batch genealogy by transformation: input batches or items to this batch"),
         f("manufacturing.certifications", .public, collection: true, keepsExpired: true, "certifications by ID"),
         f("environment.carbonFootprint", .public, "carbon footprint: total, per life-cycle stage, method, verification"),
         f("declarations", .legitimateInterest, collection: true, keepsExpired: true, "supplier declarations by supplier and kind"),
@@ -64,14 +67,14 @@ public enum PassportFields {
         f("logistics.destinationMarkets", .public, "markets the product is placed on (ISO 3166-1)"),
         f("logistics.shipments", .legitimateInterest, collection: true, "shipments by ID: destination market, quantity, carrier"),
         f("logistics.customsDocuments", .authority, collection: true, "customs documents by shipment ID"),
-        f("logistics.chainOfCustody", .authority, collection: true, "batch transformations: inputs to outputs"),
+        f("logistics.chainOfCustody", .authority, collection: true, "custody transfers by ID: who held the goods, where, from when"),
         f("endOfLife.disassembly", .legitimateInterest, "dismantling and disassembly information"),
         f("endOfLife.recyclability", .public, "recyclability and recycling instructions"),
         f("endOfLife.takeBack", .public, "take-back and collection schemes"),
         f("endOfLife.safety", .legitimateInterest, "safety measures for handling and dismantling"),
         f("repair.repairability", .public, "repairability score and information"),
         f("repair.spareParts", .legitimateInterest, "spare parts and where to get them"),
-        f("compliance.testReports", .authority, collection: true, "results of conformity tests by report ID"),
+        f("compliance.testReports", .authority, collection: true, keepsExpired: true, "results of conformity tests by report ID"),
     ]
 
     /// Fields by path.

@@ -117,8 +117,9 @@ public struct PassportEntry: Sendable, Hashable {
 /// See `Specs/passport-semantics.md`. For each field (and collection entry), the candidates are the
 /// facts recorded at or before `asOf` whose `validFrom` is at or before `validAt`; facts whose
 /// `validUntil` is at or before `validAt` drop out, except in collections that keep expired
-/// entries, where the entry stays with `"status": "expired"`. The winner is the candidate with the
-/// latest `validFrom` (no `validFrom` counts as the earliest), ties going to the later record.
+/// entries, where such a fact still shows, with `"status": "expired"`, when no fact of the entry
+/// is in force. The winner is the candidate with the latest `validFrom` (no `validFrom` counts as
+/// the earliest), ties going to the later record.
 public enum Projector {
     /// Projects facts (of one subject) into entries.
     /// - Parameter rank: precedence of a fact's source for its field (0 first; see ``OwnershipPolicy``).
@@ -142,11 +143,13 @@ public enum Projector {
         return sorted(slots.values.compactMap { $0.winner.map { entry($0, validAt: validAt) } })
     }
 
-    /// The entry a winning fact makes (expired entries of collections that keep them are marked).
+    /// The entry a winning fact makes. An object value of a field that keeps expired entries
+    /// carries `"status"`: `"valid"` while in force, `"expired"` once `validUntil ≤ validAt`
+    /// (a revocation keeps `"revoked"`).
     public static func entry(_ f: Fact, validAt: Timestamp) -> PassportEntry {
         var value = f.value
-        if let until = f.validUntil, until <= validAt, case .object(var o) = value, o["status"]?.stringValue == "valid" {
-            o["status"] = "expired"
+        if PassportFields.byPath[f.field]?.keepsExpired == true, case .object(var o) = value, o["status"]?.stringValue != "revoked" {
+            o["status"] = f.validUntil.map { $0 <= validAt } == true ? "expired" : "valid"
             value = .object(o)
         }
         if case .override(let reason) = f.kind {
@@ -283,19 +286,22 @@ public enum PassportChange: Sendable, Hashable {
 
 /// Chooses the value of one field (or collection entry) from its facts, fed in record order.
 ///
-/// Candidates are facts recorded at or before `asOf` and in force at `validAt` (expired ones stay
-/// only where the field keeps expired entries). Among owners' values the winner has the best
-/// precedence rank, then the latest `validFrom`, then the latest record. The latest override in
-/// force wins over that — unless an owner wrote the field after it (any owner value recorded
-/// later, in force or not) or a withdrawal came after it.
+/// Candidates are facts recorded at or before `asOf` and in force at `validAt`. Among owners'
+/// values the winner has the best precedence rank, then the latest `validFrom`, then the latest
+/// record. The latest override in force wins over that — unless an owner wrote the field after it
+/// (any owner value recorded later, in force or not) or a withdrawal came after it. Where the field
+/// keeps expired entries and nothing is in force, the same choice is made among the expired facts
+/// (`validUntil ≤ validAt`), so an expired entry never hides an older one still in force.
 @frozen
 public struct SlotAccumulator<Payload> {
     @usableFromInline let asOf: Int64
     @usableFromInline let validAt: Int64
     @usableFromInline let keepsExpired: Bool
     @usableFromInline var best: (rank: Int, validFrom: Int64, index: UInt64, payload: Payload)?
+    @usableFromInline var bestExpired: (rank: Int, validFrom: Int64, index: UInt64, payload: Payload)?
     @usableFromInline var lastOwnerWrite: UInt64?
     @usableFromInline var override: (index: UInt64, payload: Payload)?
+    @usableFromInline var expiredOverride: (index: UInt64, payload: Payload)?
     @usableFromInline var lastWithdrawal: UInt64?
 
     /// Starts an empty slot for a query.
@@ -321,25 +327,33 @@ public struct SlotAccumulator<Payload> {
         default:
             break
         }
-        guard validFrom <= validAt, validUntil > validAt || keepsExpired else { return }
+        guard validFrom <= validAt else { return }
+        let inForce = validUntil > validAt
+        guard inForce || keepsExpired else { return }
         if kind == 1 {
-            override = (index, payload())
+            if inForce { override = (index, payload()) } else { expiredOverride = (index, payload()) }
             return
         }
         let r = rank()
-        if let b = best {
+        if let b = inForce ? best : bestExpired {
             if r > b.rank { return }
             if r == b.rank && (validFrom < b.validFrom || (validFrom == b.validFrom && index < b.index)) { return }
         }
-        best = (r, validFrom, index, payload())
+        if inForce { best = (r, validFrom, index, payload()) } else { bestExpired = (r, validFrom, index, payload()) }
     }
 
-    /// The winning fact, if any.
+    /// Whether the override recorded at `index` still stands: no owner value and no withdrawal recorded after it.
+    @inlinable
+    func stands(_ index: UInt64) -> Bool {
+        (lastOwnerWrite.map { index > $0 } ?? true) && (lastWithdrawal.map { index > $0 } ?? true)
+    }
+
+    /// The winning fact, if any: what is in force first, then (where the field keeps them) what expired.
     @inlinable
     public var winner: Payload? {
-        if let o = override, lastOwnerWrite.map({ o.index > $0 }) ?? true, lastWithdrawal.map({ o.index > $0 }) ?? true {
-            return o.payload
-        }
-        return best?.payload
+        if let o = override, stands(o.index) { return o.payload }
+        if let b = best { return b.payload }
+        if let o = expiredOverride, stands(o.index) { return o.payload }
+        return bestExpired?.payload
     }
 }
