@@ -109,7 +109,7 @@ enum KeyRules {
                     violations.append(Violation(path: "data.vkey", rule: error.message, value: v))
                 }
             } else {
-                violations.append(Violation(path: "data.vkey", rule: "is required (a note verifier key)"))
+                violations.append(Violation(code: .required, path: "data.vkey", rule: "is required (a note verifier key)"))
             }
             if role == "ledger" && index != 0 {
                 violations.append(Violation(path: "data.role", rule: "the ledger key is registered only by record 0"))
@@ -141,7 +141,7 @@ enum KeyRules {
                 if let p = event.data["permissions"] {
                     do { permissions = try Permissions(json: p) } catch { violations += error.violations }
                 } else {
-                    violations.append(Violation(path: "data.permissions", rule: "is required"))
+                    violations.append(Violation(code: .required, path: "data.permissions", rule: "is required"))
                 }
             }
             guard let ref = event.data["key"]?.stringValue else {
@@ -163,20 +163,20 @@ enum KeyRules {
         case "quarantine.discarded":
             allow(["entry", "reason", "sha256", "origin"])
             requireText("reason", "is required: say why the input is discarded")
-            if event.data["entry"]?.numberValue?.intValue == nil { violations.append(Violation(path: "data.entry", rule: "is required (the quarantine entry ID)")) }
+            if event.data["entry"]?.numberValue?.intValue == nil { violations.append(Violation(code: .required, path: "data.entry", rule: "is required (the quarantine entry ID)")) }
             if !(event.data["sha256"]?.stringValue.map { Hex.isLowercaseHex($0, bytes: 32) } ?? false) {
-                violations.append(Violation(path: "data.sha256", rule: "is required: SHA-256 of the discarded bytes"))
+                violations.append(Violation(code: .required, path: "data.sha256", rule: "is required: SHA-256 of the discarded bytes"))
             }
             try finish()
             return .noted
         case "quarantine.corrected":
             allow(["entry", "sha256", "record", "origin"])
-            if event.data["entry"]?.numberValue?.intValue == nil { violations.append(Violation(path: "data.entry", rule: "is required (the quarantine entry ID)")) }
+            if event.data["entry"]?.numberValue?.intValue == nil { violations.append(Violation(code: .required, path: "data.entry", rule: "is required (the quarantine entry ID)")) }
             if !(event.data["sha256"]?.stringValue.map { Hex.isLowercaseHex($0, bytes: 32) } ?? false) {
-                violations.append(Violation(path: "data.sha256", rule: "is required: SHA-256 of the rejected bytes"))
+                violations.append(Violation(code: .required, path: "data.sha256", rule: "is required: SHA-256 of the rejected bytes"))
             }
             if (event.data["record"]?.numberValue?.intValue ?? -1) < 0 || UInt64(event.data["record"]!.numberValue!.intValue!) >= index {
-                violations.append(Violation(path: "data.record", rule: "is required: the index of the earlier record the correction became"))
+                violations.append(Violation(code: .required, path: "data.record", rule: "is required: the index of the earlier record the correction became"))
             }
             try finish()
             return .noted

@@ -27,12 +27,12 @@ public struct SignedEvent: Sendable, Hashable {
         if let e = o["event"] {
             do { event = try Event(json: e, path: "event.") } catch { violations += error.violations }
         } else {
-            violations.append(Violation(path: "event", rule: "is required"))
+            violations.append(Violation(code: .required, path: "event", rule: "is required"))
         }
         if let s = o["signature"] {
             do { signature = try EventSignature.parse(s) } catch { violations += error.violations }
         } else {
-            violations.append(Violation(path: "signature", rule: "is required"))
+            violations.append(Violation(code: .required, path: "signature", rule: "is required"))
         }
         if !violations.isEmpty { throw ValidationError(violations) }
         self.init(event: event!, signature: signature!)

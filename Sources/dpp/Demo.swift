@@ -72,7 +72,7 @@ struct Demo: ParsableCommand {
             }
             print("\(file): \(appended) appended" + (duplicates > 0 ? ", \(duplicates) duplicate (nothing written)" : ""))
         }
-        print("(rejected lines stay in quarantine: swift run dpp quarantine list --store \(store))")
+        print("(rejected lines stay in quarantine: \(Demo.invocation) quarantine list --store \(dir.path))")
 
         let item = try Subject(data.items[0])
         section("The passport of item \(item), as a recycler sees it (legitimate interest), valid on 2026-12-01")
@@ -84,9 +84,9 @@ struct Demo: ParsableCommand {
         let may = try ledger.passport(item, validAt: try Timestamp(rfc3339: "2027-05-01T00:00:00Z"))
         for change in may.view(.legitimateInterest, policy: policy).changes(since: december.view(.legitimateInterest, policy: policy)) {
             switch change {
-            case .added(let e): print("added   \(e.path) = \(short(e.value))  ← #\(e.provenance.index) \(e.provenance.source)")
+            case .added(let e): print("added   \(e.path) = \(PassportText.describe(e.field, e.value))  ← #\(e.provenance.index) \(e.provenance.source)")
             case .removed(let e): print("removed \(e.path)")
-            case .changed(_, let e): print("changed \(e.path) = \(short(e.value))  ← #\(e.provenance.index) \(e.provenance.source)")
+            case .changed(_, let e): print("changed \(e.path) = \(PassportText.describe(e.field, e.value))  ← #\(e.provenance.index) \(e.provenance.source)")
             }
         }
         print("a consumer (public view) sees \(may.view(.public, policy: policy).entries.count) of the \(may.entries.count) values; an authority sees all")
@@ -114,28 +114,30 @@ struct Demo: ParsableCommand {
         if let p = report.problem { throw LedgerError(.notAStore, "demo store failed verification: \(p)") }
         print("intact: \(report.records) records, \(report.checkpoints) checkpoints, \(report.attachments) attachments verified")
 
-        section("Try it yourself")
+        section("Try it yourself (these commands work as printed, from any folder)")
+        let dpp = Demo.invocation
+        let at = dir.path
         print("""
-            swift run dpp passport \(item) --valid-at 2027-05-01T00:00:00Z --view authority --store \(store)
-            swift run dpp passport diff \(data.models[0]) --from 2026-01-01T00:00:00Z --to \(Timestamp.now()) --store \(store)
-            swift run dpp passport history \(item) --store \(store)
-            swift run dpp passport \(item) --prove environment.carbonFootprint --output /tmp/proof --store \(store)
-            swift run dpp audit verify --vkey \(input.path)/ledger.vkey --proof \(proofFile.path) --record \(input.path)/record-\(index).json
-            swift run dpp quarantine list --store \(store)
-            swift run dpp verify --store \(store)
+            \(dpp) passport \(item) --valid-at 2027-05-01 --view authority --store \(at)
+            \(dpp) passport diff \(data.models[0]) --from 2026-01-01 --view legitimate-interest --store \(at)
+            \(dpp) passport history \(item) --view legitimate-interest --store \(at)
+            \(dpp) passport \(item) --valid-at 2027-05-01 --view authority --prove environment.carbonFootprint --output \(at)/proof --store \(at)
+            \(dpp) audit verify --vkey \(input.path)/ledger.vkey --proof \(proofFile.path) --record \(input.path)/record-\(index).json
+            \(dpp) quarantine list --store \(at)
+            \(dpp) types
+            \(dpp) verify --store \(at)
             """)
+        print("(to type just dpp, as the README's tour does: export PATH=\"\((dpp as NSString).deletingLastPathComponent):$PATH\")")
     }
 
     func show(_ p: Passport) {
-        for e in p.entries {
-            print("  \(e.path.padding(toLength: 52, withPad: " ", startingAt: 0)) \(short(e.value))")
-            print("  \(String(repeating: " ", count: 52))   ← #\(e.provenance.index) \(e.provenance.type) by \(e.provenance.source) on \(e.provenance.subject)")
-        }
+        for line in PassportText.lines(p, tier: p.view ?? .authority).dropFirst() { print(line) }
     }
 
-    func short(_ v: JSONValue) -> String {
-        let s = v.stringValue ?? CanonicalJSON.string(v)
-        return s.count > 70 ? String(s.prefix(67)) + "..." : s
+    /// How to run this dpp from any folder: its absolute path.
+    static var invocation: String {
+        let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        return URL(fileURLWithPath: exe).standardizedFileURL.path
     }
 
     func section(_ title: String) {

@@ -65,6 +65,9 @@ struct PermissionOptions: ParsableArguments {
     @Flag(inversion: .prefixedNo, help: "May override fields its source does not own (field.overridden); default: no.")
     var override: Bool?
 
+    /// Checks the lists' syntax before anything runs (a usage error, exit 64).
+    func validate() throws { _ = try permissions() }
+
     /// True if any option is given.
     var namesAny: Bool { eventTypes != nil || fields != nil || subjects != nil || override != nil }
 
@@ -92,12 +95,15 @@ struct AuditTrail: ParsableCommand {
     var view: AccessTier = .public
     @Option(help: "text or json.") var format: OutputFormat = .text
 
+    func validate() throws {
+        if let field, PassportFields.byPath[String(field.prefix { $0 != "[" })] == nil {
+            throw ArgumentParser.ValidationError("--field: \(field) is not a passport field")
+        }
+    }
+
     func run() throws {
         try guarded {
             let id = subject
-            if let field, PassportFields.byPath[String(field.prefix { $0 != "[" })] == nil {
-                throw ArgumentParser.ValidationError("--field: \(field) is not a passport field")
-            }
             let ledger = try store.open(readOnly: true)
             let policy = try ledger.accessPolicy()
             let trail = try ledger.passportHistory(id, field: field, view: view, policy: policy)

@@ -180,6 +180,7 @@ struct Reindex: ParsableCommand {
 struct Schemas: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Write the JSON Schemas of the passport and of every event type (as published in Specs/schemas).", discussion: exitCodes())
+    @OptionGroup var store: StoreOptions  // accepted like every verb's, though schemas needs no store
     @Option(help: "Folder to write to (required; the project's own copy is Specs/schemas).") var output: String
     func run() throws {
         try guarded {

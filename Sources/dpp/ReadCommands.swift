@@ -233,7 +233,7 @@ struct QuarantineCommand: ParsableCommand {
                 let name = file == "-" ? "stdin" : (file as NSString).lastPathComponent
                 let lines = try JSONLinesReader(bytes: try readInput(file)).next(count: 2)
                 guard lines.count == 1 else {
-                    throw ValidationError("\(name) must hold exactly one non-blank line (the corrected input), not \(lines.count)")
+                    throw LedgerError(.invalidArgument, "\(name) must hold exactly one non-blank line (the corrected input), not \(lines.count)")
                 }
                 let mode: Submission.Mode
                 switch entry.mode {

@@ -68,11 +68,14 @@ struct Keys: ParsableCommand {
         @OptionGroup var permissions: PermissionOptions
         @Option(help: "Why the permissions change (recorded).") var reason: String
 
+        func validate() throws {
+            guard permissions.namesAny else {
+                throw ValidationError("name what changes: --event-types, --fields, --subjects, --override or --no-override")
+            }
+        }
+
         func run() throws {
             try guarded {
-                guard permissions.namesAny else {
-                    throw ValidationError("name what changes: --event-types, --fields, --subjects, --override or --no-override")
-                }
                 let ledger = try store.open()
                 let p = try permissions.permissions(base: try ledger.key(key).permissions)
                 let ref = try ledger.changePermissions(key, to: p, reason: reason)

@@ -16,6 +16,7 @@ struct Types: ParsableCommand {
 
             """ + exitCodes())
 
+    @OptionGroup var store: StoreOptions  // accepted like every verb's, though types needs no store
     @Argument(help: "Only this event type (default: all).") var type: String?
     @Flag(help: "Print only the example line(s), ready for dpp append --source.") var example = false
     @Option(help: "text or json (one object per type).") var format: OutputFormat = .text

@@ -52,6 +52,8 @@ public enum CLI {
     public struct StaleExecutable: Error, CustomStringConvertible {
         /// What is wrong and what to do.
         public let description: String
+        /// Creates the error.
+        public init(description: String) { self.description = description }
     }
 
     /// Runs `dpp` with arguments, optional standard input, in a working folder.

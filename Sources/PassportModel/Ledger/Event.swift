@@ -73,7 +73,7 @@ public struct Event: Sendable, Hashable {
         var data = JSONObject()
         switch o["data"] {
         case .object(let d)?: data = d
-        case nil: c.add(path + "data", "is required")
+        case nil: c.add(path + "data", "is required", code: .required, terse: "required")
         case let v?: c.add(path + "data", "must be an object, not \(v.typeName)", v)
         }
         var attachments: [Attachment] = []

@@ -96,7 +96,7 @@ public struct Record: Sendable, Hashable {
         c.unknownFields(o, allowed: Record.fields, at: "")
         func uint(_ key: String, min: Int) -> UInt64? {
             guard let v = o[key] else {
-                c.add(key, "is required")
+                c.add(key, "is required", code: .required, terse: "required")
                 return nil
             }
             guard case .number(let n) = v, let i = n.intValue, i >= min else {
@@ -119,20 +119,20 @@ public struct Record: Sendable, Hashable {
         if let e = o["event"] {
             do { event = try Event(json: e, path: "event.") } catch { c.violations += error.violations }
         } else {
-            c.add("event", "is required")
+            c.add("event", "is required", code: .required, terse: "required")
         }
         var signature: EventSignature?
         if let s = o["signature"] {
             signature = EventSignature.parse(s, checker: &c)
         } else {
-            c.add("signature", "is required")
+            c.add("signature", "is required", code: .required, terse: "required")
         }
         if let event, let subject, event.subject.rawValue != subject {
             c.add("subject", "must equal event.subject (\(event.subject))", .string(subject))
         }
         if let seq {
             if seq == 1, prev != nil { c.add("prev", "must be absent when seq is 1") }
-            if seq > 1, prev == nil, o["prev"] == nil { c.add("prev", "is required when seq > 1") }
+            if seq > 1, prev == nil, o["prev"] == nil { c.add("prev", "is required when seq > 1", code: .required, terse: "required") }
         }
         try c.finish()
         self.init(index: index!, seq: seq!, recordedAt: recordedAt!, prev: prev, event: event!, signature: signature!)

@@ -23,7 +23,7 @@ public struct OwnershipPolicy: Sendable, Hashable {
             violations.append(Violation(path: k, rule: "unknown member (allowed: description, fields)"))
         }
         guard case .object(let f)? = root["fields"] else {
-            throw ValidationError(violations + [Violation(path: "fields", rule: "is required: an object of field pattern → owners")])
+            throw ValidationError(violations + [Violation(code: .required, path: "fields", rule: "is required: an object of field pattern → owners")])
         }
         var out: [String: [String]] = [:]
         for (pattern, owners) in f {
