@@ -80,12 +80,19 @@ public final class Ledger: Sendable {
         committerBox.stop()
     }
 
+    /// Initialises libsodium where its failure can be reported as an error rather than stop the
+    /// process at the first hash or signature.
+    private static func initializeSodium() throws {
+        do { try Sodium.initialize() } catch { throw LedgerError(.io, error.message, underlying: error) }
+    }
+
     static func environmentPath(_ directory: URL) -> URL { directory.appendingPathComponent("ledger") }
 
     /// Creates a new store in `directory` (created if missing; must not already hold a store),
     /// with a new ledger key named `origin`, and records the key's registration as record 0.
     /// - Throws: ``LedgerError`` if the folder already holds a store or the origin is not usable.
     public static func create(at directory: URL, origin: String, options: Options = Options()) throws -> Ledger {
+        try initializeSodium()
         guard !origin.isEmpty, origin.utf8.count <= 255, !origin.contains("+"),
             !origin.unicodeScalars.contains(where: { $0.properties.isWhitespace || $0.value < 0x20 })
         else {
@@ -131,6 +138,7 @@ public final class Ledger: Sendable {
     /// Opens an existing store.
     /// - Throws: ``LedgerError`` with code `not-a-store` if the folder does not hold one.
     public static func open(at directory: URL, options: Options = Options(), readOnly: Bool = false) throws -> Ledger {
+        try initializeSodium()
         let envURL = environmentPath(directory)
         guard FileManager.default.fileExists(atPath: envURL.appendingPathComponent("data.mdb").path) else {
             throw LedgerError(

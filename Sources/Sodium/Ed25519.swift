@@ -29,6 +29,7 @@ public enum Ed25519 {
         public func isValidSignature<Message: ContiguousBytes>(_ signature: [UInt8], for message: Message) -> Bool {
             guard signature.count == Ed25519.signatureLength else { return false }
             Sodium.ensureInitialized()
+            // -1 is the answer "not a valid signature", not a failure of the call.
             return message.withUnsafeBytes { m in
                 signature.withUnsafeBufferPointer { s in
                     bytes.withUnsafeBufferPointer { k in
@@ -57,9 +58,10 @@ public enum Ed25519 {
             Sodium.ensureInitialized()
             var pk = [UInt8](repeating: 0, count: Ed25519.publicKeyLength)
             var sk = [UInt8](repeating: 0, count: 64)
-            _ = seed.withUnsafeBufferPointer { s in
+            let rc = seed.withUnsafeBufferPointer { s in
                 crypto_sign_seed_keypair(&pk, &sk, s.baseAddress!)
             }
+            checkInfallible(rc, "crypto_sign_seed_keypair")
             self.secret = sk
             self.publicKey = try PublicKey(bytes: pk)
         }
@@ -80,8 +82,10 @@ public enum Ed25519 {
             var sig = [UInt8](repeating: 0, count: Ed25519.signatureLength)
             message.withUnsafeBytes { m in
                 secret.withUnsafeBufferPointer { sk in
-                    _ = crypto_sign_detached(
-                        &sig, nil, m.baseAddress?.assumingMemoryBound(to: UInt8.self), UInt64(m.count), sk.baseAddress!)
+                    checkInfallible(
+                        crypto_sign_detached(
+                            &sig, nil, m.baseAddress?.assumingMemoryBound(to: UInt8.self), UInt64(m.count), sk.baseAddress!),
+                        "crypto_sign_detached")
                 }
             }
             return sig

@@ -12,9 +12,11 @@ public enum SHA256 {
         var out = [UInt8](repeating: 0, count: byteCount)
         data.withUnsafeBytes { input in
             out.withUnsafeMutableBufferPointer { o in
-                _ = crypto_hash_sha256(
-                    o.baseAddress!, input.baseAddress?.assumingMemoryBound(to: UInt8.self),
-                    UInt64(input.count))
+                checkInfallible(
+                    crypto_hash_sha256(
+                        o.baseAddress!, input.baseAddress?.assumingMemoryBound(to: UInt8.self),
+                        UInt64(input.count)),
+                    "crypto_hash_sha256")
             }
         }
         return out
@@ -24,12 +26,14 @@ public enum SHA256 {
     public static func hash(parts: [UnsafeRawBufferPointer]) -> [UInt8] {
         Sodium.ensureInitialized()
         var state = crypto_hash_sha256_state()
-        crypto_hash_sha256_init(&state)
+        checkInfallible(crypto_hash_sha256_init(&state), "crypto_hash_sha256_init")
         for part in parts where part.count > 0 {
-            crypto_hash_sha256_update(&state, part.baseAddress!.assumingMemoryBound(to: UInt8.self), UInt64(part.count))
+            checkInfallible(
+                crypto_hash_sha256_update(&state, part.baseAddress!.assumingMemoryBound(to: UInt8.self), UInt64(part.count)),
+                "crypto_hash_sha256_update")
         }
         var out = [UInt8](repeating: 0, count: byteCount)
-        out.withUnsafeMutableBufferPointer { _ = crypto_hash_sha256_final(&state, $0.baseAddress!) }
+        out.withUnsafeMutableBufferPointer { checkInfallible(crypto_hash_sha256_final(&state, $0.baseAddress!), "crypto_hash_sha256_final") }
         return out
     }
 
@@ -40,14 +44,16 @@ public enum SHA256 {
         /// Starts a new hash.
         public init() {
             Sodium.ensureInitialized()
-            crypto_hash_sha256_init(&state)
+            checkInfallible(crypto_hash_sha256_init(&state), "crypto_hash_sha256_init")
         }
 
         /// Adds bytes to the hash.
         public mutating func update<Bytes: ContiguousBytes>(_ data: Bytes) {
             data.withUnsafeBytes { b in
                 if b.count > 0 {
-                    _ = crypto_hash_sha256_update(&state, b.baseAddress!.assumingMemoryBound(to: UInt8.self), UInt64(b.count))
+                    checkInfallible(
+                        crypto_hash_sha256_update(&state, b.baseAddress!.assumingMemoryBound(to: UInt8.self), UInt64(b.count)),
+                        "crypto_hash_sha256_update")
                 }
             }
         }
@@ -55,7 +61,7 @@ public enum SHA256 {
         /// Finishes and returns the digest.
         public consuming func finalize() -> [UInt8] {
             var out = [UInt8](repeating: 0, count: SHA256.byteCount)
-            out.withUnsafeMutableBufferPointer { _ = crypto_hash_sha256_final(&state, $0.baseAddress!) }
+            out.withUnsafeMutableBufferPointer { checkInfallible(crypto_hash_sha256_final(&state, $0.baseAddress!), "crypto_hash_sha256_final") }
             return out
         }
     }

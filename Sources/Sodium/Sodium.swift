@@ -4,9 +4,22 @@ import CSodium
 public enum Sodium {
     private static let initResult: Int32 = sodium_init()
 
-    /// Initialises libsodium once; safe to call from any thread.
+    /// Initialises libsodium once; safe to call from any thread. Call it where a failure can be
+    /// reported (opening a store, starting a tool); every other entry point then cannot fail.
+    /// - Throws: ``SodiumError`` if libsodium cannot initialise (it needs a source of randomness,
+    ///   such as `/dev/urandom`).
+    public static func initialize() throws(SodiumError) {
+        do {
+            try check(initResult, "sodium_init")
+        } catch {
+            throw SodiumError("\(error.message): libsodium could not initialise; give the process a source of randomness (/dev/urandom) and retry")
+        }
+    }
+
+    /// Initialises libsodium once; safe to call from any thread. Stops the process if libsodium
+    /// cannot initialise: call ``initialize()`` first where that failure should be an error.
     public static func ensureInitialized() {
-        precondition(initResult >= 0, "libsodium failed to initialise")
+        do { try initialize() } catch { fatalError(error.message) }
     }
 
     /// Returns `count` cryptographically secure random bytes.
@@ -24,13 +37,15 @@ public enum Sodium {
         ensureInitialized()
         let variant = sodium_base64_VARIANT_ORIGINAL
         var out = [UInt8](repeating: 0, count: sodium_base64_encoded_len(bytes.count, variant))
-        out.withUnsafeMutableBufferPointer { o in
+        let encoded = out.withUnsafeMutableBufferPointer { o in
             bytes.withUnsafeBufferPointer { b in
-                _ = o.baseAddress!.withMemoryRebound(to: CChar.self, capacity: o.count) {
+                o.baseAddress!.withMemoryRebound(to: CChar.self, capacity: o.count) {
                     sodium_bin2base64($0, o.count, b.baseAddress, b.count, variant)
                 }
             }
         }
+        // NULL only when the output buffer is too small; it is sized by sodium_base64_encoded_len.
+        checkInfallible(encoded == nil ? -1 : 0, "sodium_bin2base64")
         out.removeLast()  // the terminating NUL
         return out
     }
@@ -50,7 +65,9 @@ public enum Sodium {
                 }
             }
         }
-        guard rc == 0, let end, text.withUnsafeBufferPointer({ t in
+        // -1 means the text is not base64 (the buffer is large enough for any valid input): the
+        // caller's answer is nil.
+        guard (try? check(rc, "sodium_base642bin")) != nil, let end, text.withUnsafeBufferPointer({ t in
             t.baseAddress!.withMemoryRebound(to: CChar.self, capacity: t.count) { end == $0 + t.count }
         }) else {
             wipe(&out)
