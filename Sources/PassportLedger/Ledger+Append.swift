@@ -96,7 +96,7 @@ extension Ledger {
             do {
                 return try env.write(body)
             } catch let e as LMDBError where e.isMapFull {
-                let current = env.mapSize
+                let current = try env.mapSize
                 guard current < options.maxMapSize else {
                     throw LedgerError(
                         .storeFull,
@@ -105,6 +105,7 @@ extension Ledger {
                 try env.resize(to: min(options.maxMapSize, max(current * 2, current + minimumGrowth)))
             } catch let e as LMDBError {
                 var hint = ""
+                // statvfs only adds a hint to the error being thrown; if it fails there is no hint.
                 var fs = statvfs()
                 if statvfs(directory.path, &fs) == 0 {
                     let free = UInt64(fs.f_bavail) * UInt64(fs.f_frsize)
