@@ -61,8 +61,10 @@ public final class Ledger: Sendable {
 
     let env: Environment
     let dbs: Databases
-    private let signerCache = SignerCache()
-    private let committerBox = CommitterBox()
+    /// The ledger signer, once read.
+    private let signerCache = Locked<NoteSigner?>(nil)
+    /// The group-commit writer, started on first use.
+    private let committerBox = Locked<Committer?>(nil)
     let factCache = FactValueCache()
     let policyCache = PolicyCache()
 
@@ -77,7 +79,7 @@ public final class Ledger: Sendable {
     }
 
     deinit {
-        committerBox.stop()
+        committerBox.withLock { $0?.stop() }
     }
 
     /// Initialises libsodium where its failure can be reported as an error rather than stop the
@@ -119,7 +121,7 @@ public final class Ledger: Sendable {
                 return dbs
             }
             let ledger = Ledger(directory: directory, env: env, dbs: dbs, origin: origin, vkey: signer.verifier, options: options)
-            ledger.signerCache.set(signer)
+            ledger.signerCache.withLock { $0 = signer }
             let genesis = try ledger.systemEvent(
                 type: "key.registered", sourceRef: "key.registered/\(signer.verifier.reference)",
                 data: ["vkey": .string(signer.verifier.description), "role": "ledger", "description": "ledger key"])
@@ -178,10 +180,10 @@ public final class Ledger: Sendable {
 
     /// The ledger's signing key, read from its 0600 file on first use.
     func ledgerSigner() throws -> NoteSigner {
-        if let s = signerCache.get() { return s }
+        if let s = signerCache.withLock({ $0 }) { return s }
         let s = try keyFiles.read(reference: vkey.reference)
         guard s.verifier == vkey else { throw LedgerError(.key, "the ledger key file does not match the store's ledger key") }
-        signerCache.set(s)
+        signerCache.withLock { $0 = s }
         return s
     }
 
@@ -205,30 +207,12 @@ public final class Ledger: Sendable {
         return Submission(raw: CanonicalJSON.encode(signed.json), origin: "dpp", mode: .signed, content: .success(signed))
     }
 
-    var committer: Committer { committerBox.get(ledger: self) }
-}
-
-/// Caches the ledger signer once read.
-final class SignerCache: @unchecked Sendable {
-    // @unchecked: all access to `signer` is under `lock`.
-    private let lock = NSLock()
-    private var signer: NoteSigner?
-    func get() -> NoteSigner? { lock.withLock { signer } }
-    func set(_ s: NoteSigner) { lock.withLock { signer = s } }
-}
-
-/// Starts the committer thread on first use.
-final class CommitterBox: @unchecked Sendable {
-    // @unchecked: all access to `committer` is under `lock`.
-    private let lock = NSLock()
-    private var committer: Committer?
-    func get(ledger: Ledger) -> Committer {
-        lock.withLock {
+    var committer: Committer {
+        committerBox.withLock { committer in
             if let c = committer { return c }
-            let c = Committer(ledger: ledger)
+            let c = Committer(ledger: self)
             committer = c
             return c
         }
     }
-    func stop() { lock.withLock { committer?.stop() } }
 }

@@ -1,22 +1,14 @@
-import Foundation
-
 /// An append handed to the writer; ``wait()`` blocks until it is durable (or failed).
-public final class PendingAppend: @unchecked Sendable {
-    // @unchecked: `result` is guarded by `condition`.
-    private let condition = NSCondition()
-    private var result: Result<[AppendOutcome], Error>?
+public final class PendingAppend: Sendable {
+    private let result = Locked<Result<[AppendOutcome], Error>?>(nil)
+
     func set(_ r: Result<[AppendOutcome], Error>) {
-        condition.lock()
-        result = r
-        condition.signal()
-        condition.unlock()
+        result.withLockWakingWaiters { $0 = r }
     }
+
     /// Waits for the outcomes, in input order.
     /// - Throws: ``LedgerError`` if the batch could not be committed at all.
     public func wait() throws -> [AppendOutcome] {
-        condition.lock()
-        defer { condition.unlock() }
-        while result == nil { condition.wait() }
-        return try result!.get()
+        try result.withLock(waitingUntil: { $0 != nil }) { try $0!.get() }
     }
 }
