@@ -121,7 +121,7 @@ extension Ledger {
         let startSize = size
         var frontier = try MerkleFrontier(size: size, source: StoredNodes(txn: txn, db: dbs.nodes))
         let last = try txn.get(Keys.metaLastRecordedAt, in: dbs.meta).map { Int64(bitPattern: Keys.readU64($0)) } ?? 0
-        let recordedAt = Timestamp(microsecondsSinceEpoch: max(Timestamp.now().microseconds, last))
+        let recordedAt = Timestamp(microsecondsSinceEpoch: max(options.clock().microseconds, last))
         var results: [[AppendOutcome]] = []
         var keyCache = GovernanceCache()
         for (j, (submissions, verified)) in jobs.enumerated() {

@@ -26,15 +26,20 @@ public final class Ledger: Sendable {
         public var governance: Bool
         /// The ownership policy a new store starts with (recorded as record 1); nil for none.
         public var initialPolicy: OwnershipPolicy?
+        /// Where the ledger reads the system time: records' `recordedAt` (never decreasing along the
+        /// log, whatever the clock says), system events' `createdAt`, quarantine updates, and the
+        /// default `asOf` of reads. The system clock unless a test sets a clock it advances itself.
+        public var clock: @Sendable () -> Timestamp
         /// Fault injection for tests (`@testable`): called inside the write transaction just before
         /// an event's record is stored; a throw stands for a failure of that event's own writes.
         var storeFault: (@Sendable (Event) throws -> Void)?
 
         /// Defaults: 64 MiB initial map, 1 TiB maximum, 4096 events a batch, 256 MiB attachments,
-    /// governance on, and the default ownership policy.
+        /// governance on, the default ownership policy, and the system clock.
         public init(
             initialMapSize: Int = 64 << 20, maxMapSize: Int = 1 << 40, maxBatchEvents: Int = 4096,
-            maxAttachmentSize: Int = 256 << 20, governance: Bool = true, initialPolicy: OwnershipPolicy? = .default
+            maxAttachmentSize: Int = 256 << 20, governance: Bool = true, initialPolicy: OwnershipPolicy? = .default,
+            clock: @escaping @Sendable () -> Timestamp = Timestamp.now
         ) {
             self.initialMapSize = initialMapSize
             self.maxMapSize = maxMapSize
@@ -42,6 +47,7 @@ public final class Ledger: Sendable {
             self.maxAttachmentSize = maxAttachmentSize
             self.governance = governance
             self.initialPolicy = initialPolicy
+            self.clock = clock
         }
     }
 
@@ -196,7 +202,7 @@ public final class Ledger: Sendable {
         o["subject"] = "system"
         o["source"] = .string(KeyRules.systemSource)
         o["sourceRef"] = .string(sourceRef)
-        o["createdAt"] = .string(Timestamp.now().description)
+        o["createdAt"] = .string(options.clock().description)
         if let validFrom { o["validFrom"] = .string(validFrom.description) }
         if let validUntil { o["validUntil"] = .string(validUntil.description) }
         o["data"] = .object(data)
