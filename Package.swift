@@ -41,6 +41,7 @@ let package = Package(
         .target(
             name: "PassportTestSupport", dependencies: ["PassportModel", "PassportAudit", "PassportLedger", "PassportDemoData", "Sodium"],
             path: "Tests/PassportTestSupport", swiftSettings: strict),
+        .testTarget(name: "SodiumTests", dependencies: ["Sodium"], swiftSettings: strict),
         .testTarget(name: "PassportModelTests", dependencies: ["PassportModel", "PassportDemoData"], swiftSettings: strict),
         .testTarget(
             name: "PassportAuditTests", dependencies: ["PassportAudit", "PassportModel", "Sodium"],

@@ -10,7 +10,7 @@ public final class Environment: @unchecked Sendable {
     // @unchecked: `handle` is set once in init and freed in deinit; LMDB environments are
     // thread-safe with MDB_NOTLS, and map resizing is guarded by `resizeLock`.
     let handle: OpaquePointer
-    private let resizeLock = ReadWriteLock()
+    private let resizeLock: ReadWriteLock
     /// The folder that holds `data.mdb` and `lock.mdb`.
     public let path: String
 
@@ -37,6 +37,7 @@ public final class Environment: @unchecked Sendable {
     /// Opens (creating files if needed) the environment in the folder `path`, which must exist.
     /// - Throws: ``LMDBError`` if LMDB cannot open it.
     public init(path: String, options: Options = Options()) throws(LMDBError) {
+        resizeLock = try ReadWriteLock()
         var env: OpaquePointer?
         try check(mdb_env_create(&env), "env_create")
         guard let env else { throw LMDBError(code: ENOMEM, operation: "env_create") }
@@ -60,16 +61,19 @@ public final class Environment: @unchecked Sendable {
     }
 
     /// The current size of the memory map in bytes.
+    /// - Throws: ``LMDBError`` if LMDB cannot report it.
     public var mapSize: Int {
-        var info = MDB_envinfo()
-        mdb_env_info(handle, &info)
-        return info.me_mapsize
+        get throws(LMDBError) {
+            var info = MDB_envinfo()
+            try check(mdb_env_info(handle, &info), "env_info")
+            return info.me_mapsize
+        }
     }
 
     /// Grows (or adopts another process's larger) map size. Waits for this process's
     /// transactions to finish. Pass 0 to adopt the size another process set.
     public func resize(to bytes: Int) throws(LMDBError) {
-        resizeLock.lockWrite()
+        try resizeLock.lockWrite()
         defer { resizeLock.unlock() }
         try check(mdb_env_set_mapsize(handle, bytes), "set_mapsize")
     }
@@ -94,7 +98,7 @@ public final class Environment: @unchecked Sendable {
         let flags = readOnly ? UInt32(MDB_RDONLY) : 0
         var txn: OpaquePointer?
         while true {
-            resizeLock.lockRead()
+            try resizeLock.lockRead()
             let rc = mdb_txn_begin(handle, nil, flags, &txn)
             if rc == 0 { break }
             resizeLock.unlock()
@@ -122,19 +126,4 @@ public final class Environment: @unchecked Sendable {
     public func database(_ name: String, create: Bool = true) throws -> Database {
         try write { txn in try txn.openDatabase(name, create: create) }
     }
-}
-
-/// A pthread read-write lock; readers are transactions, the writer is a map resize.
-final class ReadWriteLock: @unchecked Sendable {
-    // @unchecked: the pthread lock is itself the synchronisation primitive.
-    private let lock = UnsafeMutablePointer<pthread_rwlock_t>.allocate(capacity: 1)
-
-    init() { pthread_rwlock_init(lock, nil) }
-    deinit {
-        pthread_rwlock_destroy(lock)
-        lock.deallocate()
-    }
-    func lockRead() { pthread_rwlock_rdlock(lock) }
-    func lockWrite() { pthread_rwlock_wrlock(lock) }
-    func unlock() { pthread_rwlock_unlock(lock) }
 }

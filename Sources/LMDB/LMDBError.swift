@@ -33,6 +33,7 @@ public struct LMDBError: Error, CustomStringConvertible, Sendable, Equatable {
 }
 
 /// Turns every LMDB return code into a typed error; the one place C return codes are checked.
+/// (`mdb_env_close`, `mdb_txn_abort` and `mdb_cursor_close` return nothing to check.)
 @inline(__always)
 func check(_ rc: Int32, _ operation: @autoclosure () -> String) throws(LMDBError) {
     if rc != 0 { throw LMDBError(code: rc, operation: operation()) }

@@ -57,6 +57,7 @@ public struct AttachmentFolder: Sendable {
     public static func readRegularFile(_ path: String, maxSize: Int) -> Result<[UInt8], AttachmentPathError> {
         let fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
         guard fd >= 0 else { return .failure(.init(rule: notInside)) }
+        // close is unchecked: the file was only read, so a failing close loses nothing.
         defer { close(fd) }
         var st = stat()
         guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else {

@@ -4,18 +4,22 @@ import Foundation
 /// write transaction, so concurrent appenders share one fsync. A caller is answered only
 /// after the transaction holding its events is durable.
 final class Committer: @unchecked Sendable {
-    // @unchecked: `queue` and `stopped` are only touched under `condition`; the thread is the
-    // only one that runs write transactions.
+    // @unchecked: `ledger` and `thread` are written only in `init`; the queue and the stop flag
+    // live in `state`, reached only under its lock; the thread is the only one that runs write
+    // transactions.
     private struct Job {
         let submissions: [Submission]
         let verifiedKeys: [Precheck]
         let completion: @Sendable (Result<[AppendOutcome], Error>) -> Void
     }
 
+    private struct State {
+        var queue: [Job] = []
+        var stopped = false
+    }
+
     private weak var ledger: Ledger?
-    private let condition = NSCondition()
-    private var queue: [Job] = []
-    private var stopped = false
+    private let state = Locked(State())
     private var thread: Thread?
 
     init(ledger: Ledger) {
@@ -27,45 +31,37 @@ final class Committer: @unchecked Sendable {
     }
 
     func stop() {
-        condition.lock()
-        stopped = true
-        condition.broadcast()
-        condition.unlock()
+        state.withLockWakingWaiters { $0.stopped = true }
     }
 
     func submit(
         _ submissions: [Submission], verifiedKeys: [Precheck],
         completion: @escaping @Sendable (Result<[AppendOutcome], Error>) -> Void
     ) {
-        condition.lock()
-        if stopped {
-            condition.unlock()
-            completion(.failure(LedgerError(.io, "the ledger is closed")))
-            return
+        let accepted = state.withLockWakingWaiters { state in
+            if state.stopped { return false }
+            state.queue.append(Job(submissions: submissions, verifiedKeys: verifiedKeys, completion: completion))
+            return true
         }
-        queue.append(Job(submissions: submissions, verifiedKeys: verifiedKeys, completion: completion))
-        condition.signal()
-        condition.unlock()
+        if !accepted { completion(.failure(LedgerError(.io, "the ledger is closed"))) }
     }
 
     private func run() {
         while true {
-            condition.lock()
-            while queue.isEmpty && !stopped { condition.wait() }
-            if queue.isEmpty && stopped {
-                condition.unlock()
-                return
+            let next: [Job]? = state.withLock(waitingUntil: { !$0.queue.isEmpty || $0.stopped }) { state in
+                if state.queue.isEmpty && state.stopped { return nil }
+                // Take as many whole jobs as fit in one batch (at least one).
+                var batch: [Job] = []
+                var count = 0
+                let limit = ledger?.options.maxBatchEvents ?? 4096
+                while let job = state.queue.first, batch.isEmpty || count + job.submissions.count <= limit {
+                    batch.append(job)
+                    count += job.submissions.count
+                    state.queue.removeFirst()
+                }
+                return batch
             }
-            // Take as many whole jobs as fit in one batch (at least one).
-            var batch: [Job] = []
-            var count = 0
-            let limit = ledger?.options.maxBatchEvents ?? 4096
-            while let job = queue.first, batch.isEmpty || count + job.submissions.count <= limit {
-                batch.append(job)
-                count += job.submissions.count
-                queue.removeFirst()
-            }
-            condition.unlock()
+            guard let batch = next else { return }
             guard let ledger else {
                 for job in batch { job.completion(.failure(LedgerError(.io, "the ledger is closed"))) }
                 continue

@@ -33,13 +33,19 @@ public struct KeyFiles: Sendable {
         guard fd >= 0 else {
             throw LedgerError(.key, "cannot create key file \(path): \(String(cString: strerror(errno)))")
         }
+        // close is unchecked: the data is fsynced (or the file removed) before it runs, so a
+        // failing close cannot lose the key.
         defer { close(fd) }
         var bytes = signer.secretBytes() + [0x0A]
         defer { Sodium.wipe(&bytes) }
         let written = bytes.withUnsafeBytes { Foundation.write(fd, $0.baseAddress, $0.count) }
         guard written == bytes.count, fsync(fd) == 0 else {
+            // Read errno before unlink can change it; a short write sets none.
+            let reason = written >= 0 && written < bytes.count ? "short write" : String(cString: strerror(errno))
+            // Best effort: the write failure is what gets reported, and a file left behind
+            // makes the next attempt fail with "exists", naming the path.
             unlink(path)
-            throw LedgerError(.key, "cannot write key file \(path): \(String(cString: strerror(errno)))")
+            throw LedgerError(.key, "cannot write key file \(path): \(reason)")
         }
     }
 
@@ -73,6 +79,7 @@ public struct KeyFiles: Sendable {
 
     /// Deletes a key file (used when registering the key failed).
     func remove(reference: String) {
+        // Best effort cleanup after another error, which is the one reported.
         unlink(url(for: reference).path)
     }
 }

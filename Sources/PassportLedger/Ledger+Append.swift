@@ -96,7 +96,7 @@ extension Ledger {
             do {
                 return try env.write(body)
             } catch let e as LMDBError where e.isMapFull {
-                let current = env.mapSize
+                let current = try env.mapSize
                 guard current < options.maxMapSize else {
                     throw LedgerError(
                         .storeFull,
@@ -105,6 +105,7 @@ extension Ledger {
                 try env.resize(to: min(options.maxMapSize, max(current * 2, current + minimumGrowth)))
             } catch let e as LMDBError {
                 var hint = ""
+                // statvfs only adds a hint to the error being thrown; if it fails there is no hint.
                 var fs = statvfs()
                 if statvfs(directory.path, &fs) == 0 {
                     let free = UInt64(fs.f_bavail) * UInt64(fs.f_frsize)
@@ -120,7 +121,7 @@ extension Ledger {
         let startSize = size
         var frontier = try MerkleFrontier(size: size, source: StoredNodes(txn: txn, db: dbs.nodes))
         let last = try txn.get(Keys.metaLastRecordedAt, in: dbs.meta).map { Int64(bitPattern: Keys.readU64($0)) } ?? 0
-        let recordedAt = Timestamp(microsecondsSinceEpoch: max(Timestamp.now().microseconds, last))
+        let recordedAt = Timestamp(microsecondsSinceEpoch: max(options.clock().microseconds, last))
         var results: [[AppendOutcome]] = []
         var keyCache = GovernanceCache()
         for (j, (submissions, verified)) in jobs.enumerated() {
@@ -376,43 +377,5 @@ struct GovernanceCache {
     mutating func removeAll() {
         entries.removeAll()
         currentPolicy = nil
-    }
-}
-
-/// Parsed policies by record index (a policy record never changes).
-final class PolicyCache: @unchecked Sendable {
-    // @unchecked: `entries` is only touched under `lock`.
-    private let lock = NSLock()
-    private var entries: [UInt64: (recordedAt: Timestamp, policy: OwnershipPolicy)] = [:]
-
-    func entry(index: UInt64, bytes: [UInt8]) throws -> (recordedAt: Timestamp, policy: OwnershipPolicy) {
-        if let e = lock.withLock({ entries[index] }) { return e }
-        guard case .object(let o) = try JSONParser.parse(bytes), let at = o["recordedAt"]?.stringValue, let p = o["policy"] else {
-            throw LedgerError(.notAStore, "a stored policy is damaged; run dpp verify")
-        }
-        let e = (try Timestamp(canonical: at), try OwnershipPolicy(json: p))
-        lock.withLock { entries[index] = e }
-        return e
-    }
-}
-
-/// An append handed to the writer; ``wait()`` blocks until it is durable (or failed).
-public final class PendingAppend: @unchecked Sendable {
-    // @unchecked: `result` is guarded by `condition`.
-    private let condition = NSCondition()
-    private var result: Result<[AppendOutcome], Error>?
-    func set(_ r: Result<[AppendOutcome], Error>) {
-        condition.lock()
-        result = r
-        condition.signal()
-        condition.unlock()
-    }
-    /// Waits for the outcomes, in input order.
-    /// - Throws: ``LedgerError`` if the batch could not be committed at all.
-    public func wait() throws -> [AppendOutcome] {
-        condition.lock()
-        defer { condition.unlock() }
-        while result == nil { condition.wait() }
-        return try result!.get()
     }
 }

@@ -3,7 +3,7 @@ import LMDB
 import PassportModel
 
 extension Ledger {
-    /// The passport of a subject as it stood at system time `asOf` (default: now) for valid time
+    /// The passport of a subject as it stood at system time `asOf` (default: now, by ``Options/clock``) for valid time
     /// `validAt` (default: `asOf`), with the provenance of every value.
     ///
     /// A batch is composed from its model and itself; an item from its model, its batch (named
@@ -13,7 +13,7 @@ extension Ledger {
     ///   before `asOf` (it did not exist then; the message names when it first appeared). The rule
     ///   is about `id` itself: an item recorded after its model still has no passport before that.
     public func passport(_ id: Subject, asOf: Timestamp? = nil, validAt: Timestamp? = nil) throws -> Passport {
-        let asOf = asOf ?? Timestamp.now()
+        let asOf = asOf ?? options.clock()
         let validAt = validAt ?? asOf
         guard id.kind != .system else { throw LedgerError(.invalidArgument, "the system subject has no passport; see dpp keys list") }
         let indexed = try env.read { txn -> Passport? in

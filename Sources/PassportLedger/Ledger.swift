@@ -26,15 +26,20 @@ public final class Ledger: Sendable {
         public var governance: Bool
         /// The ownership policy a new store starts with (recorded as record 1); nil for none.
         public var initialPolicy: OwnershipPolicy?
+        /// Where the ledger reads the system time: records' `recordedAt` (never decreasing along the
+        /// log, whatever the clock says), system events' `createdAt`, quarantine updates, and the
+        /// default `asOf` of reads. The system clock unless a test sets a clock it advances itself.
+        public var clock: @Sendable () -> Timestamp
         /// Fault injection for tests (`@testable`): called inside the write transaction just before
         /// an event's record is stored; a throw stands for a failure of that event's own writes.
         var storeFault: (@Sendable (Event) throws -> Void)?
 
         /// Defaults: 64 MiB initial map, 1 TiB maximum, 4096 events a batch, 256 MiB attachments,
-    /// governance on, and the default ownership policy.
+        /// governance on, the default ownership policy, and the system clock.
         public init(
             initialMapSize: Int = 64 << 20, maxMapSize: Int = 1 << 40, maxBatchEvents: Int = 4096,
-            maxAttachmentSize: Int = 256 << 20, governance: Bool = true, initialPolicy: OwnershipPolicy? = .default
+            maxAttachmentSize: Int = 256 << 20, governance: Bool = true, initialPolicy: OwnershipPolicy? = .default,
+            clock: @escaping @Sendable () -> Timestamp = Timestamp.now
         ) {
             self.initialMapSize = initialMapSize
             self.maxMapSize = maxMapSize
@@ -42,6 +47,7 @@ public final class Ledger: Sendable {
             self.maxAttachmentSize = maxAttachmentSize
             self.governance = governance
             self.initialPolicy = initialPolicy
+            self.clock = clock
         }
     }
 
@@ -61,8 +67,10 @@ public final class Ledger: Sendable {
 
     let env: Environment
     let dbs: Databases
-    private let signerCache = SignerCache()
-    private let committerBox = CommitterBox()
+    /// The ledger signer, once read.
+    private let signerCache = Locked<NoteSigner?>(nil)
+    /// The group-commit writer, started on first use.
+    private let committerBox = Locked<Committer?>(nil)
     let factCache = FactValueCache()
     let policyCache = PolicyCache()
 
@@ -77,7 +85,13 @@ public final class Ledger: Sendable {
     }
 
     deinit {
-        committerBox.stop()
+        committerBox.withLock { $0?.stop() }
+    }
+
+    /// Initialises libsodium where its failure can be reported as an error rather than stop the
+    /// process at the first hash or signature.
+    private static func initializeSodium() throws {
+        do { try Sodium.initialize() } catch { throw LedgerError(.io, error.message, underlying: error) }
     }
 
     static func environmentPath(_ directory: URL) -> URL { directory.appendingPathComponent("ledger") }
@@ -86,6 +100,7 @@ public final class Ledger: Sendable {
     /// with a new ledger key named `origin`, and records the key's registration as record 0.
     /// - Throws: ``LedgerError`` if the folder already holds a store or the origin is not usable.
     public static func create(at directory: URL, origin: String, options: Options = Options()) throws -> Ledger {
+        try initializeSodium()
         guard !origin.isEmpty, origin.utf8.count <= 255, !origin.contains("+"),
             !origin.unicodeScalars.contains(where: { $0.properties.isWhitespace || $0.value < 0x20 })
         else {
@@ -112,7 +127,7 @@ public final class Ledger: Sendable {
                 return dbs
             }
             let ledger = Ledger(directory: directory, env: env, dbs: dbs, origin: origin, vkey: signer.verifier, options: options)
-            ledger.signerCache.set(signer)
+            ledger.signerCache.withLock { $0 = signer }
             let genesis = try ledger.systemEvent(
                 type: "key.registered", sourceRef: "key.registered/\(signer.verifier.reference)",
                 data: ["vkey": .string(signer.verifier.description), "role": "ledger", "description": "ledger key"])
@@ -131,6 +146,7 @@ public final class Ledger: Sendable {
     /// Opens an existing store.
     /// - Throws: ``LedgerError`` with code `not-a-store` if the folder does not hold one.
     public static func open(at directory: URL, options: Options = Options(), readOnly: Bool = false) throws -> Ledger {
+        try initializeSodium()
         let envURL = environmentPath(directory)
         guard FileManager.default.fileExists(atPath: envURL.appendingPathComponent("data.mdb").path) else {
             throw LedgerError(
@@ -170,10 +186,10 @@ public final class Ledger: Sendable {
 
     /// The ledger's signing key, read from its 0600 file on first use.
     func ledgerSigner() throws -> NoteSigner {
-        if let s = signerCache.get() { return s }
+        if let s = signerCache.withLock({ $0 }) { return s }
         let s = try keyFiles.read(reference: vkey.reference)
         guard s.verifier == vkey else { throw LedgerError(.key, "the ledger key file does not match the store's ledger key") }
-        signerCache.set(s)
+        signerCache.withLock { $0 = s }
         return s
     }
 
@@ -186,7 +202,7 @@ public final class Ledger: Sendable {
         o["subject"] = "system"
         o["source"] = .string(KeyRules.systemSource)
         o["sourceRef"] = .string(sourceRef)
-        o["createdAt"] = .string(Timestamp.now().description)
+        o["createdAt"] = .string(options.clock().description)
         if let validFrom { o["validFrom"] = .string(validFrom.description) }
         if let validUntil { o["validUntil"] = .string(validUntil.description) }
         o["data"] = .object(data)
@@ -197,30 +213,12 @@ public final class Ledger: Sendable {
         return Submission(raw: CanonicalJSON.encode(signed.json), origin: "dpp", mode: .signed, content: .success(signed))
     }
 
-    var committer: Committer { committerBox.get(ledger: self) }
-}
-
-/// Caches the ledger signer once read.
-final class SignerCache: @unchecked Sendable {
-    // @unchecked: all access to `signer` is under `lock`.
-    private let lock = NSLock()
-    private var signer: NoteSigner?
-    func get() -> NoteSigner? { lock.withLock { signer } }
-    func set(_ s: NoteSigner) { lock.withLock { signer = s } }
-}
-
-/// Starts the committer thread on first use.
-final class CommitterBox: @unchecked Sendable {
-    // @unchecked: all access to `committer` is under `lock`.
-    private let lock = NSLock()
-    private var committer: Committer?
-    func get(ledger: Ledger) -> Committer {
-        lock.withLock {
+    var committer: Committer {
+        committerBox.withLock { committer in
             if let c = committer { return c }
-            let c = Committer(ledger: ledger)
+            let c = Committer(ledger: self)
             committer = c
             return c
         }
     }
-    func stop() { lock.withLock { committer?.stop() } }
 }

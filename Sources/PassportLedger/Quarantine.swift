@@ -215,7 +215,7 @@ extension Ledger {
             e.status = .discarded
             e.discardReason = reason
             e.resolvedIndex = recorded
-            e.updatedAt = Timestamp.now()
+            e.updatedAt = options.clock()
             try txn.put(Keys.u64(id), CanonicalJSON.encode(e.json), in: dbs.quarantine)
         }
         return recorded
@@ -272,7 +272,7 @@ extension Ledger {
             }
             e.status = .resolved
             e.resolvedIndex = ref.index
-            e.updatedAt = Timestamp.now()
+            e.updatedAt = options.clock()
             try txn.put(Keys.u64(id), CanonicalJSON.encode(e.json), in: dbs.quarantine)
         }
         return .resolved(ref, audit: audit)

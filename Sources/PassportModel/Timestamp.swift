@@ -9,6 +9,7 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
     /// The current system time.
     public static func now() -> Timestamp {
         var ts = timespec()
+        // Unchecked: clock_gettime fails only for an unknown clock or a bad pointer (EINVAL, EFAULT).
         clock_gettime(CLOCK_REALTIME, &ts)
         return Timestamp(microsecondsSinceEpoch: Int64(ts.tv_sec) * 1_000_000 + Int64(ts.tv_nsec) / 1000)
     }

@@ -50,11 +50,12 @@ struct GovernanceTests {
     @Test("a policy change in the middle of a history: later events obey the new policy, earlier ones stay valid")
     func policyChangeMidHistory() throws {
         let dir = TemporaryDirectory()
-        let (ledger, s) = try Fixtures.store(in: dir, sources: ["plm", "erp"])
+        let clock = TestClock()
+        let (ledger, s) = try Fixtures.store(in: dir, sources: ["plm", "erp"], options: clock.options)
         #expect(try append(ledger, pcf("PCF-1", 130, source: "erp"), s["erp"]!).record != nil)
-        usleep(2000)
-        let beforeChange = Timestamp.now()
-        usleep(2000)
+        clock.advance()
+        let beforeChange = clock.now()
+        clock.advance()
         var fields = OwnershipPolicy.default.fields
         fields["environment.carbonFootprint"] = ["plm"]
         let policyIndex = try ledger.setPolicy(OwnershipPolicy(fields: fields), reason: "carbon footprint from PLM only")

@@ -352,7 +352,8 @@ struct IndependentReplayTests {
         let seed = SplitMix64.testSeed()
         var rng = SplitMix64(seed: seed)
         let dir = TemporaryDirectory()
-        let (ledger, signers) = try Fixtures.store(in: dir, sources: ["plm", "erp", "supplier-portal", "qa", "tms"])
+        let clock = TestClock()
+        let (ledger, signers) = try Fixtures.store(in: dir, sources: ["plm", "erp", "supplier-portal", "qa", "tms"], options: clock.options)
         try ledger.addKey(name: "fixer", permissions: Permissions(eventTypes: ["*"], fields: ["*"], override: true))
         let fixer = try ledger.sourceSigner("fixer")
         var times: [Timestamp] = [Timestamp(microsecondsSinceEpoch: 0)]
@@ -380,9 +381,9 @@ struct IndependentReplayTests {
                     if let r = o.record { types.insert(try ledger.record(r.index).event.type) }
                 }
             }
-            usleep(1000)
-            times.append(Timestamp.now())
-            usleep(1000)
+            clock.advance()
+            times.append(clock.now())
+            clock.advance()
         }
         #expect(appended > 40, "seed \(seed) (DPP_TEST_SEED): only \(appended) events appended")
         let log = try Log(ledger)

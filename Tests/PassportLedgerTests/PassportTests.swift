@@ -38,16 +38,17 @@ struct PassportTests {
     @Test("system time: a later correction does not change what the ledger knew before it")
     func asOfIgnoresLaterRecords() throws {
         let dir = TemporaryDirectory()
-        let (ledger, signers) = try Fixtures.store(in: dir)
+        let clock = TestClock()
+        let (ledger, signers) = try Fixtures.store(in: dir, options: clock.options)
         let plm = signers["plm"]!
         func pcf(_ ref: String, _ total: Int) throws -> Submission {
             Fixtures.submission(try Fixtures.sign(Fixtures.eventJSON(
                 type: "carbon-footprint.declared", sourceRef: ref, data: ["totalKgCO2e": .number(JSONNumber(total)), "method": "PEF"]), with: plm))
         }
         _ = try ledger.appendSync([try pcf("PCF-1", 120)])
-        usleep(2000)
-        let between = Timestamp.now()
-        usleep(2000)
+        clock.advance()
+        let between = clock.now()
+        clock.advance()
         _ = try ledger.appendSync([try pcf("PCF-1-CORRECTED", 118)])
         let model = try Subject(Fixtures.model)
         #expect(try ledger.passport(model, asOf: between).entry("environment.carbonFootprint")?.value.objectValue?["totalKgCO2e"] == 120)
@@ -64,13 +65,14 @@ struct PassportTests {
     @Test("an item recorded after its model has no passport before its own first record, though its model has one")
     func composedSubjectBeforeItExisted() throws {
         let dir = TemporaryDirectory()
-        let (ledger, signers) = try Fixtures.store(in: dir, sources: ["plm", "erp"])
+        let clock = TestClock()
+        let (ledger, signers) = try Fixtures.store(in: dir, sources: ["plm", "erp"], options: clock.options)
         let item = Fixtures.model + "/21/SN1"
         _ = try ledger.appendSync([Fixtures.submission(try Fixtures.sign(Fixtures.eventJSON(
             type: "product.registered", sourceRef: "P-1", data: ["name": "Pack", "manufacturer": "Example"]), with: signers["plm"]!))])
-        usleep(2000)
-        let between = Timestamp.now()
-        usleep(2000)
+        clock.advance()
+        let between = clock.now()
+        clock.advance()
         let out = try ledger.appendSync([Fixtures.submission(try Fixtures.sign(Fixtures.eventJSON(
             type: "item.registered", subject: item, source: "erp", sourceRef: "I-1", data: ["lot": "LOT1"]), with: signers["erp"]!))])
         let first = try ledger.record(try #require(out[0].record).index)
@@ -212,7 +214,8 @@ struct PassportTests {
     @Test("property: the indexed passport equals a full replay, for random histories and random asOf/validAt")
     func snapshotEqualsReplay() throws {
         let dir = TemporaryDirectory()
-        let (ledger, signers) = try Fixtures.store(in: dir, sources: ["plm", "erp", "supplier-portal"])
+        let clock = TestClock()
+        let (ledger, signers) = try Fixtures.store(in: dir, sources: ["plm", "erp", "supplier-portal"], options: clock.options)
         let seed = SplitMix64.testSeed()
         var rng = SplitMix64(seed: seed)
         let dates = ["2026-01-01", "2026-04-01", "2026-07-01", "2026-10-01", "2027-01-01", "2027-04-01"].map { $0 + "T00:00:00.000000Z" }
@@ -270,9 +273,9 @@ struct PassportTests {
             for o in try ledger.appendSync(batchSubs) {
                 if case .rejected(let e, _) = o { Issue.record("seed \(seed): unexpected rejection: \(e)") }
             }
-            usleep(1000)
-            times.append(Timestamp.now())
-            usleep(1000)
+            clock.advance()
+            times.append(clock.now())
+            clock.advance()
         }
         let validTimes = dates.map { try! Timestamp(canonical: $0) } + [Self.t("2026-05-15T00:00:00Z"), Self.t("2030-01-01T00:00:00Z"), Self.t("2000-01-01T00:00:00Z")]
         func compareAll() throws {

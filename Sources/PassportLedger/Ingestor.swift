@@ -1,0 +1,138 @@
+import Foundation
+import PassportAudit
+import PassportModel
+import Sodium
+
+/// Turns JSON Lines input into submissions: parses each line, and for unsigned input normalises
+/// timestamps, reads attachment files, and signs the event with the source's key.
+public struct Ingestor: Sendable {
+    /// The ledger (for the source's key and limits).
+    public let ledger: Ledger
+    /// How lines are read.
+    public let mode: Submission.Mode
+    private let signer: NoteSigner?
+    private let keys: [String: NoteVerifierKey]
+
+    /// Lines longer than this are refused unparsed (and kept in quarantine): 1 MiB.
+    public static let maxLineSize = 1 << 20
+
+    /// Creates an ingestor; for unsigned input this loads the source's active key.
+    /// - Throws: ``LedgerError`` if the source has no active key or its key file is missing.
+    public init(ledger: Ledger, mode: Submission.Mode) throws {
+        self.ledger = ledger
+        self.mode = mode
+        if case .unsigned(let source, _) = mode { signer = try ledger.sourceSigner(source) } else { signer = nil }
+        keys = Dictionary(uniqueKeysWithValues: try ledger.keys().map { ($0.reference, $0.vkey) })
+    }
+
+    /// Splits input into lines and makes one submission per non-blank line, named `name:line`.
+    public func submissions(from data: [UInt8], name: String) -> [Submission] {
+        let reader = JSONLinesReader(bytes: data)
+        // Reading from memory cannot fail.
+        let lines = (try? reader.next(count: .max)) ?? []
+        return lines.map { submission($0, name: name) }
+    }
+
+    /// Makes the submission for one line read by a ``JSONLinesReader``; an oversized line becomes
+    /// a `too-large` rejection that keeps only a bounded prefix with the whole line's length and hash.
+    public func submission(_ line: JSONLinesReader.Line, name: String) -> Submission {
+        let origin = "\(name):\(line.number)"
+        guard let oversized = line.oversized else { return submission(line: line.bytes, origin: origin) }
+        return Submission(
+            raw: line.bytes, origin: origin, mode: mode,
+            content: .failure(LedgerError(
+                .tooLarge,
+                "the line is \(oversized.length) bytes; a line is at most \(Ingestor.maxLineSize) bytes and a record at most \(Record.maxCanonicalSize) — put large content in an attachment (only the line's first \(line.bytes.count) bytes are kept in quarantine, with its length and SHA-256)")),
+            truncated: oversized)
+    }
+
+    /// Makes a submission from one line.
+    public func submission(line: [UInt8], origin: String, quarantineID: UInt64? = nil) -> Submission {
+        var blobs: [[UInt8]] = []
+        let content: Result<SignedEvent, LedgerError>
+        do {
+            // No record can come from a line this large; refuse it before parsing (it is kept).
+            // (A JSONLinesReader never hands over such a line whole; this guards direct callers.)
+            guard line.count <= Ingestor.maxLineSize else {
+                throw LedgerError(
+                    .tooLarge, "the line is \(line.count) bytes; a record is at most \(Record.maxCanonicalSize) bytes — put large content in an attachment")
+            }
+            let json: JSONValue
+            do { json = try JSONParser.parse(line) } catch {
+                throw LedgerError(.malformedJSON, "not valid JSON: \(error.description)", rule: "JSON text (RFC 8259, I-JSON numbers)", underlying: error)
+            }
+            switch mode {
+            case .signed:
+                do { content = .success(try SignedEvent(json: json)) } catch { throw LedgerError.validation(error) }
+            case .unsigned(let source, let base):
+                let (event, files) = try prepareUnsigned(json, source: source, baseDirectory: base)
+                blobs = files
+                let sig = signer!.key.sign(event.signatureInput)
+                content = .success(SignedEvent(event: event, signature: EventSignature(key: signer!.verifier.reference, sig: sig)))
+            }
+        } catch let e as LedgerError {
+            content = .failure(e)
+        } catch {
+            content = .failure(LedgerError(.invalidEvent, "the line could not be read as an event: \(error)", underlying: error))
+        }
+        var s = Submission(raw: line, origin: origin, mode: mode, content: content, blobs: blobs, quarantineID: quarantineID)
+        // Signature, data rules and facts are checked here, in the same parallel pass as parsing;
+        // the commit re-checks only what depends on order (keys in force, policy, idempotency…).
+        s.prechecked = Ledger.precheck(s, keys: keys, governance: ledger.options.governance)
+        return s
+    }
+
+    /// Normalises an unsigned event: source defaulted, RFC 3339 timestamps in canonical UTC form,
+    /// attachments given as `{"path": …}` read, hashed and replaced by their hash.
+    func prepareUnsigned(_ json: JSONValue, source: String, baseDirectory: String?) throws -> (Event, [[UInt8]]) {
+        guard case .object(var o) = json else {
+            throw LedgerError(.invalidEvent, "event: must be a JSON object, not \(json.typeName)")
+        }
+        var violations: [Violation] = []
+        if o["source"] == nil { o["source"] = .string(source) }
+        for field in ["createdAt", "validFrom", "validUntil"] {
+            guard case .string(let s)? = o[field] else { continue }
+            do { o[field] = .string(try Timestamp(rfc3339: s).description) } catch {
+                violations.append(Violation(path: field, rule: error.reason, value: "\"\(s)\""))
+            }
+        }
+        var blobs: [[UInt8]] = []
+        if case .array(let items)? = o["attachments"] {
+            var out: [JSONValue] = []
+            for (i, item) in items.enumerated() {
+                guard case .object(let a) = item, case .string(let path)? = a["path"] else {
+                    out.append(item)
+                    continue
+                }
+                let at = "attachments[\(i)].path"
+                guard let baseDirectory else {
+                    violations.append(Violation(path: at, rule: "attachments by path need an attachments folder; this input has none", value: path))
+                    continue
+                }
+                let folder = AttachmentFolder(path: baseDirectory, store: ledger.directory, maxSize: ledger.options.maxAttachmentSize)
+                let file: (bytes: [UInt8], name: String)
+                switch folder.read(path) {
+                case .success(let f): file = f
+                case .failure(let e):
+                    violations.append(Violation(path: at, rule: e.rule, value: "\"\(path)\""))
+                    continue
+                }
+                blobs.append(file.bytes)
+                let name = (path as NSString).lastPathComponent
+                var att = JSONObject()
+                att["sha256"] = .string(Hex.encode(SHA256.hash(file.bytes)))
+                att["mediaType"] = a["mediaType"] ?? .string(MediaTypes.guess(name))
+                att["name"] = a["name"] ?? .string(name)
+                for (k, v) in a where !["path", "mediaType", "name"].contains(k) { att[k] = v }
+                out.append(.object(att))
+            }
+            o["attachments"] = .array(out)
+        }
+        if !violations.isEmpty { throw LedgerError(.invalidEvent, violations: violations) }
+        do {
+            return (try Event(json: .object(o)), blobs)
+        } catch {
+            throw LedgerError.validation(error)
+        }
+    }
+}
