@@ -205,6 +205,11 @@ struct QuarantineCommand: ParsableCommand {
                         stillRejected += 1
                     }
                 }
+                if all {
+                    printError(results.isEmpty
+                        ? "no open entries to retry (entries of oversized lines wait for a discard)"
+                        : "retried \(results.count): \(results.count - stillRejected) resolved, \(stillRejected) still rejected")
+                }
                 if stillRejected > 0 { throw SomeRejected(count: stillRejected) }
             }
         }

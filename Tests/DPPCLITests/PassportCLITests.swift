@@ -12,6 +12,12 @@ struct PassportCLITests {
 
     func dpp(_ args: String...) throws -> CLI.Result { try CLI.run(args + ["--store", store], in: dir.url) }
 
+    /// The system time of the log's last record: a later append is recorded after it (no sleeping).
+    func lastRecordedAt() throws -> Timestamp {
+        let last = try #require(try dpp("export").stdout.split(separator: "\n").last)
+        return try Timestamp(canonical: try #require(JSONParser.parse(String(last)).objectValue?["recordedAt"]?.stringValue))
+    }
+
     /// A store with the demo data set, appended through the command line.
     func setUp() throws -> DemoDataSet {
         #expect(try dpp("init", "--origin", "cli.example/passports").status == 0)
@@ -94,8 +100,7 @@ struct PassportCLITests {
     @Test func diffHistoryAndReindex() throws {
         let data = try setUp()
         let model = data.models[0]
-        let before = Timestamp.now()
-        usleep(2000)
+        let before = try lastRecordedAt()
         let correction = #"{"type":"carbon-footprint.declared","subject":"\#(model)","sourceRef":"PCF-0-2026-CORR","createdAt":"2026-11-26T08:00:00Z","validFrom":"2026-08-01T00:00:00Z","data":{"totalKgCO2e":120.5,"method":"PEFCR rechargeable batteries v1.2"}}"#
         let a = try CLI.run(["append", "--source", "plm-windchill", "--store", store], stdin: correction, in: dir.url)
         #expect(a.status == 0)
@@ -134,8 +139,7 @@ struct PassportCLITests {
         func field(_ path: String) -> String { String(path.prefix { $0 != "[" }) }
         func lines(_ r: CLI.Result) -> [JSONObject] { r.stdout.split(separator: "\n").compactMap { try? JSONParser.parse(String($0)).objectValue } }
         // Writes after T0 at every tier, for diff: a new name (public), a shipment (legitimate interest) with its customs document (authority).
-        let t0 = Timestamp.now()
-        usleep(2000)
+        let t0 = try lastRecordedAt()
         let batch = data.batches[0]
         let later = [
             #"{"type":"shipment.dispatched","subject":"\#(batch)","sourceRef":"SHP-LATE","createdAt":"2027-04-01T00:00:00Z","data":{"shipmentId":"SHP-LATE","destination":"NO","quantity":5,"customsDocument":{"number":"MRN-LATE"}}}"#,
