@@ -5,6 +5,3 @@ cd "$(dirname "$0")"
 scripts/install-deps.sh
 swift build --product dpp
 .build/debug/dpp demo --store demo-store "$@"
-echo
-echo "dpp is built at $PWD/.build/debug/dpp; to type just dpp, as the README's tour does:"
-echo "  export PATH=\"$PWD/.build/debug:\$PATH\""

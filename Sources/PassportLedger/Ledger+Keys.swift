@@ -76,12 +76,11 @@ extension Ledger {
         let signer = try NoteSigner.generate(name: name)
         try keyFiles.write(signer)
         do {
-            let event = try systemEvent(
+            try appendSystemEvent(
                 type: "key.registered", sourceRef: "key.registered/\(signer.verifier.reference)",
                 data: ["vkey": .string(signer.verifier.description), "role": "source",
                     "kind": .string(kind ?? String(name.split(separator: "-").first ?? Substring(name))), "permissions": permissions.json],
                 validFrom: validFrom, validUntil: validUntil)
-            if case .rejected(let e, _) = try appendSync([event])[0] { throw e }
         } catch {
             keyFiles.remove(reference: signer.verifier.reference)
             throw error
@@ -94,18 +93,10 @@ extension Ledger {
     /// - Returns: the revoked key's reference.
     @discardableResult
     public func revokeKey(_ nameOrReference: String, reason: String) throws -> String {
-        let all = try keys()
-        let target: KeyInfo?
-        if nameOrReference.contains("+") {
-            target = all.first { $0.reference == nameOrReference }
-        } else {
-            target = all.last { $0.vkey.name == nameOrReference && $0.role == "source" && $0.isActive }
-        }
-        guard let target else { throw LedgerError(.notFound, "no active key \(nameOrReference); see dpp keys list") }
-        let event = try systemEvent(
+        let target = try key(nameOrReference)
+        try appendSystemEvent(
             type: "key.revoked", sourceRef: "key.revoked/\(target.reference)",
             data: ["key": .string(target.reference), "reason": .string(reason)])
-        if case .rejected(let e, _) = try appendSync([event])[0] { throw e }
         return target.reference
     }
 
@@ -114,10 +105,9 @@ extension Ledger {
     @discardableResult
     public func changePermissions(_ nameOrReference: String, to permissions: Permissions, reason: String) throws -> String {
         let target = try key(nameOrReference)
-        let event = try systemEvent(
+        try appendSystemEvent(
             type: "key.permissions-changed", sourceRef: "key.permissions-changed/\(target.reference)/\(UUID().uuidString)",
             data: ["key": .string(target.reference), "permissions": permissions.json, "reason": .string(reason)])
-        if case .rejected(let e, _) = try appendSync([event])[0] { throw e }
         return target.reference
     }
 

@@ -192,10 +192,7 @@ extension Ledger {
     public func setPolicy(_ policy: OwnershipPolicy, reason: String) throws -> UInt64 {
         var data = policy.json.objectValue!
         data["description"] = .string(reason)
-        let event = try systemEvent(type: "policy.updated", sourceRef: "policy.updated/\(UUID().uuidString)", data: data)
-        let outcome = try appendSync([event])[0]
-        if case .rejected(let e, _) = outcome { throw e }
-        return outcome.record!.index
+        return try appendSystemEvent(type: "policy.updated", sourceRef: "policy.updated/\(UUID().uuidString)", data: data)
     }
 
     /// The ownership policy in force now, or at a system time.

@@ -128,11 +128,9 @@ public final class Ledger: Sendable {
             }
             let ledger = Ledger(directory: directory, env: env, dbs: dbs, origin: origin, vkey: signer.verifier, options: options)
             ledger.signerCache.withLock { $0 = signer }
-            let genesis = try ledger.systemEvent(
+            try ledger.appendSystemEvent(
                 type: "key.registered", sourceRef: "key.registered/\(signer.verifier.reference)",
                 data: ["vkey": .string(signer.verifier.description), "role": "ledger", "description": "ledger key"])
-            let outcome = try ledger.appendSync([genesis])
-            if case .rejected(let e, _) = outcome[0] { throw e }
             if let policy = options.initialPolicy { try ledger.setPolicy(policy, reason: "initial policy") }
             return ledger
         } catch {
@@ -191,6 +189,30 @@ public final class Ledger: Sendable {
         guard s.verifier == vkey else { throw LedgerError(.key, "the ledger key file does not match the store's ledger key") }
         signerCache.withLock { $0 = s }
         return s
+    }
+
+    /// Appends one `system` event signed by the ledger key and returns its record index.
+    ///
+    /// The one way the ledger writes its own governance events (keys, permissions, policies,
+    /// quarantine decisions). A `sourceRef` names the decision; when it was already recorded by an
+    /// earlier run that stopped before finishing (an idempotency conflict: same decision, other
+    /// `createdAt`), the earlier record is returned, so a decision interrupted half-way can be
+    /// finished by running it again.
+    /// - Throws: ``LedgerError`` if the event is rejected.
+    @discardableResult
+    func appendSystemEvent(
+        type: String, sourceRef: String, data: JSONObject, validFrom: Timestamp? = nil, validUntil: Timestamp? = nil
+    ) throws -> UInt64 {
+        let event = try systemEvent(type: type, sourceRef: sourceRef, data: data, validFrom: validFrom, validUntil: validUntil)
+        switch try appendSync([event])[0] {
+        case .appended(let r), .duplicate(let r): return r.index
+        case .rejected(let e, _) where e.code == .idempotencyConflict:
+            guard let earlier = try history(.system).last(where: { $0.event.sourceRef == sourceRef }) else {
+                throw LedgerError(.notAStore, "the idempotency index names \(sourceRef), which the system stream does not hold; run dpp verify")
+            }
+            return earlier.index
+        case .rejected(let e, _): throw e
+        }
     }
 
     /// Builds a `system` event signed by the ledger key.

@@ -192,21 +192,10 @@ extension Ledger {
         }
         let entry = try quarantineEntry(id: id)
         guard entry.status == .open else { throw LedgerError(.invalidArgument, "entry \(id) is already \(entry.status.rawValue)") }
-        let event = try systemEvent(
+        let recorded = try appendSystemEvent(
             type: "quarantine.discarded", sourceRef: "quarantine.discarded/\(id)",
             data: ["entry": .number(JSONNumber(Int(id))), "reason": .string(reason), "sha256": .string(Hex.encode(entry.truncated?.sha256 ?? SHA256.hash(entry.raw))),
                 "origin": .string(entry.origin)])
-        let recorded: UInt64
-        switch try appendSync([event])[0] {
-        case .appended(let r), .duplicate(let r): recorded = r.index
-        case .rejected(let e, _) where e.code == .idempotencyConflict:
-            // An earlier discard of this entry was recorded but not marked: find it and finish.
-            guard let earlier = try history(.system).last(where: { $0.event.sourceRef == "quarantine.discarded/\(id)" }) else {
-                throw LedgerError(.notAStore, "the idempotency index names a discard of entry \(id) that the system stream does not hold; run dpp verify")
-            }
-            recorded = earlier.index
-        case .rejected(let e, _): throw e
-        }
         try writeGrowingMap(what: "the entry was not changed") { txn in
             guard var e = try quarantineEntry(txn, id: id) else {
                 throw LedgerError(.notFound, "no quarantine entry \(id); list them with dpp quarantine list")
@@ -250,22 +239,10 @@ extension Ledger {
         case .appended(let r), .duplicate(let r): ref = r
         case .rejected(let e, let q): return .rejected(e, quarantineID: q)
         }
-        let sourceRef = "quarantine.corrected/\(id)"
-        let event = try systemEvent(
-            type: "quarantine.corrected", sourceRef: sourceRef,
+        let audit = try appendSystemEvent(
+            type: "quarantine.corrected", sourceRef: "quarantine.corrected/\(id)",
             data: ["entry": .number(JSONNumber(Int(id))), "sha256": .string(Hex.encode(entry.truncated?.sha256 ?? SHA256.hash(entry.raw))),
                 "record": .number(JSONNumber(Int(ref.index))), "origin": .string(entry.origin)])
-        let audit: UInt64
-        switch try appendSync([event])[0] {
-        case .appended(let r), .duplicate(let r): audit = r.index
-        case .rejected(let e, _) where e.code == .idempotencyConflict:
-            // An earlier correction of this entry was recorded but not marked: finish it.
-            guard let earlier = try history(.system).last(where: { $0.event.sourceRef == sourceRef }) else {
-                throw LedgerError(.notAStore, "the idempotency index names a correction of entry \(id) that the system stream does not hold; run dpp verify")
-            }
-            audit = earlier.index
-        case .rejected(let e, _): throw e
-        }
         try writeGrowingMap(what: "the entry was not changed") { txn in
             guard var e = try quarantineEntry(txn, id: id) else {
                 throw LedgerError(.notFound, "no quarantine entry \(id); list them with dpp quarantine list")
