@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "PassportModel", targets: ["PassportModel"]),
         .library(name: "PassportAudit", targets: ["PassportAudit"]),
         .library(name: "PassportLedger", targets: ["PassportLedger"]),
+        .library(name: "PassportIngest", targets: ["PassportIngest"]),
         .library(name: "PassportDemoData", targets: ["PassportDemoData"]),
     ],
     dependencies: [
@@ -30,16 +31,19 @@ let package = Package(
         .target(
             name: "PassportLedger", dependencies: ["PassportModel", "PassportAudit", "Sodium", "LMDB"],
             swiftSettings: strict),
+        .target(
+            name: "PassportIngest", dependencies: ["PassportModel", "PassportAudit", "PassportLedger", "Sodium"],
+            swiftSettings: strict),
         .target(name: "PassportDemoData", dependencies: ["PassportModel"], swiftSettings: strict),
         .executableTarget(
             name: "dpp",
             dependencies: [
-                "PassportModel", "PassportAudit", "PassportLedger", "PassportDemoData",
+                "PassportModel", "PassportAudit", "PassportLedger", "PassportIngest", "PassportDemoData",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict),
         .target(
-            name: "PassportTestSupport", dependencies: ["PassportModel", "PassportAudit", "PassportLedger", "PassportDemoData", "Sodium"],
+            name: "PassportTestSupport", dependencies: ["PassportModel", "PassportAudit", "PassportLedger", "PassportIngest", "PassportDemoData", "Sodium"],
             path: "Tests/PassportTestSupport", swiftSettings: strict),
         .testTarget(name: "SodiumTests", dependencies: ["Sodium"], swiftSettings: strict),
         .testTarget(name: "PassportModelTests", dependencies: ["PassportModel", "PassportDemoData"], swiftSettings: strict),
@@ -48,7 +52,7 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(
             name: "PassportLedgerTests",
-            dependencies: ["PassportLedger", "PassportAudit", "PassportModel", "PassportDemoData", "LMDB", "Sodium", "PassportTestSupport"],
+            dependencies: ["PassportLedger", "PassportIngest", "PassportAudit", "PassportModel", "PassportDemoData", "LMDB", "Sodium", "PassportTestSupport"],
             swiftSettings: strict),
         .testTarget(
             name: "DPPCLITests", dependencies: ["PassportTestSupport", "PassportAudit", "PassportModel", "PassportLedger", "PassportDemoData"],

@@ -232,7 +232,7 @@ public final class Ledger: Sendable {
         do { event = try Event(json: .object(o)) } catch { throw LedgerError.validation(error) }
         let signer = try ledgerSigner()
         let signed = SignedEvent(event: event, signature: EventSignature(key: signer.verifier.reference, sig: signer.key.sign(event.signatureInput)))
-        return Submission(raw: CanonicalJSON.encode(signed.json), origin: "dpp", mode: .signed, content: .success(signed))
+        return Submission(raw: CanonicalJSON.encode(signed.json), origin: "dpp", intake: ["connector": "ledger", "signed": true], content: .success(signed))
     }
 
     var committer: Committer {

@@ -106,7 +106,8 @@ public struct LedgerError: Error, CustomStringConvertible, Sendable, Hashable {
         hasher.combine(violations)
     }
 
-    static func validation(_ e: ValidationError) -> LedgerError {
+    /// An `invalid-event` rejection carrying a validation error's violations.
+    public static func validation(_ e: ValidationError) -> LedgerError {
         LedgerError(.invalidEvent, violations: e.violations)
     }
 }

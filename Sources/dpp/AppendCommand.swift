@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import PassportAudit
+import PassportIngest
 import PassportLedger
 import PassportModel
 
@@ -43,7 +44,7 @@ struct Append: ParsableCommand {
             let base = attachmentsDir.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
                 ?? file.flatMap { $0 == "-" ? nil : URL(fileURLWithPath: $0).standardizedFileURL.deletingLastPathComponent().path }
                 ?? FileManager.default.currentDirectoryPath
-            let mode: Submission.Mode = signed ? .signed : .unsigned(source: source!, baseDirectory: base)
+            let mode: Ingestor.Mode = signed ? .signed : .unsigned(source: source!, baseDirectory: base)
             let ingestor = try Ingestor(ledger: ledger, mode: mode)
             let handle: FileHandle
             if let file, file != "-" {

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import PassportAudit
 import PassportDemoData
+import PassportIngest
 import PassportLedger
 import PassportModel
 

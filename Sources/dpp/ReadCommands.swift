@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import PassportAudit
+import PassportIngest
 import PassportLedger
 import PassportModel
 
@@ -115,7 +116,7 @@ struct Blob: ParsableCommand {
         func run() throws {
             try guarded {
                 let ledger = try store.open()
-                if file != "-" && AttachmentFolder.isInside(store: ledger.directory, file) {
+                if file != "-" && RegularFile.isInside(ledger.directory, file) {
                     throw LedgerError(.invalidArgument, "\(file) is inside the store's folder; files of the store (its keys above all) are never stored as attachments")
                 }
                 print(try ledger.putBlob(try readInput(file)))
@@ -130,10 +131,7 @@ struct QuarantineCommand: ParsableCommand {
         subcommands: [List.self, Show.self, Retry.self, Fix.self, Discard.self])
 
     static func summary(_ e: QuarantineEntry) -> String {
-        let source = switch e.mode {
-        case .unsigned(let source, _): source
-        case .signed: "signed input"
-        }
+        let source = e.intake["source"]?.stringValue ?? (e.intake["signed"] == true ? "signed input" : "?")
         return "#\(e.id)  \(e.status.rawValue)  \(e.receivedAt)  \(Terminal.safe(source))  \(Terminal.safe(e.origin))  \(e.code): \(Terminal.safe(e.reasons.joined(separator: "; ")))"
     }
 
@@ -240,10 +238,11 @@ struct QuarantineCommand: ParsableCommand {
                 guard lines.count == 1 else {
                     throw LedgerError(.invalidArgument, "\(name) must hold exactly one non-blank line (the corrected input), not \(lines.count)")
                 }
-                let mode: Submission.Mode
-                switch entry.mode {
-                case .signed: mode = .signed
-                case .unsigned(let source, _):
+                let mode: Ingestor.Mode
+                switch Ingestor.Mode(intake: entry.intake) {
+                case nil: throw LedgerError(.invalidArgument, "entry \(id) came from a connector this build cannot read again")
+                case .signed?: mode = .signed
+                case .unsigned(let source, _)?:
                     let base = attachmentsDir.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
                         ?? (file == "-" ? nil : URL(fileURLWithPath: file).standardizedFileURL.deletingLastPathComponent().path)
                         ?? FileManager.default.currentDirectoryPath

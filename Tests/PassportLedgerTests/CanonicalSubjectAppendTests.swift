@@ -1,3 +1,4 @@
+import PassportIngest
 import PassportModel
 import PassportTestSupport
 import Testing

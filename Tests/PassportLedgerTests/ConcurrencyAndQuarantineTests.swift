@@ -1,6 +1,7 @@
 import Foundation
 import PassportAudit
 import PassportDemoData
+import PassportIngest
 import PassportModel
 import PassportTestSupport
 import Testing

@@ -1,5 +1,6 @@
 import Foundation
 import PassportAudit
+import PassportIngest
 import PassportModel
 import PassportTestSupport
 import Sodium

@@ -5,6 +5,7 @@ import Glibc
 import LMDB
 import PassportAudit
 import PassportDemoData
+import PassportIngest
 import PassportModel
 import PassportTestSupport
 import Sodium

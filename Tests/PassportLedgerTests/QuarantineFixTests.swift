@@ -1,4 +1,5 @@
 import Foundation
+import PassportIngest
 import PassportModel
 import Sodium
 import PassportTestSupport
@@ -74,5 +75,21 @@ struct QuarantineFixTests {
         #expect(outcome == .resolved(ref, audit: ref.index + 1))
         #expect(try ledger.quarantineEntry(id: id).resolvedIndex == ref.index)
         #expect(try ledger.verify().isIntact)
+    }
+
+    @Test("entries written before intakes read back as JSON Lines intakes, and retry through the ingest layer")
+    func legacyEntriesKeepTheirWayBack() throws {
+        let legacy: JSONValue = ["id": 7, "receivedAt": "2026-11-20T09:15:00.000000Z", "origin": "decl.jsonl:3", "mode": "unsigned",
+            "source": "supplier-portal", "baseDirectory": "/srv/in", "raw": "{}", "code": "invalid-event", "reasons": ["data: is required"],
+            "status": "open", "attempts": 1, "updatedAt": "2026-11-20T09:15:00.000000Z"]
+        let entry = try QuarantineEntry(json: legacy)
+        #expect(Ingestor.Mode(intake: entry.intake) == .unsigned(source: "supplier-portal", baseDirectory: "/srv/in"))
+        #expect(entry.violations.first?.message == "data: is required")
+        var signed = legacy.objectValue!
+        signed["mode"] = "signed"
+        #expect(Ingestor.Mode(intake: try QuarantineEntry(json: .object(signed)).intake) == .signed)
+        // And an intake written now round-trips.
+        let mode = Ingestor.Mode.unsigned(source: "plm", baseDirectory: nil)
+        #expect(Ingestor.Mode(intake: mode.intake) == mode)
     }
 }

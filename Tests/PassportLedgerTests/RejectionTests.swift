@@ -3,6 +3,7 @@ import Foundation
 import Glibc
 #endif
 import PassportAudit
+import PassportIngest
 import PassportModel
 import PassportTestSupport
 import Sodium

@@ -1,4 +1,5 @@
 import Foundation
+import PassportIngest
 import PassportModel
 import PassportTestSupport
 import Testing

@@ -1,6 +1,7 @@
 import Foundation
 import PassportAudit
 import PassportLedger
+import PassportIngest
 import PassportModel
 
 /// A temporary folder removed when the value is released.
@@ -63,7 +64,7 @@ public enum Fixtures {
 
     /// A pre-signed submission.
     public static func submission(_ signed: SignedEvent, origin: String = "test") -> Submission {
-        Submission(raw: CanonicalJSON.encode(signed.json), origin: origin, mode: .signed, content: .success(signed))
+        Submission(raw: CanonicalJSON.encode(signed.json), origin: origin, intake: Ingestor.Mode.signed.intake, content: .success(signed))
     }
 
     /// A store with an origin and the given source keys registered; returns the ledger and the sources' signers.

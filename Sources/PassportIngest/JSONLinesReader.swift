@@ -1,4 +1,5 @@
 import Foundation
+import PassportLedger
 import Sodium
 
 /// Splits a byte stream into JSON Lines in linear time and bounded memory.

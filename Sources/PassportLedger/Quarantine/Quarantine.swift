@@ -21,8 +21,8 @@ public struct QuarantineEntry: Sendable, Hashable {
     public let receivedAt: Timestamp
     /// Where it came from (`file:line`).
     public let origin: String
-    /// How to read `raw` on retry.
-    public let mode: Submission.Mode
+    /// How the ingest layer reads `raw` again (opaque to the ledger; see ``Submission/intake``).
+    public let intake: JSONObject
     /// The exact bytes received (for an oversized input, only its first bytes; see ``truncated``).
     public let raw: [UInt8]
     /// For an input too long to keep whole: its full length and SHA-256.
@@ -50,13 +50,7 @@ public struct QuarantineEntry: Sendable, Hashable {
         o["id"] = .number(JSONNumber(Int(id)))
         o["receivedAt"] = .string(receivedAt.description)
         o["origin"] = .string(origin)
-        switch mode {
-        case .signed: o["mode"] = "signed"
-        case .unsigned(let source, let base):
-            o["mode"] = "unsigned"
-            o["source"] = .string(source)
-            if let base { o["baseDirectory"] = .string(base) }
-        }
+        o["intake"] = .object(intake)
         if let text = String(validating: raw, as: UTF8.self) {
             o["raw"] = .string(text)
         } else {
@@ -80,15 +74,22 @@ public struct QuarantineEntry: Sendable, Hashable {
     init(json: JSONValue) throws {
         guard case .object(let o) = json, let id = o["id"]?.numberValue?.intValue,
             let received = o["receivedAt"]?.stringValue, let origin = o["origin"]?.stringValue,
-            let mode = o["mode"]?.stringValue, let code = o["code"]?.stringValue,
+            let code = o["code"]?.stringValue,
             let reasons = o["reasons"]?.arrayValue, let status = o["status"]?.stringValue.flatMap(Status.init(rawValue:)),
             let attempts = o["attempts"]?.numberValue?.intValue, let updated = o["updatedAt"]?.stringValue
         else { throw LedgerError(.notAStore, "a quarantine entry is damaged") }
         self.id = UInt64(id)
         self.receivedAt = try Timestamp(canonical: received)
         self.origin = origin
-        self.mode = mode == "signed"
-            ? .signed : .unsigned(source: o["source"]?.stringValue ?? "", baseDirectory: o["baseDirectory"]?.stringValue)
+        if let intake = o["intake"]?.objectValue {
+            self.intake = intake
+        } else {
+            // Entries written before intakes: JSON Lines input, unsigned with its source and folder, or signed.
+            var intake: JSONObject = ["connector": "jsonl", "signed": .bool(o["mode"]?.stringValue == "signed")]
+            if let source = o["source"] { intake["source"] = source }
+            if let base = o["baseDirectory"] { intake["attachmentsDir"] = base }
+            self.intake = intake
+        }
         if let r = o["raw"]?.stringValue {
             raw = Array(r.utf8)
         } else {
@@ -114,7 +115,7 @@ public struct QuarantineEntry: Sendable, Hashable {
         self.id = id
         receivedAt = time
         origin = s.origin
-        mode = s.mode
+        intake = s.intake
         raw = s.raw
         truncated = s.truncated
         code = error.code.rawValue
@@ -255,43 +256,4 @@ extension Ledger {
         return .resolved(ref, audit: audit)
     }
 
-    /// Re-runs the whole pipeline on a quarantined entry (after its data, a key or the policy was
-    /// fixed). On success the entry is marked resolved with the new record; on failure it stays
-    /// open with the new reasons.
-    /// - Throws: ``LedgerError`` if the entry does not exist or is not open.
-    public func retryQuarantine(id: UInt64) throws -> AppendOutcome {
-        try retryQuarantine(ids: [id])[0].1
-    }
-
-    /// Retries every open entry in one batch (after a fix that affects many, such as a policy
-    /// or key change). Returns each entry's ID and outcome.
-    public func retryAllQuarantine() throws -> [(UInt64, AppendOutcome)] {
-        // Entries that keep only a prefix of an oversized line cannot be retried; they wait for a discard.
-        let ids = try quarantineEntries().filter { $0.truncated == nil }.map(\.id)
-        return ids.isEmpty ? [] : try retryQuarantine(ids: ids)
-    }
-
-    func retryQuarantine(ids: [UInt64]) throws -> [(UInt64, AppendOutcome)] {
-        var submissions: [Submission] = []
-        for id in ids { submissions.append(try retrySubmission(id)) }
-        return Array(zip(ids, try appendSync(submissions)))
-    }
-
-    private func retrySubmission(_ id: UInt64) throws -> Submission {
-        let entry = try quarantineEntry(id: id)
-        guard entry.status == .open else {
-            throw LedgerError(.invalidArgument, "entry \(id) is already \(entry.status.rawValue)")
-        }
-        if let t = entry.truncated {
-            throw LedgerError(
-                .invalidArgument,
-                "entry \(id) keeps only the first \(entry.raw.count) of \(t.length) bytes of an oversized line, so it cannot be retried; send the content again in a form that fits (large content as an attachment), then discard the entry")
-        }
-        do {
-            return try Ingestor(ledger: self, mode: entry.mode).submission(line: entry.raw, origin: entry.origin, quarantineID: id)
-        } catch let e as LedgerError {
-            // The source's key is gone: record the attempt so the entry says why.
-            return Submission(raw: entry.raw, origin: entry.origin, mode: entry.mode, content: .failure(e), quarantineID: id)
-        }
-    }
 }

@@ -1,28 +1,61 @@
 import Foundation
 import PassportAudit
+import PassportLedger
 import PassportModel
 import Sodium
 
 /// Turns JSON Lines input into submissions: parses each line, and for unsigned input normalises
 /// timestamps, reads attachment files, and signs the event with the source's key.
 public struct Ingestor: Sendable {
+    /// How lines are read.
+    public enum Mode: Sendable, Hashable {
+        /// An unsigned event line; the ledger signs it with the named source's key. Attachment
+        /// paths in it are confined to `baseDirectory` (see ``AttachmentFolder``); nil allows none.
+        case unsigned(source: String, baseDirectory: String?)
+        /// An already-signed line.
+        case signed
+
+        /// The mode as a submission's intake (kept with a quarantined entry, read back on retry).
+        public var intake: JSONObject {
+            switch self {
+            case .signed: return ["connector": "jsonl", "signed": true]
+            case .unsigned(let source, let base):
+                var o: JSONObject = ["connector": "jsonl", "signed": false, "source": .string(source)]
+                if let base { o["attachmentsDir"] = .string(base) }
+                return o
+            }
+        }
+
+        /// The mode an intake names, if it is a JSON Lines intake.
+        public init?(intake: JSONObject) {
+            guard intake["connector"]?.stringValue == "jsonl" else { return nil }
+            if intake["signed"] == true {
+                self = .signed
+            } else if let source = intake["source"]?.stringValue {
+                self = .unsigned(source: source, baseDirectory: intake["attachmentsDir"]?.stringValue)
+            } else {
+                return nil
+            }
+        }
+    }
+
     /// The ledger (for the source's key and limits).
     public let ledger: Ledger
     /// How lines are read.
-    public let mode: Submission.Mode
+    public let mode: Mode
     private let signer: NoteSigner?
-    private let keys: [String: NoteVerifierKey]
+    private let checker: Ledger.SubmissionChecker
 
     /// Lines longer than this are refused unparsed (and kept in quarantine): 1 MiB.
     public static let maxLineSize = 1 << 20
 
     /// Creates an ingestor; for unsigned input this loads the source's active key.
     /// - Throws: ``LedgerError`` if the source has no active key or its key file is missing.
-    public init(ledger: Ledger, mode: Submission.Mode) throws {
+    public init(ledger: Ledger, mode: Mode) throws {
         self.ledger = ledger
         self.mode = mode
         if case .unsigned(let source, _) = mode { signer = try ledger.sourceSigner(source) } else { signer = nil }
-        keys = Dictionary(uniqueKeysWithValues: try ledger.keys().map { ($0.reference, $0.vkey) })
+        checker = try ledger.submissionChecker()
     }
 
     /// Splits input into lines and makes one submission per non-blank line, named `name:line`.
@@ -39,7 +72,7 @@ public struct Ingestor: Sendable {
         let origin = "\(name):\(line.number)"
         guard let oversized = line.oversized else { return submission(line: line.bytes, origin: origin) }
         return Submission(
-            raw: line.bytes, origin: origin, mode: mode,
+            raw: line.bytes, origin: origin, intake: mode.intake,
             content: .failure(LedgerError(
                 .tooLarge,
                 "the line is \(oversized.length) bytes; a line is at most \(Ingestor.maxLineSize) bytes and a record at most \(Record.maxCanonicalSize) — put large content in an attachment (only the line's first \(line.bytes.count) bytes are kept in quarantine, with its length and SHA-256)")),
@@ -75,11 +108,9 @@ public struct Ingestor: Sendable {
         } catch {
             content = .failure(LedgerError(.invalidEvent, "the line could not be read as an event: \(error)", underlying: error))
         }
-        var s = Submission(raw: line, origin: origin, mode: mode, content: content, blobs: blobs, quarantineID: quarantineID)
         // Signature, data rules and facts are checked here, in the same parallel pass as parsing;
         // the commit re-checks only what depends on order (keys in force, policy, idempotency…).
-        s.prechecked = Ledger.precheck(s, keys: keys, governance: ledger.options.governance)
-        return s
+        return checker.check(Submission(raw: line, origin: origin, intake: mode.intake, content: content, blobs: blobs, quarantineID: quarantineID))
     }
 
     /// Normalises an unsigned event: source defaulted, RFC 3339 timestamps in canonical UTC form,

@@ -74,7 +74,7 @@ public struct KeyFiles: Sendable {
     /// Reads a small secret file (a regular file, not through a final symlink) into a buffer the
     /// caller wipes, without Foundation's copies.
     static func readSecret(_ path: String) -> [UInt8]? {
-        try? AttachmentFolder.readRegularFile(path, maxSize: 4096).get()
+        try? RegularFile.read(path, maxSize: 4096).get()
     }
 
     /// Deletes a key file (used when registering the key failed).

@@ -1,4 +1,5 @@
 import PassportModel
+import PassportLedger
 
 extension Ledger {
     /// Signs events made in memory with a source's key and appends them, as `dpp append --source`

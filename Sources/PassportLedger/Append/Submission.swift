@@ -45,21 +45,13 @@ public struct SignedEvent: Sendable, Hashable {
 /// One input to ``Ledger/append(_:)``: the raw bytes as received (kept in quarantine if rejected),
 /// where they came from, and either the parsed signed event or why it could not be parsed.
 public struct Submission: Sendable {
-    /// How the raw bytes are to be read on retry.
-    public enum Mode: Sendable, Hashable {
-        /// An unsigned event line; the ledger signs it with the named source's key. Attachment
-        /// paths in it are confined to `baseDirectory` (see ``AttachmentFolder``); nil allows none.
-        case unsigned(source: String, baseDirectory: String?)
-        /// An already-signed line.
-        case signed
-    }
-
     /// The exact input bytes.
     public var raw: [UInt8]
-    /// Where it came from, e.g. `events.jsonl:12`.
+    /// Where it came from, e.g. `events.jsonl:12` or a message position.
     public var origin: String
-    /// How `raw` is interpreted.
-    public var mode: Mode
+    /// How the ingest layer reads `raw` again on retry — connector, source, attachments folder,
+    /// mapping version… — kept with a quarantined entry as it is: the ledger does not interpret it.
+    public var intake: JSONObject
     /// The parsed event, or why parsing failed.
     public var content: Result<SignedEvent, LedgerError>
     /// Attachment bytes supplied with the submission, stored with the record.
@@ -68,19 +60,19 @@ public struct Submission: Sendable {
     public var quarantineID: UInt64?
     /// Set when `raw` is only a prefix of an input too long to keep: the whole input's length and hash.
     public var truncated: TruncatedInput?
-    /// Checks already done by an ``Ingestor`` in the same parallel pass as parsing (module-internal,
-    /// so no caller can claim a signature was checked).
+    /// Checks the ledger did ahead of the commit (``Ledger/SubmissionChecker``); module-internal, so
+    /// no caller can claim a signature was checked.
     var prechecked: Precheck?
 
     /// Creates a submission.
     public init(
-        raw: [UInt8], origin: String, mode: Mode, content: Result<SignedEvent, LedgerError>, blobs: [[UInt8]] = [],
+        raw: [UInt8], origin: String, intake: JSONObject, content: Result<SignedEvent, LedgerError>, blobs: [[UInt8]] = [],
         quarantineID: UInt64? = nil, truncated: TruncatedInput? = nil
     ) {
         self.truncated = truncated
         self.raw = raw
         self.origin = origin
-        self.mode = mode
+        self.intake = intake
         self.content = content
         self.blobs = blobs
         self.quarantineID = quarantineID

@@ -1,4 +1,5 @@
 import Foundation
+import PassportLedger
 
 /// Media types guessed from file extensions for attachments that do not state one.
 public enum MediaTypes {

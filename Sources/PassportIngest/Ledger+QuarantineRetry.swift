@@ -1,0 +1,48 @@
+import PassportLedger
+import PassportModel
+
+/// Retry goes back through the ingest layer: the entry's intake says how its bytes are read again.
+extension Ledger {
+    /// Re-runs the whole pipeline on a quarantined entry (after its data, a key or the policy was
+    /// fixed). On success the entry is marked resolved with the new record; on failure it stays
+    /// open with the new reasons.
+    /// - Throws: ``LedgerError`` if the entry does not exist or is not open.
+    public func retryQuarantine(id: UInt64) throws -> AppendOutcome {
+        try retryQuarantine(ids: [id])[0].1
+    }
+
+    /// Retries every open entry in one batch (after a fix that affects many, such as a policy
+    /// or key change). Returns each entry's ID and outcome.
+    public func retryAllQuarantine() throws -> [(UInt64, AppendOutcome)] {
+        // Entries that keep only a prefix of an oversized line cannot be retried; they wait for a discard.
+        let ids = try quarantineEntries().filter { $0.truncated == nil }.map(\.id)
+        return ids.isEmpty ? [] : try retryQuarantine(ids: ids)
+    }
+
+    public func retryQuarantine(ids: [UInt64]) throws -> [(UInt64, AppendOutcome)] {
+        var submissions: [Submission] = []
+        for id in ids { submissions.append(try retrySubmission(id)) }
+        return Array(zip(ids, try appendSync(submissions)))
+    }
+
+    private func retrySubmission(_ id: UInt64) throws -> Submission {
+        let entry = try quarantineEntry(id: id)
+        guard entry.status == .open else {
+            throw LedgerError(.invalidArgument, "entry \(id) is already \(entry.status.rawValue)")
+        }
+        if let t = entry.truncated {
+            throw LedgerError(
+                .invalidArgument,
+                "entry \(id) keeps only the first \(entry.raw.count) of \(t.length) bytes of an oversized line, so it cannot be retried; send the content again in a form that fits (large content as an attachment), then discard the entry")
+        }
+        guard let mode = Ingestor.Mode(intake: entry.intake) else {
+            throw LedgerError(.invalidArgument, "entry \(id) came from a connector this build cannot read again (\(CanonicalJSON.string(.object(entry.intake))))")
+        }
+        do {
+            return try Ingestor(ledger: self, mode: mode).submission(line: entry.raw, origin: entry.origin, quarantineID: id)
+        } catch let e as LedgerError {
+            // The source's key is gone: record the attempt so the entry says why.
+            return Submission(raw: entry.raw, origin: entry.origin, intake: entry.intake, content: .failure(e), quarantineID: id)
+        }
+    }
+}
