@@ -1,3 +1,4 @@
+import PassportAudit
 import PassportModel
 
 /// An error from the ledger, with a stable code and a message that says what to do.
@@ -109,5 +110,12 @@ public struct LedgerError: Error, CustomStringConvertible, Sendable, Hashable {
     /// An `invalid-event` rejection carrying a validation error's violations.
     public static func validation(_ e: ValidationError) -> LedgerError {
         LedgerError(.invalidEvent, violations: e.violations)
+    }
+}
+
+extension LedgerError {
+    /// The ledger's rejection for a governance rule broken (same code, same violations).
+    init(_ r: GovernanceRejection) {
+        self.init(LedgerError.Code(rawValue: r.code.rawValue), violations: r.violations)
     }
 }

@@ -58,7 +58,37 @@ struct RecordCommand: ParsableCommand {
 
 struct Audit: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Offline record checks, and the audit trail of a passport.", subcommands: [RecordProof.self, AuditTrail.self])
+        abstract: "Offline record checks, who was allowed to write what, and the audit trail of a passport.",
+        subcommands: [RecordProof.self, Governance.self, AuditTrail.self])
+
+    struct Governance: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Replay a whole exported log offline: every record was signed by a key in force and permitted to write what it wrote.",
+            discussion: """
+                Reads dpp export output (every record's canonical bytes, one a line) and the ledger's vkey; needs no store. \
+                The system subject's own records say which keys were registered, revoked or restricted and which ownership \
+                policy was in force; every record is judged by them as they stood at its index.
+
+                """ + exitCodes("1 a record was not permitted (the first is named), "))
+        @Option(help: "File with the ledger's vkey line.") var vkey: String
+        @Argument(help: "The exported log (dpp export; - for stdin).") var export: String = "-"
+
+        func run() throws {
+            try guarded {
+                let ledgerKey = try NoteVerifierKey(parsing: String(decoding: try readInput(vkey), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
+                var records: [Record] = []
+                for (n, line) in try readInput(export).split(separator: 0x0A).enumerated() where !line.isEmpty {
+                    do { records.append(try Record(bytes: Array(line), requireCanonical: true)) } catch {
+                        throw LedgerError(.invalidArgument, "line \(n + 1) of \(export) is not a record: \(error)")
+                    }
+                }
+                if let (index, problem) = GovernanceState.replay(records, ledgerKey: ledgerKey) {
+                    throw LedgerError(.notPermitted, "record \(index) does not stand: \(problem.description)")
+                }
+                print("governance: \(records.count) records, each signed by a key in force and permitted to write what it wrote")
+            }
+        }
+    }
 
     struct RecordProof: ParsableCommand {
         static let configuration = CommandConfiguration(

@@ -188,7 +188,7 @@ extension Ledger {
         if let error = KeyRules.authorize(
             event: event, signature: signed.signature, key: key, index: size, recordedAt: recordedAt, signatureVerified: signatureVerified)
         {
-            return .failure(error)
+            return .failure(LedgerError(error))
         }
         if let record = existing {
             let existing = record.index
@@ -205,7 +205,7 @@ extension Ledger {
         if options.governance, let key,
             let error = KeyRules.checkWrite(event, fields: precheck.facts.map(\.field), key: key, policy: try keys.policy { try currentPolicy(txn) })
         {
-            return .failure(error)
+            return .failure(LedgerError(error))
         }
         let head = try lastSeq(txn, subject: event.subject.rawValue)
         let seq = (head?.seq ?? 0) + 1
@@ -231,8 +231,8 @@ extension Ledger {
             effect = try KeyRules.effect(of: event, index: size) { ref in
                 try txn.get(Array(ref.utf8), in: dbs.keys).map(KeyEntry.init(bytes:))
             }
-        } catch let e as LedgerError {
-            return .failure(e)
+        } catch let e as GovernanceRejection {
+            return .failure(LedgerError(e))
         }
         let prev = try head.map { try StoredNodes(txn: txn, db: dbs.nodes).subtreeHash(level: 0, index: $0.index) }
         let record = Record(index: size, seq: seq, recordedAt: recordedAt, prev: prev, event: event, signature: signed.signature)
@@ -340,6 +340,7 @@ struct PoisonedSubmission: Error {
         case let e as LMDBError: e.isEventSpecific ? e.description : nil
         case let e as LedgerError: [.notAStore, .io, .storeFull].contains(e.code) ? nil : e.message
         case is PoisonedSubmission: nil
+        case is AuditError: nil  // a stored key entry that cannot be read: damage, not this event
         default: "\(error)"
         }
     }

@@ -1,5 +1,6 @@
 import Foundation
 import LMDB
+import PassportAudit
 import PassportModel
 
 extension Ledger {

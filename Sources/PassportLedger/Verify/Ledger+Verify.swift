@@ -60,8 +60,7 @@ extension Ledger {
             return fail(nil, "the store's ledger key \(vkey.reference) is not the trusted key \(trusted.reference)")
         }
         let total = try txn.get(Keys.metaSize, in: dbs.meta).map(Keys.readU64) ?? 0
-        var registry: [String: KeyEntry] = [:]
-        var policy = OwnershipPolicy.open
+        var governance = GovernanceState()
         var policies: [UInt64: JSONValue] = [:]
         var expectedFacts = 0
         var publicKeys: [String: Ed25519.PublicKey] = [:]
@@ -167,15 +166,9 @@ extension Ledger {
                 guard try txn.get(Keys.idempotency(record.event.source, record.event.sourceRef), in: dbs.idempotency).map(Keys.readU64) == i else {
                     return fail(i, "the idempotency index does not point to this record")
                 }
-                if let problem = KeyRules.authorize(
-                    event: record.event, signature: record.signature, key: registry[record.signature.key], index: i,
-                    recordedAt: record.recordedAt, signatureVerified: item.signatureValid == true)
-                {
-                    return fail(i, problem.message)
-                }
                 // The derived passport index must say exactly what this record states; a doctored
                 // index could otherwise make a passport show another (signed) record's value.
-                for fact in Fact.of(record, sourceKind: registry[record.signature.key]?.kind) {
+                for fact in Fact.of(record, sourceKind: governance.keys[record.signature.key]?.kind) {
                     guard try txn.get(FactIndex.key(record.subject.rawValue, fact), in: dbs.facts) == FactIndex.value(fact) else {
                         return fail(i, "the passport index entry for \(fact.field)\(fact.key.map { "[\($0)]" } ?? "") does not match the record; rebuild it with dpp reindex")
                     }
@@ -184,26 +177,12 @@ extension Ledger {
                 if i == 0, record.event.data["vkey"]?.stringValue != trusted.description {
                     return fail(0, "record 0 registers a ledger key other than the trusted one")
                 }
-                // Judged by the permissions and the ownership policy in force when it was recorded.
-                if let key = registry[record.signature.key],
-                    let problem = KeyRules.checkWrite(record.event, fields: Fact.of(record).map(\.field), key: key, policy: policy)
-                {
-                    return fail(i, problem.message)
-                }
-                do {
-                    switch try KeyRules.effect(of: record.event, index: i, lookup: { registry[$0] }) {
-                    case .register(let e)?:
-                        registry[e.vkey.reference] = e
-                        publicKeys[e.vkey.reference] = e.vkey.publicKey
-                    case .revoke(let ref)?: registry[ref]?.revokedIndex = i
-                    case .permissions(let ref, let p)?: registry[ref]?.permissions = p
-                    case .policy(let p)?:
-                        policy = p
-                        policies[i] = Ledger.policyEntry(p, recordedAt: record.recordedAt)
-                    case .noted?, nil: break
-                    }
-                } catch {
-                    return fail(i, "invalid system event: \(error)")
+                // Judged by the keys, permissions and ownership policy in force when it was recorded.
+                switch governance.admit(record, signatureVerified: item.signatureValid == true) {
+                case .failure(let problem): return fail(i, problem.description)
+                case .success(.register(let e)?): publicKeys[e.vkey.reference] = e.vkey.publicKey
+                case .success(.policy(let p)?): policies[i] = Ledger.policyEntry(p, recordedAt: record.recordedAt)
+                case .success: break
                 }
                 for a in record.event.attachments where !verifiedBlobs.contains(a.sha256) {
                     guard let blob = try txn.get(Hex.decode(a.sha256)!, in: dbs.blobs) else {
@@ -245,14 +224,14 @@ extension Ledger {
             var pos: Cursor.Position = .first
             while let e = try c.move(pos, { k, v in (String(decoding: k, as: UTF8.self), [UInt8](v)) }) {
                 stored += 1
-                if report.problem == nil, registry[e.0].map({ CanonicalJSON.encode($0.json) }) != e.1 {
+                if report.problem == nil, governance.keys[e.0].map({ CanonicalJSON.encode($0.json) }) != e.1 {
                     report.problem = VerifyProblem(index: nil, reason: "the key table entry for \(e.0) does not match the system subject's history")
                 }
                 pos = .next
             }
         }
-        if report.problem == nil, stored != registry.count {
-            return fail(nil, "the key table has \(stored) keys but the system subject registers \(registry.count)")
+        if report.problem == nil, stored != governance.keys.count {
+            return fail(nil, "the key table has \(stored) keys but the system subject registers \(governance.keys.count)")
         }
         // So must the policy table.
         var storedPolicies = 0

@@ -1,5 +1,3 @@
-import PassportModel
-
 /// What a source key may write (`key.registered` / `key.permissions-changed`).
 public struct Permissions: Sendable, Hashable, CustomStringConvertible {
     /// Event types, or `*`.

@@ -1,19 +1,27 @@
-import PassportAudit
 import PassportModel
 
-/// A registered key, as the `keys` database stores it (derived from `system` records).
-struct KeyEntry: Sendable {
-    var vkey: NoteVerifierKey
-    var role: String  // "ledger" or "source"
-    var registeredIndex: UInt64
-    var revokedIndex: UInt64?
-    var validFrom: Timestamp?
-    var validUntil: Timestamp?
+/// A registered key and what it may do, as the `system` subject's events establish it (the ledger
+/// keeps these in its `keys` table; an auditor rebuilds them by replaying the `system` records).
+public struct KeyEntry: Sendable {
+    /// The key.
+    public var vkey: NoteVerifierKey
+    /// `ledger` or `source`.
+    public var role: String
+    /// The index of the `key.registered` record.
+    public var registeredIndex: UInt64
+    /// The index of the `key.revoked` record, if revoked.
+    public var revokedIndex: UInt64?
+    /// Start of the key's validity, if limited.
+    public var validFrom: Timestamp?
+    /// End of the key's validity, if limited.
+    public var validUntil: Timestamp?
     /// The source system's kind (policy owners may name kinds).
-    var kind: String?
-    var permissions: Permissions
+    public var kind: String?
+    /// What the key may write.
+    public var permissions: Permissions
 
-    var json: JSONValue {
+    /// The entry as stored.
+    public var json: JSONValue {
         var o = JSONObject()
         o["vkey"] = .string(vkey.description)
         o["role"] = .string(role)
@@ -26,7 +34,8 @@ struct KeyEntry: Sendable {
         return .object(o)
     }
 
-    init(
+    /// Creates an entry.
+    public init(
         vkey: NoteVerifierKey, role: String, registeredIndex: UInt64, validFrom: Timestamp?, validUntil: Timestamp?, kind: String? = nil,
         permissions: Permissions = .all
     ) {
@@ -39,10 +48,12 @@ struct KeyEntry: Sendable {
         self.permissions = permissions
     }
 
-    init(bytes: [UInt8]) throws {
+    /// Reads an entry back from its stored JSON.
+    /// - Throws: ``AuditError`` `bad-key` if the entry is damaged.
+    public init(bytes: [UInt8]) throws {
         guard case .object(let o) = try JSONParser.parse(bytes), let v = o["vkey"]?.stringValue,
             let role = o["role"]?.stringValue, let reg = o["registeredIndex"]?.numberValue?.intValue
-        else { throw LedgerError(.notAStore, "a key entry is damaged; run dpp verify") }
+        else { throw AuditError(.badKey, "a key entry is damaged; run dpp verify") }
         vkey = try NoteVerifierKey(parsing: v)
         self.role = role
         registeredIndex = UInt64(reg)

@@ -1,14 +1,14 @@
-import PassportAudit
 import PassportModel
 
-/// The rules for who may sign which event, shared by the append path and `verify` so that a
-/// stored record is judged exactly as it was when it was appended (with the keys in force then).
-enum KeyRules {
+/// The rules for who may sign which event, shared by the append path, `dpp verify` and an
+/// auditor's offline replay, so that a record is judged exactly as it was when it was appended
+/// (with the keys, permissions and policy in force then). No storage: callers supply the keys.
+public enum KeyRules {
     /// The `source` of events on the `system` subject.
-    static let systemSource = "ledger"
+    public static let systemSource = "ledger"
 
     /// A change to the ledger's governance state carried by a `system` event.
-    enum Effect {
+    public enum Effect: Sendable {
         case register(KeyEntry)
         case revoke(reference: String)
         case permissions(reference: String, Permissions)
@@ -18,47 +18,47 @@ enum KeyRules {
     }
 
     /// The `system` event types.
-    static let systemTypes = ["key.registered", "key.revoked", "key.permissions-changed", "policy.updated", "quarantine.discarded", "quarantine.corrected"]
+    public static let systemTypes = ["key.registered", "key.revoked", "key.permissions-changed", "policy.updated", "quarantine.discarded", "quarantine.corrected"]
 
     /// Checks that `key` may sign `event` as record `index` recorded at `recordedAt`.
     /// - Parameter signatureVerified: true if the signature was already checked against this key.
-    static func authorize(
+    public static func authorize(
         event: Event, signature: EventSignature, key: KeyEntry?, index: UInt64, recordedAt: Timestamp,
         signatureVerified: Bool
-    ) -> LedgerError? {
+    ) -> GovernanceRejection? {
         if index == 0 {
             return authorizeGenesis(event: event, signature: signature)
         }
         guard let key, key.registeredIndex < index else {
-            return LedgerError(
+            return GovernanceRejection(
                 .unknownKey, "signing key \(signature.key) is not registered in this ledger; register it with dpp keys add",
                 path: "signature.key", rule: "registered key", value: signature.key)
         }
         if let revoked = key.revokedIndex, revoked < index {
-            return LedgerError(.revokedKey, "signing key \(signature.key) was revoked at record \(revoked)", path: "signature.key", rule: "key not revoked", value: signature.key)
+            return GovernanceRejection(.revokedKey, "signing key \(signature.key) was revoked at record \(revoked)", path: "signature.key", rule: "key not revoked", value: signature.key)
         }
         if let from = key.validFrom, recordedAt < from {
-            return LedgerError(.keyNotValid, "signing key \(signature.key) is not valid before \(from)", path: "signature.key", rule: "key valid from \(from)", value: signature.key)
+            return GovernanceRejection(.keyNotValid, "signing key \(signature.key) is not valid before \(from)", path: "signature.key", rule: "key valid from \(from)", value: signature.key)
         }
         if let until = key.validUntil, recordedAt >= until {
-            return LedgerError(.keyNotValid, "signing key \(signature.key) expired at \(until)", path: "signature.key", rule: "key valid until \(until)", value: signature.key)
+            return GovernanceRejection(.keyNotValid, "signing key \(signature.key) expired at \(until)", path: "signature.key", rule: "key valid until \(until)", value: signature.key)
         }
         if key.role == "ledger" {
             guard event.subject.kind == .system, event.source == systemSource else {
-                return LedgerError(.notPermitted, "the ledger key signs only events on the system subject with source \"\(systemSource)\"", path: "subject", rule: "system subject")
+                return GovernanceRejection(.notPermitted, "the ledger key signs only events on the system subject with source \"\(systemSource)\"", path: "subject", rule: "system subject")
             }
         } else {
             if event.subject.kind == .system {
-                return LedgerError(.notPermitted, "only the ledger key may write the system subject; \(signature.key) is a source key", path: "subject", rule: "not system")
+                return GovernanceRejection(.notPermitted, "only the ledger key may write the system subject; \(signature.key) is a source key", path: "subject", rule: "not system")
             }
             guard event.source == key.vkey.name else {
-                return LedgerError(
+                return GovernanceRejection(
                     .notPermitted, "event source \"\(event.source)\" does not match the signing key \(signature.key); a source signs only its own events",
                     path: "source", rule: "source \(key.vkey.name)", value: "\"\(event.source)\"")
             }
         }
         if !signatureVerified, !key.vkey.publicKey.isValidSignature(signature.sig, for: event.signatureInput) {
-            return LedgerError(
+            return GovernanceRejection(
                 .badSignature, "signature does not verify with key \(signature.key): the event was altered or signed with another key", path: "signature.sig",
                 rule: "Ed25519 signature by \(signature.key)")
         }
@@ -66,21 +66,21 @@ enum KeyRules {
     }
 
     /// Record 0 must be the ledger key's self-signed registration.
-    static func authorizeGenesis(event: Event, signature: EventSignature) -> LedgerError? {
+    public static func authorizeGenesis(event: Event, signature: EventSignature) -> GovernanceRejection? {
         guard event.subject.kind == .system, event.type == "key.registered", event.data["role"]?.stringValue == "ledger",
             let v = event.data["vkey"]?.stringValue, let vkey = try? NoteVerifierKey(parsing: v),
             vkey.reference == signature.key
         else {
-            return LedgerError(.notPermitted, "record 0 must be the ledger key's own key.registered event")
+            return GovernanceRejection(.notPermitted, "record 0 must be the ledger key's own key.registered event")
         }
         guard vkey.publicKey.isValidSignature(signature.sig, for: event.signatureInput) else {
-            return LedgerError(.badSignature, "the ledger key's registration is not signed by the ledger key")
+            return GovernanceRejection(.badSignature, "the ledger key's registration is not signed by the ledger key")
         }
         return nil
     }
 
     /// Interprets a `system` event; `lookup` finds currently registered keys.
-    static func effect(
+    public static func effect(
         of event: Event, index: UInt64, lookup: (String) throws -> KeyEntry?
     ) throws -> Effect? {
         guard event.subject.kind == .system else { return nil }
@@ -91,7 +91,7 @@ enum KeyRules {
             }
         }
         func finish() throws {
-            if !violations.isEmpty { throw LedgerError(.invalidEvent, violations: violations) }
+            if !violations.isEmpty { throw GovernanceRejection(.invalidEvent, violations: violations) }
         }
         func requireText(_ k: String, _ rule: String) {
             if event.data[k]?.stringValue?.isEmpty ?? true { violations.append(Violation(path: "data.\(k)", rule: rule)) }
@@ -127,7 +127,7 @@ enum KeyRules {
             }
             try finish()
             if try lookup(vkey!.reference) != nil {
-                throw LedgerError(.invalidEvent, "key \(vkey!.reference) is already registered")
+                throw GovernanceRejection(.invalidEvent, "key \(vkey!.reference) is already registered")
             }
             return .register(KeyEntry(
                 vkey: vkey!, role: role!, registeredIndex: index, validFrom: event.validFrom, validUntil: event.validUntil, kind: kind,
@@ -145,18 +145,18 @@ enum KeyRules {
                 }
             }
             guard let ref = event.data["key"]?.stringValue else {
-                throw LedgerError(.invalidEvent, violations: violations + [Violation(code: .required, path: "data.key", rule: "required", message: "is required (<name>+<key id>)")])
+                throw GovernanceRejection(.invalidEvent, violations: violations + [Violation(code: .required, path: "data.key", rule: "required", message: "is required (<name>+<key id>)")])
             }
             try finish()
-            guard let entry = try lookup(ref) else { throw LedgerError(.invalidEvent, "key \(ref) is not registered") }
-            if entry.role == "ledger" { throw LedgerError(.invalidEvent, "the ledger key cannot be \(changing ? "restricted" : "revoked")") }
-            if entry.revokedIndex != nil { throw LedgerError(.invalidEvent, "key \(ref) is revoked") }
+            guard let entry = try lookup(ref) else { throw GovernanceRejection(.invalidEvent, "key \(ref) is not registered") }
+            if entry.role == "ledger" { throw GovernanceRejection(.invalidEvent, "the ledger key cannot be \(changing ? "restricted" : "revoked")") }
+            if entry.revokedIndex != nil { throw GovernanceRejection(.invalidEvent, "key \(ref) is revoked") }
             return changing ? .permissions(reference: ref, permissions!) : .revoke(reference: ref)
         case "policy.updated":
             do {
                 return .policy(try OwnershipPolicy(json: .object(event.data)))
             } catch {
-                throw LedgerError(.invalidEvent, violations: error.violations.map {
+                throw GovernanceRejection(.invalidEvent, violations: error.violations.map {
                     Violation(code: $0.code, path: "data." + $0.path, rule: $0.rule, message: $0.message, value: $0.value)
                 })
             }
@@ -181,19 +181,19 @@ enum KeyRules {
             try finish()
             return .noted
         default:
-            throw LedgerError(.invalidEvent, "unknown system event type \(event.type) (known: \(systemTypes.joined(separator: ", ")))")
+            throw GovernanceRejection(.invalidEvent, "unknown system event type \(event.type) (known: \(systemTypes.joined(separator: ", ")))")
         }
     }
 
     /// Checks what a source key writes against its permissions and the ownership policy in force:
     /// the subject, the event type, every field the event sets, ownership of those fields (owners write, others
     /// only override), and the override permission. Every missing permission is named.
-    static func checkWrite(_ event: Event, fields: [String], key: KeyEntry, policy: OwnershipPolicy) -> LedgerError? {
+    public static func checkWrite(_ event: Event, fields: [String], key: KeyEntry, policy: OwnershipPolicy) -> GovernanceRejection? {
         guard event.subject.kind != .system, key.role == "source" else { return nil }
         let ref = key.vkey.reference
         var violations: [Violation] = []
         func deny(_ path: String, _ rule: String, _ message: String, _ value: String? = nil) {
-            violations.append(Violation(code: Violation.Code(rawValue: LedgerError.Code.notPermitted.rawValue), path: path, rule: rule, message: message, value: value))
+            violations.append(Violation(code: Violation.Code(rawValue: GovernanceRejection.Code.notPermitted.rawValue), path: path, rule: rule, message: message, value: value))
         }
         if !key.permissions.allows(subject: event.subject) {
             deny("subject", "subjects \(key.permissions.subjects.joined(separator: ", "))",
@@ -217,6 +217,6 @@ enum KeyRules {
                     "source \(event.source)\(key.kind.map { " (kind \($0))" } ?? "") does not own \(field) (owners: \(policy.owners(of: field).joined(separator: ", "))); a non-owner changes it only with a field.overridden event by a key with the override permission", field)
             }
         }
-        return violations.isEmpty ? nil : LedgerError(.notPermitted, violations: violations)
+        return violations.isEmpty ? nil : GovernanceRejection(.notPermitted, violations: violations)
     }
 }
