@@ -144,6 +144,9 @@ extension Ledger {
                 if let qid = s.quarantineID, let ref = outcome.record {
                     try resolveQuarantine(txn, id: qid, index: ref.index, at: recordedAt)
                 }
+                // The input is consumed (appended, duplicate, or rejected and kept): its source
+                // position is durable exactly when its outcome is.
+                if let p = s.position { try txn.put(Keys.metaPosition(p.stream), p.value, in: dbs.meta) }
                 outcomes.append(outcome)
             }
             results.append(outcomes)

@@ -18,6 +18,9 @@ public struct Submission: Sendable {
     public var quarantineID: UInt64?
     /// Set when `raw` is only a prefix of an input too long to keep: the whole input's length and hash.
     public var truncated: TruncatedInput?
+    /// Where this input stands in its source stream (a Kafka partition offset, a CDC log position),
+    /// written in the same transaction as the submission's outcome; see ``Ledger/sourcePosition(_:)``.
+    public var position: SourcePosition?
     /// Checks the ledger did ahead of the commit (``Ledger/SubmissionChecker``); module-internal, so
     /// no caller can claim a signature was checked.
     var prechecked: Precheck?
@@ -34,6 +37,21 @@ public struct Submission: Sendable {
         self.content = content
         self.blobs = blobs
         self.quarantineID = quarantineID
+    }
+}
+
+/// A position in a source stream, opaque to the ledger: the ingest layer chooses the stream's name
+/// (`kafka/<topic>/<partition>`, `debezium/<server>`) and encodes positions so that it can compare them.
+public struct SourcePosition: Sendable, Hashable {
+    /// The stream's name (at most 400 bytes).
+    public let stream: String
+    /// The position, as the ingest layer encodes it.
+    public let value: [UInt8]
+
+    /// Creates a position.
+    public init(stream: String, value: [UInt8]) {
+        self.stream = stream
+        self.value = value
     }
 }
 

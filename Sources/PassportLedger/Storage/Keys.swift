@@ -28,4 +28,6 @@ enum Keys {
     static let metaLastRecordedAt = Array("lastRecordedAt".utf8)
     static let metaQuarantineNext = Array("quarantineNext".utf8)
     static let metaFactsVersion = Array("factsVersion".utf8)
+    /// `position/<stream>` → the last source position consumed from that stream.
+    static func metaPosition(_ stream: String) -> [UInt8] { Array("position/".utf8) + Array(stream.utf8) }
 }

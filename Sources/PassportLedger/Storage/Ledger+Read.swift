@@ -133,4 +133,11 @@ extension Ledger {
         }
         return Hex.encode(hash)
     }
+
+    /// The last position consumed from a source stream (written with the outcome of the
+    /// submission that carried it, in the same transaction), or nil if none. A consumer resumes
+    /// after it: whatever it redelivers from before is already in the log or in quarantine.
+    public func sourcePosition(_ stream: String) throws -> [UInt8]? {
+        try env.read { txn in try txn.get(Keys.metaPosition(stream), in: dbs.meta) }
+    }
 }

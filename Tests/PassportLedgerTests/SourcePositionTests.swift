@@ -1,0 +1,45 @@
+import Foundation
+import LMDB
+import PassportIngest
+import PassportModel
+import PassportTestSupport
+import Testing
+@testable import PassportLedger
+
+/// The seam for exactly-once effect: a source position is durable exactly when the outcome of the
+/// input that carried it is.
+@Suite("Source positions")
+struct SourcePositionTests {
+    func submission(_ ledger: Ledger, _ ref: String, stream: String, offset: Int) throws -> Submission {
+        var s = try Ingestor(ledger: ledger, mode: .unsigned(source: "plm", baseDirectory: nil))
+            .submission(line: Array(CanonicalJSON.string(.object(Fixtures.eventJSON(sourceRef: ref))).utf8), origin: "\(stream):\(offset)")
+        s.position = SourcePosition(stream: stream, value: Array(String(offset).utf8))
+        return s
+    }
+
+    @Test("the last position per stream is written with the records, kept across reopen, and not when the batch fails")
+    func positions() throws {
+        let dir = TemporaryDirectory()
+        var options = Ledger.Options()
+        options.storeFault = { if $0.sourceRef == "DISK" { throw LMDBError(code: EIO, operation: "put") } }
+        let (ledger, _) = try Fixtures.store(in: dir, options: options)
+        #expect(try ledger.sourcePosition("kafka/plm/0") == nil)
+        let outcomes = try ledger.appendSync([
+            try submission(ledger, "A", stream: "kafka/plm/0", offset: 10), try submission(ledger, "B", stream: "kafka/plm/1", offset: 3),
+            try submission(ledger, "A", stream: "kafka/plm/0", offset: 11),  // a redelivery: duplicate, still consumed
+        ])
+        #expect(outcomes.map { $0.record != nil } == [true, true, true])
+        #expect(try ledger.sourcePosition("kafka/plm/0") == Array("11".utf8))
+        #expect(try ledger.sourcePosition("kafka/plm/1") == Array("3".utf8))
+        // A rejected input is consumed too (it is in quarantine).
+        var bad = try submission(ledger, "C", stream: "kafka/plm/1", offset: 4)
+        bad.content = .failure(LedgerError(.malformedJSON, "not valid JSON"))
+        _ = try ledger.appendSync([bad])
+        #expect(try ledger.sourcePosition("kafka/plm/1") == Array("4".utf8))
+        // A batch the store cannot commit moves no position.
+        #expect(throws: LedgerError.self) { try ledger.appendSync([try submission(ledger, "D", stream: "kafka/plm/1", offset: 5), try submission(ledger, "DISK", stream: "kafka/plm/1", offset: 6)]) }
+        #expect(try ledger.sourcePosition("kafka/plm/1") == Array("4".utf8))
+        let reopened = try Ledger.open(at: dir.path("store"), readOnly: true)
+        #expect(try reopened.sourcePosition("kafka/plm/0") == Array("11".utf8))
+    }
+}
