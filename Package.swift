@@ -12,9 +12,12 @@ let package = Package(
         .library(name: "PassportAudit", targets: ["PassportAudit"]),
         .library(name: "PassportLedger", targets: ["PassportLedger"]),
         .library(name: "PassportDemoData", targets: ["PassportDemoData"]),
+        .library(name: "PassportIngest", targets: ["PassportIngest"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        // YAML for connector mapping files; only PassportIngest uses it.
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
     ],
     targets: [
         .systemLibrary(
@@ -31,6 +34,9 @@ let package = Package(
             name: "PassportLedger", dependencies: ["PassportModel", "PassportAudit", "Sodium", "LMDB"],
             swiftSettings: strict),
         .target(name: "PassportDemoData", dependencies: ["PassportModel"], swiftSettings: strict),
+        .target(
+            name: "PassportIngest", dependencies: ["PassportModel", .product(name: "Yams", package: "Yams")],
+            swiftSettings: strict),
         .executableTarget(
             name: "dpp",
             dependencies: [
@@ -48,6 +54,11 @@ let package = Package(
         .testTarget(
             name: "PassportLedgerTests",
             dependencies: ["PassportLedger", "PassportAudit", "PassportModel", "PassportDemoData", "LMDB", "Sodium", "PassportTestSupport"],
+            swiftSettings: strict),
+        .testTarget(
+            name: "PassportIngestTests",
+            dependencies: ["PassportIngest", "PassportModel", "PassportLedger", "PassportTestSupport", "PassportDemoData"],
+            exclude: ["Fixtures"],
             swiftSettings: strict),
         .testTarget(
             name: "DPPCLITests", dependencies: ["PassportTestSupport", "PassportAudit", "PassportModel", "PassportLedger", "PassportDemoData"],
