@@ -86,7 +86,9 @@ public struct InMemoryCDCState: CDCStateStore, Sendable {
     /// An empty store.
     public init() {}
 
+    /// The state recorded for a row, or nil.
     public func last(_ row: RowKey) -> RowState? { rows[row] }
+    /// Records a row's state.
     public mutating func record(_ row: RowKey, _ state: RowState) { rows[row] = state }
 }
 
@@ -103,11 +105,14 @@ public struct PendingCDCState<Base: CDCStateStore>: CDCStateStore {
     /// Wraps a store.
     public init(base: Base) { self.base = base }
 
+    /// The row's pending state, else the base store's.
+    /// - Throws: whatever the base store throws.
     public func last(_ row: RowKey) throws -> RowState? {
         if let s = latest[row] { return s }
         return try base.last(row)
     }
 
+    /// Records a row's state as pending (the base store is written by ``flush()``).
     public mutating func record(_ row: RowKey, _ state: RowState) {
         pending.append((row, state))
         latest[row] = state
