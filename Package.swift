@@ -13,9 +13,12 @@ let package = Package(
         .library(name: "PassportLedger", targets: ["PassportLedger"]),
         .library(name: "PassportIngest", targets: ["PassportIngest"]),
         .library(name: "PassportDemoData", targets: ["PassportDemoData"]),
+        .library(name: "PassportIngest", targets: ["PassportIngest"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        // YAML for connector mapping files; only PassportIngest uses it.
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
     ],
     targets: [
         .systemLibrary(
@@ -35,6 +38,9 @@ let package = Package(
             name: "PassportIngest", dependencies: ["PassportModel", "PassportAudit", "PassportLedger", "Sodium"],
             swiftSettings: strict),
         .target(name: "PassportDemoData", dependencies: ["PassportModel"], swiftSettings: strict),
+        .target(
+            name: "PassportIngest", dependencies: ["PassportModel", .product(name: "Yams", package: "Yams")],
+            swiftSettings: strict),
         .executableTarget(
             name: "dpp",
             dependencies: [
@@ -53,6 +59,11 @@ let package = Package(
         .testTarget(
             name: "PassportLedgerTests",
             dependencies: ["PassportLedger", "PassportIngest", "PassportAudit", "PassportModel", "PassportDemoData", "LMDB", "Sodium", "PassportTestSupport"],
+            swiftSettings: strict),
+        .testTarget(
+            name: "PassportIngestTests",
+            dependencies: ["PassportIngest", "PassportModel", "PassportLedger", "PassportTestSupport", "PassportDemoData"],
+            exclude: ["Fixtures"],
             swiftSettings: strict),
         .testTarget(
             name: "DPPCLITests", dependencies: ["PassportTestSupport", "PassportAudit", "PassportModel", "PassportLedger", "PassportDemoData"],

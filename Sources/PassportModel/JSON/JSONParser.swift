@@ -23,11 +23,38 @@ public struct JSONParser {
     public static func parse(_ text: String) throws(JSONError) -> JSONValue {
         try parse(Array(text.utf8))
     }
+
+    /// What to do with an integer literal beyond ±2^53 that no double represents exactly.
+    public enum LargeIntegers: Sendable {
+        /// Reject it (I-JSON; what everything that is signed or canonicalized needs).
+        case reject
+        /// Keep it: its ``JSONNumber/literal`` is exact, its ``JSONNumber/double`` rounded. For
+        /// reading other systems' messages (Debezium's `ts_ns`, 64-bit log positions) whose big
+        /// integers are read from the literal and never canonicalized as they are.
+        case keepLiteral
+    }
+
+    /// Parses one JSON value from UTF-8 bytes, choosing what happens to integers beyond ±2^53.
+    /// - Parameter largeIntegers: with `.reject` this is the strict parse.
+    /// - Throws: ``JSONError`` naming the offset and the rule broken.
+    public static func parse(_ bytes: some Collection<UInt8>, largeIntegers: LargeIntegers) throws(JSONError) -> JSONValue {
+        let array = Array(bytes)
+        return try array.withUnsafeBufferPointer { (buf) throws(JSONError) -> JSONValue in
+            var p = Parser(buf: buf)
+            p.keepLargeIntegers = largeIntegers == .keepLiteral
+            p.skipWhitespace()
+            let value = try p.parseValue(depth: 0)
+            p.skipWhitespace()
+            if p.pos != buf.count { throw p.error("unexpected data after the JSON value") }
+            return value
+        }
+    }
 }
 
 private struct Parser {
     let buf: UnsafeBufferPointer<UInt8>
     var pos = 0
+    var keepLargeIntegers = false
 
     init(buf: UnsafeBufferPointer<UInt8>) { self.buf = buf }
 
@@ -258,7 +285,7 @@ private struct Parser {
         }
         // Beyond ±2^53 an integer survives only if it is exactly a double's canonical text
         // (as RFC 8785 writes large doubles); anything else would silently change.
-        if isInteger, exceedsExactIntegerRange(literal), CanonicalJSON.formatNumber(value) != literal {
+        if isInteger, !keepLargeIntegers, exceedsExactIntegerRange(literal), CanonicalJSON.formatNumber(value) != literal {
             throw error(
                 "integer \(literal) is outside the I-JSON range ±2^53 and has no exact IEEE 754 double (it would become \(CanonicalJSON.formatNumber(value)))",
                 at: start)
