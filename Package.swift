@@ -11,7 +11,6 @@ let package = Package(
         .library(name: "PassportModel", targets: ["PassportModel"]),
         .library(name: "PassportAudit", targets: ["PassportAudit"]),
         .library(name: "PassportLedger", targets: ["PassportLedger"]),
-        .library(name: "PassportIngest", targets: ["PassportIngest"]),
         .library(name: "PassportDemoData", targets: ["PassportDemoData"]),
         .library(name: "PassportIngest", targets: ["PassportIngest"]),
     ],
@@ -35,12 +34,10 @@ let package = Package(
             name: "PassportLedger", dependencies: ["PassportModel", "PassportAudit", "Sodium", "LMDB"],
             swiftSettings: strict),
         .target(
-            name: "PassportIngest", dependencies: ["PassportModel", "PassportAudit", "PassportLedger", "Sodium"],
+            name: "PassportIngest",
+            dependencies: ["PassportModel", "PassportAudit", "PassportLedger", "Sodium", .product(name: "Yams", package: "Yams")],
             swiftSettings: strict),
         .target(name: "PassportDemoData", dependencies: ["PassportModel"], swiftSettings: strict),
-        .target(
-            name: "PassportIngest", dependencies: ["PassportModel", .product(name: "Yams", package: "Yams")],
-            swiftSettings: strict),
         .executableTarget(
             name: "dpp",
             dependencies: [

@@ -77,9 +77,9 @@ import Testing
         // Row 0 of an earlier position in a later file comes after.
         #expect(try DBZ.mapper.apply(DBZ.mysql("u", after: later, file: "mysql-bin.000010", pos: 4), input: "2", state: &state).event != nil)
         #expect(try DBZ.mapper.apply(DBZ.mysql("u", after: serial, file: "mysql-bin.000009", pos: 901), input: "3", state: &state).skipReason != nil)
-        #expect(SourcePosition.mysql(file: "a.000001", pos: 1, row: 0).isAfter(.mysql(file: "b.000001", pos: 0, row: 0)) == nil)
-        #expect(SourcePosition("mysql:mysql-bin.000010:4:0") == .mysql(file: "mysql-bin.000010", pos: 4, row: 0))
-        #expect(SourcePosition("pg:18446744073709551615:1") == .postgres(lsn: .max, txId: 1))
+        #expect(CDCPosition.mysql(file: "a.000001", pos: 1, row: 0).isAfter(.mysql(file: "b.000001", pos: 0, row: 0)) == nil)
+        #expect(CDCPosition("mysql:mysql-bin.000010:4:0") == .mysql(file: "mysql-bin.000010", pos: 4, row: 0))
+        #expect(CDCPosition("pg:18446744073709551615:1") == .postgres(lsn: .max, txId: 1))
     }
 
     @Test func pendingStateSeesTheBatchAndFlushesItInOrder() throws {

@@ -25,7 +25,7 @@ public struct RowKey: Sendable, Hashable, CustomStringConvertible {
 /// transaction as the record the event became, so that the state and the log never disagree.
 public struct RowState: Sendable, Hashable {
     /// The source position of that change.
-    public let position: SourcePosition
+    public let position: CDCPosition
     /// The subject its event was about (a delete whose `before` lacks the subject's columns uses it).
     public let subject: String
     /// The canonical JSON (RFC 8785) of `{"data", "subject", "type"}` of the row's last event
@@ -35,7 +35,7 @@ public struct RowState: Sendable, Hashable {
     public let deleted: Bool
 
     /// Creates a row state.
-    public init(position: SourcePosition, subject: String, values: [UInt8], deleted: Bool = false) {
+    public init(position: CDCPosition, subject: String, values: [UInt8], deleted: Bool = false) {
         self.position = position
         self.subject = subject
         self.values = values
@@ -51,7 +51,7 @@ public struct RowState: Sendable, Hashable {
 
     /// Reads ``json`` back; nil if it is not a row state.
     public init?(json: JSONValue) {
-        guard let o = json.objectValue, let p = o["position"]?.stringValue.flatMap(SourcePosition.init),
+        guard let o = json.objectValue, let p = o["position"]?.stringValue.flatMap(CDCPosition.init),
             let s = o["subject"]?.stringValue, let v = o["values"]?.stringValue
         else { return nil }
         guard case .bool(let d)? = o["deleted"] else { return nil }

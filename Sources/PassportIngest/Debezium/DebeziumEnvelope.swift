@@ -33,7 +33,7 @@ public struct DebeziumEnvelope: Sendable {
     /// `<source.schema>.<source.table>` (PostgreSQL) or `<source.db>.<source.table>` (MySQL).
     public let table: String
     /// The change's position in its database's log (nil for a `m` message).
-    public let position: SourcePosition?
+    public let position: CDCPosition?
     /// When the change was made: `source.ts_us`, else `source.ts_ms` (when not 0), else `ts_ms`.
     public let timestamp: Timestamp?
     /// `payload.` when the envelope came wrapped, else empty: the prefix of violation paths.
@@ -101,7 +101,7 @@ public struct DebeziumEnvelope: Sendable {
         }
         let before = rowImage(body, "before", path: path("before"), into: &v)
         let after = rowImage(body, "after", path: path("after"), into: &v)
-        var position: SourcePosition?
+        var position: CDCPosition?
         if let op, op != .message {
             position = readPosition(source, connector: connector, path: path("source."), into: &v)
             switch op {
@@ -137,7 +137,7 @@ public struct DebeziumEnvelope: Sendable {
         return UInt64(n.literal) ?? n.intValue.flatMap { $0 >= 0 ? UInt64($0) : nil }
     }
 
-    static func readPosition(_ source: JSONObject, connector: String, path: String, into v: inout [Violation]) -> SourcePosition? {
+    static func readPosition(_ source: JSONObject, connector: String, path: String, into v: inout [Violation]) -> CDCPosition? {
         func need(_ key: String, _ why: String) -> UInt64? {
             if let n = unsigned(source[key]) { return n }
             v.append(Violation(code: source[key] == nil ? .required : .type, path: path + key, rule: "non-negative integer",

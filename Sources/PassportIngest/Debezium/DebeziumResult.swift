@@ -58,7 +58,7 @@ public enum SkipReason: Sendable, Hashable, CustomStringConvertible {
     /// A logical decoding message (`op: m`), not a row change.
     case message
     /// A replay or redelivery: the change is at or before the last one applied to its row.
-    case replay(RowKey, position: SourcePosition, lastApplied: SourcePosition)
+    case replay(RowKey, position: CDCPosition, lastApplied: CDCPosition)
     /// An update or snapshot read whose mapped values equal the row's last applied ones.
     case unchanged(RowKey)
     /// A deleted row, with the mapping's `on-delete: ignore` (the default).

@@ -3,7 +3,7 @@
 /// Positions are compared per row (``RowKey``): a change at or before the last one applied to its
 /// row is a replay. That is sound because a database changes one row in commit order: while a
 /// transaction holds a row no other can change it, so the later change has the later position.
-public enum SourcePosition: Sendable, Hashable, CustomStringConvertible {
+public enum CDCPosition: Sendable, Hashable, CustomStringConvertible {
     /// PostgreSQL: the change's WAL position (`source.lsn`) and its transaction (`source.txId`,
     /// 0 when absent), compared in that order.
     case postgres(lsn: UInt64, txId: UInt64)
@@ -13,13 +13,13 @@ public enum SourcePosition: Sendable, Hashable, CustomStringConvertible {
 
     /// Whether this position comes after `other` in the same stream; nil when the two cannot be
     /// compared (positions of different connectors, binlog files with different base names).
-    public func isAfter(_ other: SourcePosition) -> Bool? {
+    public func isAfter(_ other: CDCPosition) -> Bool? {
         switch (self, other) {
         case (.postgres(let l1, let t1), .postgres(let l2, let t2)):
             return (l1, t1) > (l2, t2)
         case (.mysql(let f1, let p1, let r1), .mysql(let f2, let p2, let r2)):
             if f1 == f2 { return (p1, r1) > (p2, r2) }
-            guard let a = SourcePosition.binlogParts(f1), let b = SourcePosition.binlogParts(f2), a.base == b.base else { return nil }
+            guard let a = CDCPosition.binlogParts(f1), let b = CDCPosition.binlogParts(f2), a.base == b.base else { return nil }
             if a.number != b.number { return a.number > b.number }
             return (p1, r1) > (p2, r2)
         default:
