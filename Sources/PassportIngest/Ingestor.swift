@@ -79,6 +79,36 @@ public struct Ingestor: Sendable {
             truncated: oversized)
     }
 
+    /// Makes the submission of an event a connector mapped from other input: `raw` (the input as
+    /// received) is what quarantine keeps, `intake` how to map it again, `event` the unsigned event
+    /// this ingestor signs (its mode must be unsigned), or the violations that stopped the mapping.
+    public func submission(
+        mapped: Result<JSONObject, LedgerError>, raw: [UInt8], origin: String, intake: JSONObject, position: SourcePosition? = nil,
+        quarantineID: UInt64? = nil
+    ) -> Submission {
+        var blobs: [[UInt8]] = []
+        let content: Result<SignedEvent, LedgerError>
+        switch mapped {
+        case .failure(let e): content = .failure(e)
+        case .success(let event):
+            do {
+                guard case .unsigned(let source, let base) = mode else {
+                    throw LedgerError(.invalidArgument, "a mapped event is signed by a source: use an unsigned ingestor")
+                }
+                let (e, files) = try prepareUnsigned(.object(event), source: source, baseDirectory: base)
+                blobs = files
+                content = .success(SignedEvent(event: e, signature: EventSignature(key: signer!.verifier.reference, sig: signer!.key.sign(e.signatureInput))))
+            } catch let e as LedgerError {
+                content = .failure(e)
+            } catch {
+                content = .failure(LedgerError(.invalidEvent, "the mapped event could not be made: \(error)", underlying: error))
+            }
+        }
+        var s = Submission(raw: raw, origin: origin, intake: intake, content: content, blobs: blobs, quarantineID: quarantineID)
+        s.position = position
+        return checker.check(s)
+    }
+
     /// Makes a submission from one line.
     public func submission(line: [UInt8], origin: String, quarantineID: UInt64? = nil) -> Submission {
         var blobs: [[UInt8]] = []

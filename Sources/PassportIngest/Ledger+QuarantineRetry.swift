@@ -35,6 +35,20 @@ extension Ledger {
                 .invalidArgument,
                 "entry \(id) keeps only the first \(entry.raw.count) of \(t.length) bytes of an oversized line, so it cannot be retried; send the content again in a form that fits (large content as an attachment), then discard the entry")
         }
+        if entry.intake["connector"]?.stringValue == "debezium" {
+            // Mapped again with the mapping file as it is now (a fixed mapping resolves the entry).
+            do {
+                var ingest = try DebeziumIngest(
+                    ledger: self, source: entry.intake["source"]?.stringValue ?? "", mappingFile: entry.intake["mapping"]?.stringValue ?? "")
+                switch try ingest.item(entry.raw, origin: entry.origin, quarantineID: id) {
+                case .submit(let s): return s
+                case .skip(let reason):
+                    throw LedgerError(.invalidArgument, "the change now maps to nothing (\(reason)); discard the entry")
+                }
+            } catch let e as LedgerError {
+                return Submission(raw: entry.raw, origin: entry.origin, intake: entry.intake, content: .failure(e), quarantineID: id)
+            }
+        }
         guard let mode = Ingestor.Mode(intake: entry.intake) else {
             throw LedgerError(.invalidArgument, "entry \(id) came from a connector this build cannot read again (\(CanonicalJSON.string(.object(entry.intake))))")
         }

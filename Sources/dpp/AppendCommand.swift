@@ -89,6 +89,7 @@ struct AppendSummary {
     private(set) var appended = 0
     private(set) var duplicates = 0
     private(set) var rejected = 0
+    private(set) var skipped = 0
     private var byCode: [String: Int] = [:]
     private let terminal = isatty(2) == 1
     private var progressShown = false
@@ -105,7 +106,10 @@ struct AppendSummary {
         }
     }
 
-    var total: Int { appended + duplicates + rejected }
+    /// An input a connector maps to nothing (a replay, an unchanged row, a tombstone).
+    mutating func skip() { skipped += 1 }
+
+    var total: Int { appended + duplicates + rejected + skipped }
 
     /// On a terminal, after each batch of a large input: how far it got.
     mutating func showProgress() {
@@ -121,7 +125,8 @@ struct AppendSummary {
             printError("\(name): no events (the input is empty or only blank lines); nothing was appended")
             return
         }
-        var line = "\(name): \(appended) appended, \(duplicates) duplicate\(duplicates == 1 ? "" : "s") (nothing written), \(rejected) rejected"
+        var line = "\(name): \(appended) appended, \(duplicates) duplicate\(duplicates == 1 ? "" : "s") (nothing written)"
+            + (skipped > 0 ? ", \(skipped) skipped (nothing to write)" : "") + ", \(rejected) rejected"
         if rejected > 0 {
             line += " (" + byCode.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ") + "; kept in quarantine: dpp quarantine list)"
         }

@@ -16,7 +16,7 @@ struct DPP: ParsableCommand {
         subcommands: [
             Init.self, Keys.self, Append.self, History.self, RecordCommand.self, VKey.self, CheckpointCommand.self,
             Prove.self, ProveConsistency.self, Export.self, Verify.self, Audit.self, Blob.self, QuarantineCommand.self,
-            PassportCommand.self, Reindex.self, Schemas.self, PolicyCommand.self, Types.self,
+            PassportCommand.self, Reindex.self, Schemas.self, PolicyCommand.self, Types.self, IngestCommand.self,
             Demo.self,
         ])
 

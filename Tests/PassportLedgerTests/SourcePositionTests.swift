@@ -42,4 +42,21 @@ struct SourcePositionTests {
         let reopened = try Ledger.open(at: dir.path("store"), readOnly: true)
         #expect(try reopened.sourcePosition("kafka/plm/0") == Array("11".utf8))
     }
+
+    @Test("a position written only when the event stands moves with appended and duplicate events, not with a rejected one")
+    func appendedOnly() throws {
+        let dir = TemporaryDirectory()
+        let (ledger, _) = try Fixtures.store(in: dir)
+        var ok = try submission(ledger, "A", stream: "row", offset: 1)
+        ok.position = SourcePosition(stream: "row", value: [1], when: .appended)
+        var bad = try submission(ledger, "B", stream: "row", offset: 2)
+        bad.content = .failure(LedgerError(.invalidEvent, "no"))
+        bad.position = SourcePosition(stream: "row", value: [2], when: .appended)
+        _ = try ledger.appendSync([ok, bad])
+        #expect(try ledger.sourcePosition("row") == [1])
+        var again = try submission(ledger, "A", stream: "row", offset: 3)
+        again.position = SourcePosition(stream: "row", value: [3], when: .appended)
+        #expect(try ledger.appendSync([again])[0].record != nil)  // a duplicate
+        #expect(try ledger.sourcePosition("row") == [3])
+    }
 }

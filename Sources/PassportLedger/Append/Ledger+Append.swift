@@ -146,7 +146,9 @@ extension Ledger {
                 }
                 // The input is consumed (appended, duplicate, or rejected and kept): its source
                 // position is durable exactly when its outcome is.
-                if let p = s.position { try txn.put(Keys.metaPosition(p.stream), p.value, in: dbs.meta) }
+                if let p = s.position, p.condition == .consumed || outcome.record != nil {
+                    try txn.put(Keys.metaPosition(p.stream), p.value, in: dbs.meta)
+                }
                 outcomes.append(outcome)
             }
             results.append(outcomes)

@@ -43,15 +43,28 @@ public struct Submission: Sendable {
 /// A position in a source stream, opaque to the ledger: the ingest layer chooses the stream's name
 /// (`kafka/<topic>/<partition>`, `debezium/<server>`) and encodes positions so that it can compare them.
 public struct SourcePosition: Sendable, Hashable {
+    /// When a position is written.
+    public enum Condition: Sendable, Hashable {
+        /// Whatever the outcome (appended, duplicate, or rejected and kept in quarantine): the
+        /// input is consumed, as a Kafka offset is.
+        case consumed
+        /// Only when the event is in the log (appended or duplicate): per-row state of a change
+        /// stream, so that a rejected change is mapped again when it is redelivered.
+        case appended
+    }
+
     /// The stream's name (at most 400 bytes).
     public let stream: String
     /// The position, as the ingest layer encodes it.
     public let value: [UInt8]
+    /// When it is written.
+    public let condition: Condition
 
     /// Creates a position.
-    public init(stream: String, value: [UInt8]) {
+    public init(stream: String, value: [UInt8], when condition: Condition = .consumed) {
         self.stream = stream
         self.value = value
+        self.condition = condition
     }
 }
 

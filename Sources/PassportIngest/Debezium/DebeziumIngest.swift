@@ -1,0 +1,99 @@
+import Foundation
+import PassportLedger
+import PassportModel
+import Sodium
+
+/// The row states of a change stream, kept in the ledger: each row's ``RowState`` is written as a
+/// source position (`debezium/<table>/<key>`) in the same transaction as the event it came with,
+/// and only if that event is in the log (appended or duplicate).
+public struct LedgerCDCState: CDCStateStore {
+    /// The ledger.
+    public let ledger: Ledger
+
+    /// The state store of a ledger.
+    public init(ledger: Ledger) { self.ledger = ledger }
+
+    /// The stream name of a row.
+    public static func stream(_ row: RowKey) -> String { "debezium/\(row)" }
+
+    /// The state the ledger holds for a row.
+    /// - Throws: ``LedgerError`` if the store cannot be read.
+    public func last(_ row: RowKey) throws -> RowState? {
+        guard let bytes = try ledger.sourcePosition(Self.stream(row)) else { return nil }
+        return RowState(json: try JSONParser.parse(bytes))
+    }
+
+    /// Nothing to do: the ledger writes a row's state with its event (``submissionPosition(_:_:)``).
+    public mutating func record(_ row: RowKey, _ state: RowState) {}
+
+    /// The position that makes the ledger record `state` for `row` with the event's outcome.
+    public static func submissionPosition(_ row: RowKey, _ state: RowState) -> SourcePosition {
+        SourcePosition(stream: stream(row), value: CanonicalJSON.encode(state.json), when: .appended)
+    }
+}
+
+/// Debezium change events in, signed submissions out: each envelope is mapped (``DebeziumMapper``)
+/// with the row states the ledger holds, and becomes a submission that keeps the envelope's bytes
+/// (for quarantine), its intake (connector, source, mapping file and its SHA-256, for a retry
+/// after a mapping fix) and its row's new state (written with the event).
+public struct DebeziumIngest {
+    /// The mapper.
+    public let mapper: DebeziumMapper
+    /// The ingestor that signs the mapped events.
+    public let ingestor: Ingestor
+    /// The intake every submission carries.
+    public let intake: JSONObject
+    private var state: PendingCDCState<LedgerCDCState>
+
+    /// Reads a mapping file and prepares to sign with `source`'s key.
+    /// - Throws: ``LedgerError`` naming every problem of the mapping file, or the source's key.
+    public init(ledger: Ledger, source: String, mappingFile: String) throws {
+        guard case .success(let bytes) = RegularFile.read(mappingFile, maxSize: 4 << 20) else {
+            throw LedgerError(.notFound, "cannot read the mapping file \(mappingFile)")
+        }
+        let mapping: DebeziumMapping
+        do { mapping = try DebeziumMapping(yaml: String(decoding: bytes, as: UTF8.self)) } catch {
+            throw LedgerError(.invalidArgument, violations: error.violations.map {
+                Violation(code: $0.code, path: $0.path, rule: $0.rule, message: "\(mappingFile): \($0.message)", value: $0.value)
+            })
+        }
+        mapper = DebeziumMapper(mapping: mapping)
+        ingestor = try Ingestor(ledger: ledger, mode: .unsigned(source: source, baseDirectory: nil))
+        intake = ["connector": "debezium", "source": .string(source), "mapping": .string(URL(fileURLWithPath: mappingFile).standardizedFileURL.path),
+            "mappingSha256": .string(Hex.encode(SHA256.hash(bytes)))]
+        state = PendingCDCState(base: LedgerCDCState(ledger: ledger))
+    }
+
+    /// What one envelope became: a submission to append, or a skip with its reason.
+    public enum Item {
+        /// Append this.
+        case submit(Submission)
+        /// Nothing to write.
+        case skip(String)
+    }
+
+    /// Maps one envelope (a JSON Lines line or a Kafka record value).
+    /// - Parameters:
+    ///   - bytes: the envelope as received.
+    ///   - origin: where it came from (`file:line`, `topic/partition@offset`).
+    ///   - quarantineID: when retrying a quarantined envelope, its entry.
+    /// - Throws: ``LedgerError`` if the ledger's row states cannot be read.
+    public mutating func item(_ bytes: [UInt8], origin: String, quarantineID: UInt64? = nil) throws -> Item {
+        let result = try mapper.map(bytes, input: origin, state: state)
+        switch result.outcome {
+        case .skip(let reason): return .skip(reason.description)
+        case .reject(let violations):
+            let code: LedgerError.Code = violations.first?.code.rawValue == "malformed-json" ? .malformedJSON : .invalidEvent
+            return .submit(ingestor.submission(
+                mapped: .failure(LedgerError(code, violations: violations)), raw: bytes, origin: origin, intake: intake, quarantineID: quarantineID))
+        case .event(let event, let row, let rowState):
+            state.record(row, rowState)
+            return .submit(ingestor.submission(
+                mapped: .success(event), raw: bytes, origin: origin, intake: intake,
+                position: LedgerCDCState.submissionPosition(row, rowState), quarantineID: quarantineID))
+        }
+    }
+
+    /// Forgets the states of the batch just appended (the ledger now holds those that stand).
+    public mutating func batchAppended() { state.discard() }
+}

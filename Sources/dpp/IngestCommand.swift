@@ -1,0 +1,94 @@
+import ArgumentParser
+import Foundation
+import PassportIngest
+import PassportLedger
+import PassportModel
+
+/// `dpp ingest CONNECTOR`: what source systems emit, mapped to signed passport events.
+struct IngestCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ingest", abstract: "Map what a source system emits to passport events, sign them with the source's key and append them.",
+        subcommands: [Debezium.self])
+
+    struct Debezium: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Debezium change events (PostgreSQL, MySQL), one envelope a line, mapped by a YAML mapping file.",
+            discussion: """
+                Each envelope (with or without its schema wrapper; null is a tombstone) is mapped by --mapping \
+                (Specs/connectors/debezium.md) and signed with --source's key. A replay, a redelivery, a re-snapshot or an \
+                update of no mapped column writes nothing (skipped); each row's state is kept in the ledger with its event. \
+                An envelope that cannot be mapped is kept in quarantine with the reason; dpp quarantine retry maps it again \
+                with the mapping file as it is then. One result line per envelope, like dpp append, and a summary on stderr.
+
+                """ + exitCodes("3 some envelopes were rejected (kept in quarantine), "))
+        @OptionGroup var store: StoreOptions
+        @Option(help: "The source system whose key signs the events (e.g. erp-sap).") var source: String
+        @Option(help: "The mapping file (YAML).") var mapping: String
+        @Option(help: "text or json.") var format: OutputFormat = .text
+        @Option(help: "Envelopes per write transaction.") var batch: Int = 4096
+        @Argument(help: "JSON Lines files of envelopes (- or none: stdin).") var files: [String] = []
+
+        func validate() throws {
+            if batch < 1 { throw ValidationError("--batch must be at least 1") }
+        }
+
+        func run() throws {
+            try guarded {
+                let ledger = try store.open()
+                var ingest = try DebeziumIngest(ledger: ledger, source: source, mappingFile: mapping)
+                let inputs = files.isEmpty ? ["-"] : files
+                var summary = AppendSummary(name: inputs.count == 1 ? (inputs[0] == "-" ? "stdin" : (inputs[0] as NSString).lastPathComponent) : "\(inputs.count) files")
+                for file in inputs {
+                    let name = file == "-" ? "stdin" : (file as NSString).lastPathComponent
+                    let handle: FileHandle
+                    if file == "-" {
+                        handle = FileHandle.standardInput
+                    } else {
+                        guard let h = FileHandle(forReadingAtPath: file) else { throw LedgerError(.notFound, "cannot read \(file)") }
+                        handle = h
+                    }
+                    let reader = JSONLinesReader(handle: handle)
+                    while true {
+                        let lines = try reader.next(count: batch)
+                        if lines.isEmpty { break }
+                        // Sequential: changes to one row within a batch see each other's states.
+                        var submissions: [Submission] = []
+                        var skips: [Int: String] = [:]  // line position in the batch → reason
+                        for (i, line) in lines.enumerated() {
+                            if line.oversized != nil {
+                                var s = ingest.ingestor.submission(line, name: name)
+                                s.intake = ingest.intake
+                                submissions.append(s)
+                                continue
+                            }
+                            switch try ingest.item(line.bytes, origin: "\(name):\(line.number)") {
+                            case .submit(let s): submissions.append(s)
+                            case .skip(let reason): skips[i] = reason
+                            }
+                        }
+                        var outcomes = try ledger.appendSync(submissions).makeIterator()
+                        var subs = submissions.makeIterator()
+                        var out = ""
+                        for (i, line) in lines.enumerated() {
+                            if let reason = skips[i] {
+                                summary.skip()
+                                let origin = "\(name):\(line.number)"
+                                out += (format == .json
+                                    ? CanonicalJSON.string(["line": .string(origin), "result": "skipped", "reason": .string(reason)])
+                                    : "\(Terminal.safe(origin)) skipped: \(Terminal.safe(reason))") + "\n"
+                            } else if let s = subs.next(), let o = outcomes.next() {
+                                out += describeOutcome(s, o, format: format) + "\n"
+                                summary.count(o)
+                            }
+                        }
+                        ingest.batchAppended()
+                        writeOut(out)
+                        summary.showProgress()
+                    }
+                }
+                summary.finish()
+                if summary.rejected > 0 { throw SomeRejected(count: summary.rejected) }
+            }
+        }
+    }
+}
