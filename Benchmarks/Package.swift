@@ -16,6 +16,7 @@ let package = Package(
             dependencies: [
                 .product(name: "Benchmark", package: "benchmark"),
                 .product(name: "PassportLedger", package: "PassportLedger"),
+                .product(name: "PassportIngest", package: "PassportLedger"),
                 .product(name: "PassportAudit", package: "PassportLedger"),
                 .product(name: "PassportModel", package: "PassportLedger"),
                 .product(name: "PassportDemoData", package: "PassportLedger"),

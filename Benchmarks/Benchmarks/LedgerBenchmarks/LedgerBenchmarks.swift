@@ -5,6 +5,7 @@ import Benchmark
 import Foundation
 import PassportAudit
 import PassportDemoData
+import PassportIngest
 import PassportLedger
 import PassportModel
 
@@ -154,6 +155,8 @@ func appendBenchmark(_ name: String, store: String, options: Ledger.Options) {
 let benchmarks: @Sendable () -> Void = {
     Benchmark.defaultConfiguration = .init(
         metrics: [.wallClock, .peakMemoryResident], warmupIterations: 0, maxDuration: .seconds(60), maxIterations: 5)
+
+    ingestBenchmarks()
 
     appendBenchmark("Append 1 KiB signed events, durable", store: "append", options: .init())
     appendBenchmark(
