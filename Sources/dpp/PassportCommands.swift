@@ -28,7 +28,13 @@ struct PassportCommand: ParsableCommand {
             refused when the record also carries fields above --view.
             """)
         var prove: String?
-        @Option(help: "Folder for --prove output (existing files are never overwritten).") var output: String = "."
+        @Option(help: "Folder for --prove output (required with --prove; existing files are never overwritten).") var output: String?
+
+        func validate() throws {
+            if prove != nil && output == nil {
+                throw ValidationError("--prove writes the record, its proof and the ledger's vkey: name the folder with --output DIR")
+            }
+        }
 
         func run() throws {
             try guarded {
@@ -65,7 +71,7 @@ struct PassportCommand: ParsableCommand {
             }
             let bundle = try ledger.proofBundle(index: index)
             let verified = try RecordAudit.verify(recordBytes: bytes, bundle: bundle, ledgerKey: ledger.vkey)
-            let dir = URL(fileURLWithPath: output)
+            let dir = URL(fileURLWithPath: output ?? ".")
             try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
             let recordFile = dir.appendingPathComponent("record-\(index).json")
             let proofFile = dir.appendingPathComponent("record-\(index).tlog-proof")

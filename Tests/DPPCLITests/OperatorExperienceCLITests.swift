@@ -81,6 +81,7 @@ struct OperatorExperienceCLITests {
             (["quarantine", "retry"], "give an entry ID or --all"),
             (["types", "widget.painted"], "unknown event type widget.painted"),
             (["schemas"], "--output"),
+            (["passport", "01/09506000134352", "--prove", "identity.name"], "name the folder with --output DIR"),
             (["append", "--source", "plm", "--signed"], "exactly one of --source NAME or --signed"),
         ]
         for (args, text) in cases {
