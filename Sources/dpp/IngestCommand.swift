@@ -51,20 +51,26 @@ struct IngestCommand: ParsableCommand {
                     while true {
                         let lines = try reader.next(count: batch)
                         if lines.isEmpty { break }
-                        // Sequential: changes to one row within a batch see each other's states.
-                        var submissions: [Submission] = []
+                        // Mapping is sequential (changes to one row within a batch see each other's states);
+                        // signing and checking run in parallel.
+                        var mapped: [DebeziumIngest.Mapped] = []
+                        var oversized: [Int: Submission] = [:]
                         var skips: [Int: String] = [:]  // line position in the batch → reason
                         for (i, line) in lines.enumerated() {
                             if line.oversized != nil {
                                 var s = ingest.ingestor.submission(line, name: name)
                                 s.intake = ingest.intake
-                                submissions.append(s)
+                                oversized[i] = s
                                 continue
                             }
-                            switch try ingest.item(line.bytes, origin: "\(name):\(line.number)") {
-                            case .submit(let s): submissions.append(s)
-                            case .skip(let reason): skips[i] = reason
-                            }
+                            let m = try ingest.map(line.bytes, origin: "\(name):\(line.number)")
+                            if case .skip(let reason) = m.outcome { skips[i] = reason } else { mapped.append(m) }
+                        }
+                        let signing = ingest.signing
+                        var signed = parallelMap(mapped) { signing.submission($0)! }.makeIterator()
+                        var submissions: [Submission] = []
+                        for i in lines.indices where skips[i] == nil {
+                            if let s = oversized[i] { submissions.append(s) } else if let s = signed.next() { submissions.append(s) }
                         }
                         var outcomes = try ledger.appendSync(submissions).makeIterator()
                         var subs = submissions.makeIterator()

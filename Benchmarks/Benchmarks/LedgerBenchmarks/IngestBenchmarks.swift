@@ -46,10 +46,13 @@ func ingestBenchmarks() {
             benchmark.startMeasurement()
             var appended = 0
             for batchStart in stride(from: 0, to: lines.count, by: 4096) {
-                var subs: [Submission] = []
+                // As dpp ingest debezium does: map in order, sign and check on all cores.
+                var mapped: [DebeziumIngest.Mapped] = []
                 for (i, line) in lines[batchStart..<min(lines.count, batchStart + 4096)].enumerated() {
-                    if case .submit(let s) = try! ingest.item(line, origin: "bench:\(batchStart + i)") { subs.append(s) }
+                    mapped.append(try! ingest.map(line, origin: "bench:\(batchStart + i)"))
                 }
+                let signing = ingest.signing
+                let subs = parallelMap(mapped) { signing.submission($0)! }
                 appended += try! ledger.appendSync(subs).filter { if case .appended = $0 { true } else { false } }.count
                 ingest.batchAppended()
             }

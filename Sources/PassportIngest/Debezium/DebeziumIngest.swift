@@ -72,26 +72,80 @@ public struct DebeziumIngest {
         case skip(String)
     }
 
-    /// Maps one envelope (a JSON Lines line or a Kafka record value).
+    /// One envelope mapped but not yet signed (mapping is sequential — a row's changes depend on
+    /// each other — while signing and checking can run in parallel: ``submission(_:)``).
+    public struct Mapped: Sendable {
+        /// The envelope as received.
+        public let raw: [UInt8]
+        /// Where it came from.
+        public let origin: String
+        /// The unsigned event and its row's new state, the rejection, or why nothing is written.
+        public let outcome: Outcome
+        /// When retrying a quarantined envelope, its entry.
+        public let quarantineID: UInt64?
+
+        /// What the mapping gave.
+        public enum Outcome: Sendable {
+            /// An event to sign and append, with the position that records its row's state.
+            case event(JSONObject, SourcePosition)
+            /// The envelope cannot be mapped.
+            case reject(LedgerError)
+            /// Nothing to write, and why.
+            case skip(String)
+        }
+    }
+
+    /// Maps one envelope (a JSON Lines line or a Kafka record value), in input order.
     /// - Parameters:
     ///   - bytes: the envelope as received.
     ///   - origin: where it came from (`file:line`, `topic/partition@offset`).
     ///   - quarantineID: when retrying a quarantined envelope, its entry.
     /// - Throws: ``LedgerError`` if the ledger's row states cannot be read.
-    public mutating func item(_ bytes: [UInt8], origin: String, quarantineID: UInt64? = nil) throws -> Item {
+    public mutating func map(_ bytes: [UInt8], origin: String, quarantineID: UInt64? = nil) throws -> Mapped {
         let result = try mapper.map(bytes, input: origin, state: state)
+        let outcome: Mapped.Outcome
         switch result.outcome {
-        case .skip(let reason): return .skip(reason.description)
+        case .skip(let reason): outcome = .skip(reason.description)
         case .reject(let violations):
             let code: LedgerError.Code = violations.first?.code.rawValue == "malformed-json" ? .malformedJSON : .invalidEvent
-            return .submit(ingestor.submission(
-                mapped: .failure(LedgerError(code, violations: violations)), raw: bytes, origin: origin, intake: intake, quarantineID: quarantineID))
+            outcome = .reject(LedgerError(code, violations: violations))
         case .event(let event, let row, let rowState):
             state.record(row, rowState)
-            return .submit(ingestor.submission(
-                mapped: .success(event), raw: bytes, origin: origin, intake: intake,
-                position: LedgerCDCState.submissionPosition(row, rowState), quarantineID: quarantineID))
+            outcome = .event(event, LedgerCDCState.submissionPosition(row, rowState))
         }
+        return Mapped(raw: bytes, origin: origin, outcome: outcome, quarantineID: quarantineID)
+    }
+
+    /// Signs and checks mapped envelopes; a value of its own so that it can run on all cores.
+    public struct Signing: Sendable {
+        let ingestor: Ingestor
+        let intake: JSONObject
+
+        /// The submission of a mapped envelope; nil for a skip.
+        public func submission(_ m: Mapped) -> Submission? {
+            switch m.outcome {
+            case .skip: return nil
+            case .reject(let e):
+                return ingestor.submission(mapped: .failure(e), raw: m.raw, origin: m.origin, intake: intake, quarantineID: m.quarantineID)
+            case .event(let event, let position):
+                return ingestor.submission(
+                    mapped: .success(event), raw: m.raw, origin: m.origin, intake: intake, position: position, quarantineID: m.quarantineID)
+            }
+        }
+    }
+
+    /// The signing half, safe to share between threads.
+    public var signing: Signing { Signing(ingestor: ingestor, intake: intake) }
+
+    /// Signs and checks a mapped envelope; nil for a skip.
+    public func submission(_ m: Mapped) -> Submission? { signing.submission(m) }
+
+    /// Maps and signs one envelope.
+    /// - Throws: ``LedgerError`` if the ledger's row states cannot be read.
+    public mutating func item(_ bytes: [UInt8], origin: String, quarantineID: UInt64? = nil) throws -> Item {
+        let m = try map(bytes, origin: origin, quarantineID: quarantineID)
+        if case .skip(let reason) = m.outcome { return .skip(reason) }
+        return .submit(submission(m)!)
     }
 
     /// Forgets the states of the batch just appended (the ledger now holds those that stand).
