@@ -75,6 +75,9 @@ struct Demo: ParsableCommand {
         }
         print("(rejected lines stay in quarantine: \(Demo.invocation) quarantine list --store \(dir.path))")
 
+        section("ERP change data capture: Debezium change events of production orders, mapped, signed and appended")
+        try ingestDebezium(ledger, gtin: String(data.models[0].dropFirst(3)), input: input)
+
         let item = try Subject(data.items[0])
         section("The passport of item \(item), as a recycler sees it (legitimate interest), valid on 2026-12-01")
         let policy = try ledger.accessPolicy()
@@ -129,6 +132,45 @@ struct Demo: ParsableCommand {
             \(dpp) verify --store \(at)
             """)
         print("(to type just dpp, as the README's tour does: export PATH=\"\((dpp as NSString).deletingLastPathComponent):$PATH\")")
+    }
+
+    /// Feeds a few Debezium change events (a new production order, its update, a redelivery, a table
+    /// the mapping does not know) through the connector, as `dpp ingest debezium` does.
+    func ingestDebezium(_ ledger: Ledger, gtin: String, input: URL) throws {
+        let mapping = """
+            version: 1
+            tables:
+              erp.production_orders:
+                event: batch.produced
+                key: [order_id]
+                subject:
+                  gtin: material_gtin
+                  lot: batch_no
+                data:
+                  quantity: {column: qty_done, convert: integer}
+                  facility: {column: plant, convert: {prefix: "facility/"}}
+                  productionDate: {column: finish_date, convert: {date: epoch-days}}
+                  countryOfOrigin: {column: country, optional: true}
+            """
+        let mappingFile = input.appendingPathComponent("erp-mapping.yaml")
+        try Data(mapping.utf8).write(to: mappingFile)
+        func envelope(_ op: String, qty: Int, lsn: Int, table: String = "production_orders") -> String {
+            let row = #"{"order_id":4711,"material_gtin":"\#(gtin)","batch_no":"L26W47","qty_done":\#(qty),"plant":"PACK-DE-01","finish_date":20415,"country":"DE"}"#
+            return #"{"before":null,"after":\#(row),"source":{"version":"2.7.0.Final","connector":"postgresql","name":"erp","ts_ms":1763900000000,"snapshot":"false","db":"erp","schema":"erp","table":"\#(table)","txId":\#(lsn / 8),"lsn":\#(lsn)},"op":"\#(op)","ts_ms":1763900000001}"#
+        }
+        let lines = [envelope("c", qty: 480, lsn: 8800), envelope("u", qty: 500, lsn: 8864), envelope("u", qty: 500, lsn: 8864),
+            envelope("c", qty: 1, lsn: 8900, table: "goods_receipts")]
+        let file = input.appendingPathComponent("erp-changes.jsonl")
+        try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: file)
+        var ingest = try DebeziumIngest(ledger: ledger, source: "erp-sap", mappingFile: mappingFile.path)
+        for (i, line) in lines.enumerated() {
+            let origin = "erp-changes.jsonl:\(i + 1)"
+            switch try ingest.item(Array(line.utf8), origin: origin) {
+            case .skip(let reason): print("  \(origin) skipped: \(reason)")
+            case .submit(let s): print("  " + describeOutcome(s, try ledger.appendSync([s])[0], format: .text))
+            }
+        }
+        print("(the order's batch: \(Demo.invocation) passport 01/\(gtin)/10/L26W47 --view legitimate-interest --store \(input.deletingLastPathComponent().path))")
     }
 
     func show(_ p: Passport) {
