@@ -43,7 +43,7 @@ public struct Ingestor: Sendable {
     public let ledger: Ledger
     /// How lines are read.
     public let mode: Mode
-    private let signer: NoteSigner?
+    private let signing: Ledger.SourceSigning?
     private let checker: Ledger.SubmissionChecker
 
     /// Lines longer than this are refused unparsed (and kept in quarantine): 1 MiB.
@@ -54,7 +54,7 @@ public struct Ingestor: Sendable {
     public init(ledger: Ledger, mode: Mode) throws {
         self.ledger = ledger
         self.mode = mode
-        if case .unsigned(let source, _) = mode { signer = try ledger.sourceSigner(source) } else { signer = nil }
+        if case .unsigned(let source, _) = mode { signing = try ledger.sourceSigning(source) } else { signing = nil }
         checker = try ledger.submissionChecker()
     }
 
@@ -86,32 +86,29 @@ public struct Ingestor: Sendable {
         mapped: Result<JSONObject, LedgerError>, raw: [UInt8], origin: String, intake: JSONObject, position: SourcePosition? = nil,
         quarantineID: UInt64? = nil
     ) -> Submission {
-        var blobs: [[UInt8]] = []
-        let content: Result<SignedEvent, LedgerError>
+        let failure: LedgerError
         switch mapped {
-        case .failure(let e): content = .failure(e)
+        case .failure(let e): failure = e
         case .success(let event):
             do {
-                guard case .unsigned(let source, let base) = mode else {
+                guard case .unsigned(let source, let base) = mode, let signing else {
                     throw LedgerError(.invalidArgument, "a mapped event is signed by a source: use an unsigned ingestor")
                 }
                 let (e, files) = try prepareUnsigned(.object(event), source: source, baseDirectory: base)
-                blobs = files
-                content = .success(SignedEvent(event: e, signature: EventSignature(key: signer!.verifier.reference, sig: signer!.key.sign(e.signatureInput))))
+                return signing.submission(signing: e, raw: raw, origin: origin, intake: intake, blobs: files, quarantineID: quarantineID, position: position)
             } catch let e as LedgerError {
-                content = .failure(e)
+                failure = e
             } catch {
-                content = .failure(LedgerError(.invalidEvent, "the mapped event could not be made: \(error)", underlying: error))
+                failure = LedgerError(.invalidEvent, "the mapped event could not be made: \(error)", underlying: error)
             }
         }
-        var s = Submission(raw: raw, origin: origin, intake: intake, content: content, blobs: blobs, quarantineID: quarantineID)
+        var s = Submission(raw: raw, origin: origin, intake: intake, content: .failure(failure), quarantineID: quarantineID)
         s.position = position
         return checker.check(s)
     }
 
     /// Makes a submission from one line.
     public func submission(line: [UInt8], origin: String, quarantineID: UInt64? = nil) -> Submission {
-        var blobs: [[UInt8]] = []
         let content: Result<SignedEvent, LedgerError>
         do {
             // No record can come from a line this large; refuse it before parsing (it is kept).
@@ -129,9 +126,8 @@ public struct Ingestor: Sendable {
                 do { content = .success(try SignedEvent(json: json)) } catch { throw LedgerError.validation(error) }
             case .unsigned(let source, let base):
                 let (event, files) = try prepareUnsigned(json, source: source, baseDirectory: base)
-                blobs = files
-                let sig = signer!.key.sign(event.signatureInput)
-                content = .success(SignedEvent(event: event, signature: EventSignature(key: signer!.verifier.reference, sig: sig)))
+                // Signed here, checked in the same step, not verified again.
+                return signing!.submission(signing: event, raw: line, origin: origin, intake: mode.intake, blobs: files, quarantineID: quarantineID)
             }
         } catch let e as LedgerError {
             content = .failure(e)
@@ -140,7 +136,7 @@ public struct Ingestor: Sendable {
         }
         // Signature, data rules and facts are checked here, in the same parallel pass as parsing;
         // the commit re-checks only what depends on order (keys in force, policy, idempotency…).
-        return checker.check(Submission(raw: line, origin: origin, intake: mode.intake, content: content, blobs: blobs, quarantineID: quarantineID))
+        return checker.check(Submission(raw: line, origin: origin, intake: mode.intake, content: content, quarantineID: quarantineID))
     }
 
     /// Normalises an unsigned event: source defaulted, RFC 3339 timestamps in canonical UTC form,

@@ -1,5 +1,6 @@
 import Foundation
 import LMDB
+import PassportAudit
 import PassportIngest
 import PassportModel
 import PassportTestSupport
@@ -58,5 +59,34 @@ struct SourcePositionTests {
         again.position = SourcePosition(stream: "row", value: [3], when: .appended)
         #expect(try ledger.appendSync([again])[0].record != nil)  // a duplicate
         #expect(try ledger.sourcePosition("row") == [3])
+    }
+}
+
+/// Events the ledger signs for an ingest layer are not verified again; that rests on the key file
+/// holding the registered key, which is checked.
+@Suite("Source signing")
+struct SourceSigningTests {
+    @Test("a key file that does not hold the registered key is refused; events signed here verify")
+    func keyFileMustMatch() throws {
+        let dir = TemporaryDirectory()
+        let (ledger, signers) = try Fixtures.store(in: dir)
+        let signing = try ledger.sourceSigning("plm")
+        let event = try Event(json: .object(Fixtures.eventJSON(sourceRef: "S-1").merging(["createdAt": "2026-11-20T09:15:00.000000Z"])))
+        let s = signing.submission(signing: event, raw: [], origin: "t", intake: ["connector": "test"])
+        #expect(try ledger.appendSync([s])[0].record != nil)
+        #expect(try ledger.verify().isIntact)
+        // Another key under the same name in the key file.
+        let file = ledger.keyFiles.url(for: signers["plm"]!.verifier.reference)
+        let impostor = try NoteSigner.generate(name: "plm")
+        try Data(impostor.secretBytes() + [0x0A]).write(to: file)
+        #expect(throws: LedgerError.self) { try ledger.sourceSigning("plm") }
+    }
+}
+
+extension JSONObject {
+    func merging(_ other: JSONObject) -> JSONObject {
+        var o = self
+        for (k, v) in other { o[k] = v }
+        return o
     }
 }

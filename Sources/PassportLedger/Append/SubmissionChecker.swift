@@ -24,4 +24,41 @@ extension Ledger {
     public func submissionChecker() throws -> SubmissionChecker {
         SubmissionChecker(keys: Dictionary(uniqueKeysWithValues: try keys().map { ($0.reference, $0.vkey) }), governance: options.governance)
     }
+
+    /// Signs events with a source's registered key for an ingest layer, and does the ledger's
+    /// checks in the same step. The signature it makes is not verified again — it was made here,
+    /// with the key file whose public key is the registered one (checked when this is made) — which
+    /// saves one Ed25519 verification per event; only the ledger can make one.
+    public struct SourceSigning: Sendable {
+        let signer: NoteSigner
+        let checker: SubmissionChecker
+
+        /// The signing key's reference (`<name>+<hex id>`).
+        public var reference: String { signer.verifier.reference }
+
+        /// The submission of `event` signed with the source's key, the ledger's checks done.
+        public func submission(
+            signing event: Event, raw: [UInt8], origin: String, intake: JSONObject, blobs: [[UInt8]] = [], quarantineID: UInt64? = nil,
+            position: SourcePosition? = nil
+        ) -> Submission {
+            let signed = SignedEvent(event: event, signature: EventSignature(key: signer.verifier.reference, sig: signer.key.sign(event.signatureInput)))
+            var s = Submission(raw: raw, origin: origin, intake: intake, content: .success(signed), blobs: blobs, quarantineID: quarantineID)
+            s.position = position
+            s.prechecked = Ledger.precheck(s, keys: checker.keys, governance: checker.governance, signedHereBy: signer.verifier)
+            return s
+        }
+    }
+
+    /// Signing with `source`'s active key, for an ingest layer.
+    /// - Throws: ``LedgerError`` if the source has no active key, its key file is missing, or the
+    ///   file's key is not the registered one.
+    public func sourceSigning(_ source: String) throws -> SourceSigning {
+        let signer = try sourceSigner(source)
+        guard let registered = try keys().first(where: { $0.reference == signer.verifier.reference }),
+            registered.vkey.publicKey.bytes == signer.verifier.publicKey.bytes
+        else {
+            throw LedgerError(.key, "the key file of \(source) does not hold the registered key \(signer.verifier.reference)")
+        }
+        return SourceSigning(signer: signer, checker: try submissionChecker())
+    }
 }
