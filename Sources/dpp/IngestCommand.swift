@@ -32,6 +32,38 @@ struct IngestCommand: ParsableCommand {
             if batch < 1 { throw ValidationError("--batch must be at least 1") }
         }
 
+        /// A batch handed to the writer.
+        struct Batch {
+            let name: String
+            let lines: [JSONLinesReader.Line]
+            let skips: [Int: String]
+            let submissions: [Submission]
+            let pending: PendingAppend
+            let states: Int
+        }
+
+        /// Waits for a batch to be durable, prints its results in input order, and forgets its row states.
+        func finish(_ b: Batch, _ ingest: inout DebeziumIngest, _ summary: inout AppendSummary) throws {
+            var outcomes = try b.pending.wait().makeIterator()
+            var subs = b.submissions.makeIterator()
+            var out = ""
+            for (i, line) in b.lines.enumerated() {
+                if let reason = b.skips[i] {
+                    summary.skip()
+                    let origin = "\(b.name):\(line.number)"
+                    out += (format == .json
+                        ? CanonicalJSON.string(["line": .string(origin), "result": "skipped", "reason": .string(reason)])
+                        : "\(Terminal.safe(origin)) skipped: \(Terminal.safe(reason))") + "\n"
+                } else if let s = subs.next(), let o = outcomes.next() {
+                    out += describeOutcome(s, o, format: format) + "\n"
+                    summary.count(o)
+                }
+            }
+            ingest.batchAppended(states: b.states)
+            writeOut(out)
+            summary.showProgress()
+        }
+
         func run() throws {
             try guarded {
                 let ledger = try store.open()
@@ -48,11 +80,13 @@ struct IngestCommand: ParsableCommand {
                         handle = h
                     }
                     let reader = JSONLinesReader(handle: handle)
+                    // Pipeline: while one batch commits, the next is mapped (in order: a row's changes depend
+                    // on each other, so the states of the batch in flight stay pending) and signed on all cores.
+                    var inFlight: Batch?
                     while true {
                         let lines = try reader.next(count: batch)
                         if lines.isEmpty { break }
-                        // Mapping is sequential (changes to one row within a batch see each other's states);
-                        // signing and checking run in parallel.
+                        let statesBefore = ingest.pendingStates
                         var mapped: [DebeziumIngest.Mapped] = []
                         var oversized: [Int: Submission] = [:]
                         var skips: [Int: String] = [:]  // line position in the batch → reason
@@ -72,25 +106,13 @@ struct IngestCommand: ParsableCommand {
                         for i in lines.indices where skips[i] == nil {
                             if let s = oversized[i] { submissions.append(s) } else if let s = signed.next() { submissions.append(s) }
                         }
-                        var outcomes = try ledger.appendSync(submissions).makeIterator()
-                        var subs = submissions.makeIterator()
-                        var out = ""
-                        for (i, line) in lines.enumerated() {
-                            if let reason = skips[i] {
-                                summary.skip()
-                                let origin = "\(name):\(line.number)"
-                                out += (format == .json
-                                    ? CanonicalJSON.string(["line": .string(origin), "result": "skipped", "reason": .string(reason)])
-                                    : "\(Terminal.safe(origin)) skipped: \(Terminal.safe(reason))") + "\n"
-                            } else if let s = subs.next(), let o = outcomes.next() {
-                                out += describeOutcome(s, o, format: format) + "\n"
-                                summary.count(o)
-                            }
-                        }
-                        ingest.batchAppended()
-                        writeOut(out)
-                        summary.showProgress()
+                        let next = Batch(
+                            name: name, lines: lines, skips: skips, submissions: submissions, pending: try ledger.startAppend(submissions),
+                            states: ingest.pendingStates - statesBefore)
+                        if let previous = inFlight { try finish(previous, &ingest, &summary) }
+                        inFlight = next
                     }
+                    if let last = inFlight { try finish(last, &ingest, &summary) }
                 }
                 summary.finish()
                 if summary.rejected > 0 { throw SomeRejected(count: summary.rejected) }

@@ -130,6 +130,14 @@ public struct PendingCDCState<Base: CDCStateStore>: CDCStateStore {
         latest = [:]
     }
 
+    /// Forgets the first `n` pending states (their batch is now durable, so the base store holds
+    /// those that stand), keeping the later ones (a batch mapped while the earlier one committed).
+    public mutating func forget(first n: Int) {
+        pending.removeFirst(min(n, pending.count))
+        latest = [:]
+        for (row, state) in pending { latest[row] = state }
+    }
+
     /// Forgets the pending states (the batch was not appended).
     public mutating func discard() {
         pending = []

@@ -150,4 +150,11 @@ public struct DebeziumIngest {
 
     /// Forgets the states of the batch just appended (the ledger now holds those that stand).
     public mutating func batchAppended() { state.discard() }
+
+    /// Row states mapped but not yet known durable (for a pipeline: ``batchAppended(states:)``).
+    public var pendingStates: Int { state.pending.count }
+
+    /// Forgets the states of the oldest batch in flight, now durable (`states` of them), keeping
+    /// those of a batch mapped while it committed.
+    public mutating func batchAppended(states: Int) { state.forget(first: states) }
 }
