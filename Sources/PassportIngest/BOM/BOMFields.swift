@@ -44,7 +44,8 @@ struct FieldReader {
             fail(.type, f.path(name), "type string", message: "must be text (a JSON string)", value: CanonicalJSON.string(v))
             return nil
         }
-        let t = s.trimmingWhitespace
+        // A spreadsheet cell may hold line breaks (a quoted CSV field): they become spaces.
+        let t = (f.textual ? s.split(whereSeparator: { $0 == "\n" || $0 == "\r\n" || $0 == "\r" || $0 == "\t" }).joined(separator: " ") : s).trimmingWhitespace
         if t.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) {
             fail(.format, f.path(name), "no control characters", message: "must not contain control characters (line breaks, tabs)", value: CanonicalJSON.string(.string(t)))
             return nil
