@@ -157,7 +157,7 @@ struct IngestCommand: ParsableCommand {
                 Each file is stored as the event's attachment and its SHA-256 is the event's documentSha256 (certification) \
                 or reportSha256 (test report). The metadata comes from a JSON sidecar beside the file (cert.pdf.json: type, \
                 subject, id, issuer, scheme, validFrom, validUntil, issuedAt; or standard, result, laboratory) and from the \
-                options, which win (Specs/connectors/documents.md). A document that cannot be recorded is kept in quarantine \
+                options, which win (Specs/connectors/csv.md, Documents). A document that cannot be recorded is kept in quarantine \
                 by its path; dpp quarantine retry reads the file and its sidecar again.
 
                 """ + exitCodes("3 some documents were rejected (kept in quarantine), "))

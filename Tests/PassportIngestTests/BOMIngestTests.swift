@@ -155,7 +155,7 @@ struct BOMIngestTests {
         #expect(entry.raw.count == 4096 && entry.truncated?.length == big.count)
     }
 
-    @Test("a quarantined assembly is read again from the kept export on retry (here: after the source's key was added)")
+    @Test("a quarantined assembly is read again from the kept export on retry and appended")
     func retry() throws {
         let ledger = try Files.store(dir)
         let bytes = try Files.bytes("pack-bom-rev-B.json")

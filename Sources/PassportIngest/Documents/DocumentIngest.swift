@@ -4,7 +4,7 @@ import PassportModel
 import Sodium
 
 /// Certificates and test reports (a PDF, or any file) in, `certification.recorded` or
-/// `test-report.recorded` out (`Specs/connectors/documents.md`): the file is the event's attachment
+/// `test-report.recorded` out (`Specs/connectors/csv.md`, Documents): the file is the event's attachment
 /// and its SHA-256 the event's `documentSha256` / `reportSha256`; the metadata comes from a JSON
 /// sidecar beside the file (`cert.pdf.json`) and from options, which win.
 public struct DocumentIngest: Sendable {
