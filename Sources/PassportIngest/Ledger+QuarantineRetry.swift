@@ -49,6 +49,23 @@ extension Ledger {
                 return Submission(raw: entry.raw, origin: entry.origin, intake: entry.intake, content: .failure(e), quarantineID: id)
             }
         }
+        if let connector = entry.intake["connector"]?.stringValue, ["bom", "csv", "document"].contains(connector) {
+            // Whole-file connectors: the entry keeps the export, the row (with its header) or the
+            // document's path, read again as it is now.
+            do {
+                let source = entry.intake["source"]?.stringValue ?? ""
+                switch connector {
+                case "bom": return try BOMIngest(ledger: self, source: source).retry(raw: entry.raw, intake: entry.intake, quarantineID: id)
+                case "csv":
+                    return try AttestationIngest(
+                        ledger: self, source: source, mappingFile: entry.intake["mapping"]?.stringValue ?? "", supplier: entry.intake["supplier"]?.stringValue
+                    ).retry(raw: entry.raw, intake: entry.intake, quarantineID: id)
+                default: return try DocumentIngest(ledger: self, source: source).retry(raw: entry.raw, quarantineID: id)
+                }
+            } catch let e as LedgerError {
+                return Submission(raw: entry.raw, origin: entry.origin, intake: entry.intake, content: .failure(e), quarantineID: id)
+            }
+        }
         guard let mode = Ingestor.Mode(intake: entry.intake) else {
             throw LedgerError(.invalidArgument, "entry \(id) came from a connector this build cannot read again (\(CanonicalJSON.string(.object(entry.intake))))")
         }

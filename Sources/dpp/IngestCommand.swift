@@ -8,7 +8,7 @@ import PassportModel
 struct IngestCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ingest", abstract: "Map what a source system emits to passport events, sign them with the source's key and append them.",
-        subcommands: [Debezium.self])
+        subcommands: [Debezium.self, BOM.self, CSV.self, Document.self])
 
     struct Debezium: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -119,4 +119,156 @@ struct IngestCommand: ParsableCommand {
             }
         }
     }
+
+    struct BOM: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "bom",
+            abstract: "PLM bill-of-materials exports (JSON or CSV) at a release milestone: one bom.released event per assembly revision.",
+            discussion: """
+                Each file is a BoM export (Specs/connectors/bom.md): one or more assemblies, each with its revision, lifecycle \
+                state, effectivity date and lines (a line may name a sub-assembly's 01/<GTIN> as component). Only released \
+                BoMs are accepted; a draft, in-work or incomplete one is rejected naming the field and kept in quarantine. \
+                The export file is stored as each event's attachment. sourceRef is <GTIN>/<revision>: the same export again \
+                writes nothing, and a changed export under a released revision is an idempotency conflict. A new revision \
+                supersedes the old one from its effectivity date. One result line per assembly, a summary on stderr.
+
+                """ + exitCodes("3 some assemblies were rejected (kept in quarantine), "))
+        @OptionGroup var store: StoreOptions
+        @Option(help: "The PLM source whose key signs the events (e.g. plm-teamcenter).") var source: String
+        @Option(name: .customLong("bom-format"), help: "json or csv (default: from the file name; .csv is CSV).") var bomFormat: BOMExport.Format?
+        @Option(help: "text or json.") var format: OutputFormat = .text
+        @Argument(help: "BoM export files (- or none: stdin).") var files: [String] = []
+
+        func run() throws {
+            try guarded {
+                let ledger = try store.open()
+                let ingest = try BOMIngest(ledger: ledger, source: source)
+                try ingestFiles(ledger, files, allowStdin: true, format: format) { bytes, name in
+                    ingest.submissions(bytes, format: bomFormat ?? BOMExport.Format.guess(name), fileName: name)
+                }
+            }
+        }
+    }
+
+    struct CSV: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "csv",
+            abstract: "Supplier attestations (recycled content, sustainability…) as CSV, mapped by a YAML column mapping: one declaration.recorded per row.",
+            discussion: """
+                Each row of each file becomes a declaration of a supplier (Specs/connectors/csv.md): the mapping names the \
+                columns of kind, scope, validity and recycled content; the supplier comes from a column or --supplier. A bad \
+                row is rejected naming its line and column and kept in quarantine while the other rows are appended; dpp \
+                quarantine retry maps it again with the mapping file as it is then. One result line per row, a summary on stderr.
+
+                """ + exitCodes("3 some rows were rejected (kept in quarantine), "))
+        @OptionGroup var store: StoreOptions
+        @Option(help: "The supplier source whose key signs the events (e.g. supplier-portal).") var source: String
+        @Option(help: "The column mapping (YAML).") var mapping: String
+        @Option(help: "The supplier of every row, supplier/<id>, when the mapping has no supplier column.", transform: Arg.supplier) var supplier: String?
+        @Option(help: "text or json.") var format: OutputFormat = .text
+        @Argument(help: "CSV files (- or none: stdin).") var files: [String] = []
+
+        func run() throws {
+            try guarded {
+                let ledger = try store.open()
+                let ingest = try AttestationIngest(ledger: ledger, source: source, mappingFile: mapping, supplier: supplier)
+                try ingestFiles(ledger, files, allowStdin: true, format: format) { bytes, name in ingest.submissions(bytes, fileName: name) }
+            }
+        }
+    }
+
+    struct Document: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "document",
+            abstract: "Certificates and test reports (a PDF or any file) with their metadata: certification.recorded or test-report.recorded.",
+            discussion: """
+                Each file is stored as the event's attachment and its SHA-256 is the event's documentSha256 (certification) \
+                or reportSha256 (test report). The metadata comes from a JSON sidecar beside the file (cert.pdf.json: type, \
+                subject, id, issuer, scheme, validFrom, validUntil, issuedAt; or standard, result, laboratory) and from the \
+                options, which win (Specs/connectors/csv.md, Documents). A document that cannot be recorded is kept in quarantine \
+                by its path; dpp quarantine retry reads the file and its sidecar again.
+
+                """ + exitCodes("3 some documents were rejected (kept in quarantine), "))
+        @OptionGroup var store: StoreOptions
+        @Option(help: "The source whose key signs the events (e.g. qa-lab).") var source: String
+        @Option(help: "The product model or batch the documents are about.", transform: Arg.subject) var subject: Subject?
+        @Option(help: "certification or test-report (default: the sidecar's type, else guessed from its members).") var type: DocumentIngest.Kind?
+        @Option(help: "The certificate or report number.") var id: String?
+        @Option(help: "Certification: who issued it.") var issuer: String?
+        @Option(help: "Certification: the scheme (UN 38.3, ISO 14001…).") var scheme: String?
+        @Option(help: "Test report: the standard (IEC 62619…).") var standard: String?
+        @Option(help: "Test report: pass or fail.") var result: String?
+        @Option(help: "Test report: the laboratory.") var laboratory: String?
+        @Option(help: "Valid from (RFC 3339 or a date).", transform: Arg.timestamp) var validFrom: Timestamp?
+        @Option(help: "Valid until (RFC 3339 or a date).", transform: Arg.timestamp) var validUntil: Timestamp?
+        @Option(help: "When it was issued (default: valid from).", transform: Arg.timestamp) var issued: Timestamp?
+        @Option(help: "text or json.") var format: OutputFormat = .text
+        @Argument(help: "Document files.") var files: [String]
+
+        func run() throws {
+            try guarded {
+                let ledger = try store.open()
+                let ingest = try DocumentIngest(ledger: ledger, source: source)
+                var options: [String: JSONValue] = [:]
+                let given: [(String, String?)] = [
+                    ("subject", subject?.rawValue), ("type", type?.rawValue), ("id", id), ("issuer", issuer), ("scheme", scheme),
+                    ("standard", standard), ("result", result), ("laboratory", laboratory), ("validFrom", validFrom?.description),
+                    ("validUntil", validUntil?.description), ("issuedAt", issued?.description),
+                ]
+                for (k, v) in given { if let v { options[k] = .string(v) } }
+                var summary = AppendSummary(name: files.count == 1 ? (files[0] as NSString).lastPathComponent : "\(files.count) files")
+                let submissions = files.map { ingest.submission(path: $0, options: options) }
+                var out = ""
+                for (s, o) in zip(submissions, try ledger.appendSync(submissions)) {
+                    out += describeOutcome(s, o, format: format) + "\n"
+                    summary.count(o)
+                }
+                writeOut(out)
+                summary.finish()
+                if summary.rejected > 0 { throw SomeRejected(count: summary.rejected) }
+            }
+        }
+    }
+}
+
+extension BOMExport.Format: ExpressibleByArgument {}
+extension DocumentIngest.Kind: ExpressibleByArgument {}
+
+extension Arg {
+    /// A supplier subject, `supplier/<id>`.
+    static func supplier(_ text: String) throws -> String {
+        guard let s = try? Subject(text), s.kind == .supplier else {
+            throw ValidationError("\(text) is not a supplier: write supplier/<id>, <id> being 1–64 of A–Z a–z 0–9 . _ : -")
+        }
+        return s.rawValue
+    }
+}
+
+/// Reads whole files (or stdin), turns each into submissions with `make`, appends them, and
+/// prints one result line per submission and a summary; throws ``SomeRejected`` if any was rejected.
+func ingestFiles(_ ledger: Ledger, _ files: [String], allowStdin: Bool, format: OutputFormat, _ make: ([UInt8], String) throws -> [Submission]) throws {
+    let inputs = files.isEmpty ? ["-"] : files
+    func name(_ file: String) -> String { file == "-" ? "stdin" : (file as NSString).lastPathComponent }
+    var summary = AppendSummary(name: inputs.count == 1 ? name(inputs[0]) : "\(inputs.count) files")
+    for file in inputs {
+        let bytes: [UInt8]
+        if file == "-" {
+            bytes = [UInt8](FileHandle.standardInput.readDataToEndOfFile())
+        } else {
+            switch RegularFile.read(file, maxSize: ledger.options.maxAttachmentSize) {
+            case .success(let b): bytes = b
+            case .failure(let e): throw LedgerError(.notFound, "cannot read \(file): \(e.rule)")
+            }
+        }
+        let submissions = try make(bytes, name(file))
+        var out = ""
+        for (s, o) in zip(submissions, try ledger.appendSync(submissions)) {
+            out += describeOutcome(s, o, format: format) + "\n"
+            summary.count(o)
+        }
+        writeOut(out)
+        summary.showProgress()
+    }
+    summary.finish()
+    if summary.rejected > 0 { throw SomeRejected(count: summary.rejected) }
 }
