@@ -65,7 +65,8 @@ public enum EPCISIdentifier: Sendable, Hashable {
         let parts = text.split(separator: ":", maxSplits: 4, omittingEmptySubsequences: false)
         guard parts.count == 5 else { return .failure(Problem(reason: "an EPC URN is urn:epc:<id|class|idpat>:<scheme>:<value>")) }
         let (kind, scheme, body) = (parts[2], String(parts[3]), String(parts[4]))
-        let fields = body.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
+        // The last part (serial, lot, extension) may itself contain dots.
+        let fields = body.split(separator: ".", maxSplits: scheme == "sscc" || scheme == "pgln" ? 1 : 2, omittingEmptySubsequences: false).map(String.init)
         func fail(_ reason: String) -> Result<EPCISIdentifier, Problem> { .failure(Problem(reason: reason)) }
         switch (kind, scheme) {
         case ("id", "sgtin"), ("class", "lgtin"), ("idpat", "sgtin"):

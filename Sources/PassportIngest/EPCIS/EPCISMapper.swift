@@ -78,7 +78,14 @@ public struct EPCISMapper: Sendable {
     struct DocumentContext {
         let context: JSONValue?
         let countries: [String: String]
-        var containment: [String: [EPCISIdentifier]] = [:]
+        var containment: [String: [Contained]] = [:]
+    }
+
+    /// A product packed in an SSCC, with the quantity the packing stated.
+    struct Contained: Equatable {
+        let id: EPCISIdentifier
+        let quantity: Double?
+        let uom: String?
     }
 
     /// `cbvmda:countryCode` of the locations and parties in the header's master data, by GLN.
@@ -273,7 +280,7 @@ struct EventReader {
 
     /// Products named by EPCs and quantity elements; SSCCs expand to the products the document
     /// packed into them. Model classes, locations and other keys are not passport subjects here.
-    func products(_ epcs: [(EPCISIdentifier, String)], _ classes: [(EPCISIdentifier, Double?, String?, String)], containment: [String: [EPCISIdentifier]]) -> [Product] {
+    func products(_ epcs: [(EPCISIdentifier, String)], _ classes: [(EPCISIdentifier, Double?, String?, String)], containment: [String: [EPCISMapper.Contained]]) -> [Product] {
         var out: [Product] = []
         var seen: [String: Int] = [:]
         func add(_ p: Product) {
@@ -284,21 +291,24 @@ struct EventReader {
             seen[p.subject] = out.count
             out.append(p)
         }
+        func addClass(_ id: EPCISIdentifier, _ quantity: Double?, _ uom: String?, _ at: String) {
+            guard case .batch(let s) = id else { return }
+            let pieces = uom == nil || uom == "EA" || uom == "H87"
+            add(Product(subject: s, kind: .batch, count: pieces ? quantity : nil, measured: quantity.map { ($0, uom ?? "") }, path: at))
+        }
         func addEPC(_ id: EPCISIdentifier, _ at: String, depth: Int = 0) {
             switch id {
             case .item(let s, let lot): add(Product(subject: s, kind: .item, count: 1, lot: lot, path: at))
             case .batch(let s): add(Product(subject: s, kind: .batch, count: nil, path: at))
             case .sscc(let sscc) where depth < 8:
-                for child in containment[sscc] ?? [] { addEPC(child, at, depth: depth + 1) }
+                for child in containment[sscc] ?? [] {
+                    if case .sscc = child.id { addEPC(child.id, at, depth: depth + 1) } else if child.quantity == nil { addEPC(child.id, at, depth: depth + 1) } else { addClass(child.id, child.quantity, child.uom, at) }
+                }
             default: break
             }
         }
         for (id, at) in epcs { addEPC(id, at) }
-        for (id, quantity, uom, at) in classes {
-            guard case .batch(let s) = id else { continue }
-            let pieces = uom == nil || uom == "EA" || uom == "H87"
-            add(Product(subject: s, kind: .batch, count: pieces ? quantity : nil, measured: quantity.map { ($0, uom ?? "") }, path: at))
-        }
+        for (id, quantity, uom, at) in classes { addClass(id, quantity, uom, at) }
         return out
     }
 
@@ -358,12 +368,13 @@ struct EventReader {
         // Packing: an AggregationEvent with an SSCC parent records (ADD, OBSERVE) or clears (DELETE) its content.
         if type == "AggregationEvent", let (id, _) = parent, case .sscc(let sscc) = id {
             if action == "DELETE" {
-                if epcs.isEmpty { doc.containment[sscc] = nil } else {
-                    let removed = Set(epcs.map(\.0))
-                    doc.containment[sscc]?.removeAll { removed.contains($0) }
+                if epcs.isEmpty && classes.isEmpty { doc.containment[sscc] = nil } else {
+                    let removed = Set(epcs.map(\.0) + classes.map(\.0))
+                    doc.containment[sscc]?.removeAll { removed.contains($0.id) }
                 }
             } else {
-                doc.containment[sscc, default: []] += epcs.map(\.0) + classes.map(\.0)
+                doc.containment[sscc, default: []] += epcs.map { EPCISMapper.Contained(id: $0.0, quantity: nil, uom: nil) }
+                    + classes.map { EPCISMapper.Contained(id: $0.0, quantity: $0.1, uom: $0.2) }
             }
         }
         if let declaration = event["errorDeclaration"]?.objectValue {
@@ -393,14 +404,14 @@ struct EventReader {
             if step == "shipping" || step == "departing" {
                 switch shipments(things, destinations: destinations, doc: doc, mapper: mapper, context: context) {
                 case .success(let events): out += events
-                case .failure(let reason):
-                    if violations.isEmpty { return .skip("kept: \(reason)") }
+                case .failure(let gap):
+                    if violations.isEmpty { return .skip("kept: \(gap.reason)") }
                     return .reject(violations)
                 }
             } else if ["receiving", "arriving", "accepting"].contains(step) || EventReader.changesHands(sources, destinations) {
                 switch custody(things, sources: sources, destinations: destinations, context: context) {
                 case .success(let events): out += events
-                case .failure(let reason): return .skip("kept: \(reason)")
+                case .failure(let gap): return .skip("kept: \(gap.reason)")
                 }
             }
         }
