@@ -113,7 +113,8 @@ public struct EPCISMapper: Sendable {
 
     func mapEvent(_ value: JSONValue, index: Int, path: String, input: String, doc: inout DocumentContext) -> EPCISResult {
         guard case .object(let event) = value else {
-            return EPCISResult(input: input, index: index, eventID: nil, kept: nil, outcome: .reject([Violation(
+            let bytes = CanonicalJSON.encode(value)
+            return EPCISResult(input: input, index: index, eventID: "ni:///sha-256;" + Hex.encode(SHA256.hash(bytes)), kept: KeptEPCISEvent(bytes: bytes), outcome: .reject([Violation(
                 code: .type, path: path, rule: "object", message: "an EPCIS event must be an object, not \(value.typeName)")]))
         }
         let eventID = event["eventID"]?.stringValue ?? "ni:///sha-256;" + Hex.encode(SHA256.hash(CanonicalJSON.encode(value)))
@@ -360,6 +361,8 @@ struct EventReader {
                 fail(.type, "parentID", "string", "must be a string", p)
             }
         }
+        // A TransactionEvent's parent (a pallet in a transaction) stands for what it holds, like its EPCs.
+        if type == "TransactionEvent", let p = parent, case .sscc = p.0 { epcs.insert(p, at: 0) }
         let sources = parties("sourceList", member: "source")
         let destinations = parties("destinationList", member: "destination")
         guard violations.isEmpty, let createdAt else { return .reject(violations) }
