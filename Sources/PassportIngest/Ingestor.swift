@@ -84,7 +84,7 @@ public struct Ingestor: Sendable {
     /// this ingestor signs (its mode must be unsigned), or the violations that stopped the mapping.
     public func submission(
         mapped: Result<JSONObject, LedgerError>, raw: [UInt8], origin: String, intake: JSONObject, position: SourcePosition? = nil,
-        quarantineID: UInt64? = nil
+        blobs: [[UInt8]] = [], quarantineID: UInt64? = nil
     ) -> Submission {
         let failure: LedgerError
         switch mapped {
@@ -95,7 +95,8 @@ public struct Ingestor: Sendable {
                     throw LedgerError(.invalidArgument, "a mapped event is signed by a source: use an unsigned ingestor")
                 }
                 let (e, files) = try prepareUnsigned(.object(event), source: source, baseDirectory: base)
-                return signing.submission(signing: e, raw: raw, origin: origin, intake: intake, blobs: files, quarantineID: quarantineID, position: position)
+                return signing.submission(
+                    signing: e, raw: raw, origin: origin, intake: intake, blobs: blobs + files, quarantineID: quarantineID, position: position)
             } catch let e as LedgerError {
                 failure = e
             } catch {

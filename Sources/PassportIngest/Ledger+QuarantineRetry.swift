@@ -19,10 +19,31 @@ extension Ledger {
         return ids.isEmpty ? [] : try retryQuarantine(ids: ids)
     }
 
+    /// Retries the given entries in one batch. An entry whose input maps to several events (an
+    /// EPCIS event) appends them all; its outcome is the first's, which resolves the entry.
     public func retryQuarantine(ids: [UInt64]) throws -> [(UInt64, AppendOutcome)] {
         var submissions: [Submission] = []
-        for id in ids { submissions.append(try retrySubmission(id)) }
-        return Array(zip(ids, try appendSync(submissions)))
+        var first: [Int] = []
+        for id in ids {
+            first.append(submissions.count)
+            submissions += try retrySubmissions(id)
+        }
+        let outcomes = try appendSync(submissions)
+        return zip(ids, first).map { ($0, outcomes[$1]) }
+    }
+
+    private func retrySubmissions(_ id: UInt64) throws -> [Submission] {
+        let entry = try quarantineEntry(id: id)
+        if entry.status == .open, entry.truncated == nil, entry.intake["connector"]?.stringValue == "epcis" {
+            do {
+                let ingest = try EPCISIngest(
+                    ledger: self, source: entry.intake["source"]?.stringValue ?? "", locationCountries: EPCISIngest.locationCountries(entry.intake))
+                return ingest.retry(raw: entry.raw, origin: entry.origin, quarantineID: id)
+            } catch let e as LedgerError {
+                return [Submission(raw: entry.raw, origin: entry.origin, intake: entry.intake, content: .failure(e), quarantineID: id)]
+            }
+        }
+        return [try retrySubmission(id)]
     }
 
     private func retrySubmission(_ id: UInt64) throws -> Submission {

@@ -8,7 +8,61 @@ import PassportModel
 struct IngestCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ingest", abstract: "Map what a source system emits to passport events, sign them with the source's key and append them.",
-        subcommands: [Debezium.self, BOM.self, CSV.self, Document.self])
+        subcommands: [Debezium.self, EPCIS.self, BOM.self, CSV.self, Document.self])
+
+    struct EPCIS: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "epcis",
+            abstract: "GS1 EPCIS 2.0 documents (capture or query results) from WMS/TMS: shipments, custody, genealogy, items.",
+            discussion: """
+                Every EPCIS event of each document is mapped (Specs/connectors/epcis.md): shipping to shipment.dispatched, \
+                receiving and changes of possession or location to custody.transferred, transformations to batch.transformed, \
+                commissioning with a lot to item.registered. Every EPCIS event is kept whole: as the attachment of the events \
+                it yields, or as a blob when the passport does not show it; one that cannot be read is kept in quarantine. \
+                sourceRef is the EPCIS eventID (with the event type and subject), so a re-sent document writes nothing. \
+                --locations names GLNs' countries where the document's master data does not. One result line per passport \
+                event or kept EPCIS event, a summary on stderr.
+
+                """ + exitCodes("3 some EPCIS events were rejected (kept in quarantine), "))
+        @OptionGroup var store: StoreOptions
+        @Option(help: "The logistics source whose key signs the events (e.g. wms-manhattan).") var source: String
+        @Option(help: ArgumentHelp("A JSON object of GLN → ISO 3166 country code, for destinations without master data.", valueName: "FILE"))
+        var locations: String?
+        @Option(help: "text or json.") var format: OutputFormat = .text
+        @Argument(help: "EPCIS documents (- or none: stdin).") var files: [String] = []
+
+        func run() throws {
+            try guarded {
+                let ledger = try store.open()
+                var countries: [String: String] = [:]
+                if let locations {
+                    guard let o = try JSONParser.parse(try readInput(locations)).objectValue else {
+                        throw LedgerError(.invalidArgument, "\(locations) must be a JSON object of GLN → country code")
+                    }
+                    for (gln, c) in o {
+                        guard let country = c.stringValue else { throw LedgerError(.invalidArgument, "\(locations): \(gln) must map to a country code") }
+                        countries[gln] = country
+                    }
+                }
+                let ingest = try EPCISIngest(ledger: ledger, source: source, locationCountries: countries)
+                var kept = 0
+                try ingestFiles(ledger, files, allowStdin: true, format: format) { bytes, name in
+                    let items = ingest.items(bytes, input: name)
+                    let blobs = items.compactMap(\.keep)
+                    if !blobs.isEmpty { try ledger.putBlobs(blobs) }
+                    for item in items {
+                        guard let reason = item.skipReason else { continue }
+                        kept += 1
+                        print(format == .json
+                            ? CanonicalJSON.string(["line": .string(item.origin), "result": "kept", "reason": .string(reason)])
+                            : "\(item.origin) \(reason)")
+                    }
+                    return items.flatMap(\.submissions)
+                }
+                if kept > 0 { printError("\(kept) EPCIS event(s) the passport does not show were kept as blobs") }
+            }
+        }
+    }
 
     struct Debezium: ParsableCommand {
         static let configuration = CommandConfiguration(

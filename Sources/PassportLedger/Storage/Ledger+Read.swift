@@ -121,6 +121,20 @@ extension Ledger {
         return b
     }
 
+    /// Stores several blobs in one transaction (input kept whole that no record attaches, such as
+    /// EPCIS events the passport does not show); returns their hex SHA-256s.
+    @discardableResult
+    public func putBlobs(_ blobs: [[UInt8]]) throws -> [String] {
+        for b in blobs where b.count > options.maxAttachmentSize {
+            throw LedgerError(.tooLarge, "a blob is \(b.count) bytes; the attachment limit is \(options.maxAttachmentSize)")
+        }
+        let hashes = blobs.map { SHA256.hash($0) }
+        try writeGrowingMap(what: "no blob was stored", minimumGrowth: blobs.reduce(64 << 20) { $0 + $1.count }) { txn in
+            for (h, b) in zip(hashes, blobs) { try txn.put(h, b, in: dbs.blobs) }
+        }
+        return hashes.map(Hex.encode)
+    }
+
     /// Stores bytes in the blob store (for pre-signed events that attach them by hash); returns the hex SHA-256.
     @discardableResult
     public func putBlob(_ bytes: [UInt8]) throws -> String {

@@ -1,0 +1,98 @@
+import Foundation
+import PassportLedger
+import PassportModel
+import Sodium
+
+/// EPCIS documents in, signed submissions out: every EPCIS event is mapped (``EPCISMapper``); each
+/// passport event it yields attaches the EPCIS event kept whole (its bytes travel with the
+/// submission and are stored in the same transaction); an EPCIS event the passport does not show
+/// is kept as a blob all the same; one that cannot be read is kept in quarantine with its bytes.
+public struct EPCISIngest: Sendable {
+    /// The mapper.
+    public let mapper: EPCISMapper
+    /// The ingestor that signs the mapped events.
+    public let ingestor: Ingestor
+    /// The intake every submission carries.
+    public let intake: JSONObject
+
+    /// Prepares to sign with `source`'s key; `locationCountries` gives a GLN's country where the
+    /// document's master data does not.
+    /// - Throws: ``LedgerError`` if the source has no usable key.
+    public init(ledger: Ledger, source: String, locationCountries: [String: String] = [:]) throws {
+        mapper = EPCISMapper(locationCountries: locationCountries)
+        ingestor = try Ingestor(ledger: ledger, mode: .unsigned(source: source, baseDirectory: nil))
+        var intake: JSONObject = ["connector": "epcis", "source": .string(source)]
+        if !locationCountries.isEmpty {
+            var o = JSONObject()
+            for (gln, country) in locationCountries.sorted(by: { $0.key < $1.key }) { o[gln] = .string(country) }
+            intake["locationCountries"] = .object(o)
+        }
+        self.intake = intake
+    }
+
+    /// What one EPCIS event (or an unreadable document) became.
+    public struct Item: Sendable {
+        /// Where: `<input>[<index>]`, or the input for the document as a whole.
+        public let origin: String
+        /// The submissions to append (one per passport event, or one rejection).
+        public let submissions: [Submission]
+        /// Bytes to keep although no record attaches them (an event the passport does not show).
+        public let keep: [UInt8]?
+        /// Why nothing is appended, for a kept event.
+        public let skipReason: String?
+    }
+
+    /// Maps a document (capture or query document).
+    /// - Parameters:
+    ///   - bytes: the document as received.
+    ///   - input: its name in results (`shipments.jsonld`).
+    public func items(_ bytes: [UInt8], input: String) -> [Item] {
+        mapper.map(bytes, input: input).map { r in
+            let origin = r.index.map { "\(input)[\($0)]" } ?? input
+            // What quarantine keeps: the EPCIS event whole, or a bounded document that could not be read.
+            let raw = r.kept?.bytes ?? Array(bytes.prefix(Ingestor.maxLineSize))
+            switch r.outcome {
+            case .events(let events):
+                let subs = events.map { e in
+                    ingestor.submission(mapped: .success(e), raw: raw, origin: origin, intake: intake, blobs: r.kept.map { [$0.bytes] } ?? [])
+                }
+                return Item(origin: origin, submissions: subs, keep: nil, skipReason: nil)
+            case .skip(let reason):
+                return Item(origin: origin, submissions: [], keep: r.kept?.bytes, skipReason: reason)
+            case .reject(let violations):
+                var s = ingestor.submission(
+                    mapped: .failure(LedgerError(.invalidEvent, violations: violations)), raw: raw, origin: origin, intake: intake)
+                if r.kept == nil && bytes.count > Ingestor.maxLineSize {
+                    s.truncated = TruncatedInput(length: bytes.count, sha256: SHA256.hash(bytes))
+                }
+                return Item(origin: origin, submissions: [s], keep: nil, skipReason: nil)
+            }
+        }
+    }
+
+    /// The intake's location table.
+    static func locationCountries(_ intake: JSONObject) -> [String: String] {
+        var out: [String: String] = [:]
+        for (k, v) in intake["locationCountries"]?.objectValue ?? JSONObject() { out[k] = v.stringValue }
+        return out
+    }
+
+    /// Maps a quarantined entry again: an EPCIS event kept whole is wrapped in a document of its own.
+    /// - Returns: its submissions, the first carrying `quarantineID`.
+    public func retry(raw: [UInt8], origin: String, quarantineID: UInt64) -> [Submission] {
+        var bytes = raw
+        if let o = try? JSONParser.parse(raw).objectValue, o["epcisBody"] == nil {
+            var doc: JSONObject = ["type": "EPCISDocument", "schemaVersion": "2.0", "epcisBody": ["eventList": [.object(o)]]]
+            if let context = o["@context"] { doc["@context"] = context }
+            bytes = CanonicalJSON.encode(.object(doc))
+        }
+        var subs = items(bytes, input: origin).flatMap(\.submissions)
+        guard !subs.isEmpty else {
+            return [Submission(
+                raw: raw, origin: origin, intake: intake,
+                content: .failure(LedgerError(.invalidArgument, "the EPCIS event now maps to nothing for the passport; discard the entry")), quarantineID: quarantineID)]
+        }
+        subs[0].quarantineID = quarantineID
+        return subs
+    }
+}
