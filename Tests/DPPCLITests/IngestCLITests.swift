@@ -53,6 +53,11 @@ struct IngestCLITests {
         let batch = try JSONParser.parse(try dpp("passport", "01/09506000134352/10/LOT-7", "--view", "authority", "--format", "json").stdout)
         #expect(batch.objectValue?["passport"]?.objectValue?["manufacturing"]?.objectValue?["batchQuantity"] == 500)
         #expect(try dpp("verify").status == 0)
+        // A value the event type refuses is rejected at its column (checked on all cores, after the mapping).
+        let zero = order.replacingOccurrences(of: #""order_id":7"#, with: #""order_id":8"#).replacingOccurrences(of: #""qty_done":500"#, with: #""qty_done":0"#)
+            .replacingOccurrences(of: #""lsn":100"#, with: #""lsn":200"#)
+        let refused = try dpp("ingest", "debezium", "--source", "erp-sap", "--mapping", partial.path, "-", stdin: zero + "\n")
+        #expect(refused.status == 3 && refused.stdout.contains("after.qty_done: data.quantity: must be at least 1 (got 0)"), "\(refused.stdout)")
         // A mapping file with mistakes is refused whole, naming them.
         try Data("version: 1\ntables:\n  erp.x:\n    event: no.such-type\n".utf8).write(to: partial)
         let bad = try dpp("ingest", "debezium", "--source", "erp-sap", "--mapping", partial.path, "-", stdin: order + "\n")

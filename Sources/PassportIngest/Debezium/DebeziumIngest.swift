@@ -83,11 +83,13 @@ public struct DebeziumIngest {
         public let outcome: Outcome
         /// When retrying a quarantined envelope, its entry.
         public let quarantineID: UInt64?
+        /// The check of the event against its type, run with the signing (on all cores).
+        let check: DebeziumMapper.DeferredCheck?
 
         /// What the mapping gave.
         public enum Outcome: Sendable {
-            /// An event to sign and append, with the position that records its row's state.
-            case event(JSONObject, SourcePosition)
+            /// An event to sign and append, with its row and the row's new state.
+            case event(JSONObject, RowKey, RowState)
             /// The envelope cannot be mapped.
             case reject(LedgerError)
             /// Nothing to write, and why.
@@ -102,7 +104,7 @@ public struct DebeziumIngest {
     ///   - quarantineID: when retrying a quarantined envelope, its entry.
     /// - Throws: ``LedgerError`` if the ledger's row states cannot be read.
     public mutating func map(_ bytes: [UInt8], origin: String, quarantineID: UInt64? = nil) throws -> Mapped {
-        let result = try mapper.map(bytes, input: origin, state: state)
+        let (result, check) = try mapper.mapDeferringCheck(bytes, input: origin, state: state)
         let outcome: Mapped.Outcome
         switch result.outcome {
         case .skip(let reason): outcome = .skip(reason.description)
@@ -111,9 +113,9 @@ public struct DebeziumIngest {
             outcome = .reject(LedgerError(code, violations: violations))
         case .event(let event, let row, let rowState):
             state.record(row, rowState)
-            outcome = .event(event, LedgerCDCState.submissionPosition(row, rowState))
+            outcome = .event(event, row, rowState)
         }
-        return Mapped(raw: bytes, origin: origin, outcome: outcome, quarantineID: quarantineID)
+        return Mapped(raw: bytes, origin: origin, outcome: outcome, quarantineID: quarantineID, check: check)
     }
 
     /// Signs and checks mapped envelopes; a value of its own so that it can run on all cores.
@@ -127,7 +129,14 @@ public struct DebeziumIngest {
             case .skip: return nil
             case .reject(let e):
                 return ingestor.submission(mapped: .failure(e), raw: m.raw, origin: m.origin, intake: intake, quarantineID: m.quarantineID)
-            case .event(let event, let position):
+            case .event(let event, let row, let rowState):
+                let position = LedgerCDCState.submissionPosition(row, rowState)
+                // A value its type refuses is rejected naming its column (its row's state is not recorded).
+                if let problems = m.check?.violations(event), !problems.isEmpty {
+                    return ingestor.submission(
+                        mapped: .failure(LedgerError(.invalidEvent, violations: problems)), raw: m.raw, origin: m.origin, intake: intake,
+                        position: position, quarantineID: m.quarantineID)
+                }
                 return ingestor.submission(
                     mapped: .success(event), raw: m.raw, origin: m.origin, intake: intake, position: position, quarantineID: m.quarantineID)
             }

@@ -45,7 +45,36 @@ public struct DebeziumMapper: Sendable {
     /// Maps one parsed record value.
     /// - Throws: only what the state store throws.
     public func map(_ value: JSONValue, input: String, state: some CDCStateStore) throws -> DebeziumResult {
-        func done(_ outcome: DebeziumResult.Outcome) -> DebeziumResult { DebeziumResult(input: input, outcome: outcome) }
+        try map(value, input: input, state: state, deferringCheck: false).result
+    }
+
+    /// The check of a mapped event against its type, left for later (to run on another core): its
+    /// violations name the source columns, as the mapper's own check does.
+    public struct DeferredCheck: Sendable {
+        let row: RowContext
+        let fields: [FieldMapping]
+
+        /// The event's violations, located at their columns; empty if it is valid.
+        public func violations(_ event: JSONObject) -> [Violation] {
+            DebeziumMapper.check(event).map { row.locate($0, fields: fields) }
+        }
+    }
+
+    /// Maps one record value given as JSON text, leaving the check of the event against its type
+    /// to the caller (``DeferredCheck``), so that a pipeline can run it on all cores.
+    /// - Throws: only what the state store throws.
+    public func mapDeferringCheck(_ bytes: some Collection<UInt8>, input: String, state: some CDCStateStore) throws -> (result: DebeziumResult, check: DeferredCheck?) {
+        let value: JSONValue
+        do {
+            value = try JSONParser.parse(bytes, largeIntegers: .keepLiteral)
+        } catch {
+            return (try map(bytes, input: input, state: state), nil)
+        }
+        return try map(value, input: input, state: state, deferringCheck: true)
+    }
+
+    func map(_ value: JSONValue, input: String, state: some CDCStateStore, deferringCheck: Bool) throws -> (result: DebeziumResult, check: DeferredCheck?) {
+        func done(_ outcome: DebeziumResult.Outcome) -> (result: DebeziumResult, check: DeferredCheck?) { (DebeziumResult(input: input, outcome: outcome), nil) }
         let envelope: DebeziumEnvelope
         switch DebeziumEnvelope.parse(value) {
         case .failure(let e): return done(.reject(e.violations))
@@ -108,14 +137,15 @@ public struct DebeziumMapper: Sendable {
         }
         let event: JSONObject = ["type": .string(type), "subject": .string(subject), "sourceRef": .string(sourceRef),
             "createdAt": .string(createdAt.description), "data": .object(data)]
-        if validatesEvents {
+        if validatesEvents && !deferringCheck {
             let problems = DebeziumMapper.check(event)
             if !problems.isEmpty { return done(.reject(problems.map { row.locate($0, fields: fields) })) }
         }
         let newState = isDelete
             ? RowState(position: position, subject: subject, values: last?.values ?? [], deleted: true)
             : RowState(position: position, subject: subject, values: values)
-        return done(.event(event, row: rowKey, state: newState))
+        return (DebeziumResult(input: input, outcome: .event(event, row: rowKey, state: newState)),
+            validatesEvents && deferringCheck ? DeferredCheck(row: row, fields: fields) : nil)
     }
 
     /// The violations of an event against its type.
@@ -131,7 +161,7 @@ public struct DebeziumMapper: Sendable {
 }
 
 /// A row image and where it is in the input.
-struct RowContext {
+struct RowContext: Sendable {
     let image: JSONObject
     /// `after`, `payload.before`, …
     let path: String
