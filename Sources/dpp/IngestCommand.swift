@@ -144,6 +144,7 @@ struct IngestCommand: ParsableCommand {
                         var mapped: [DebeziumIngest.Mapped] = []
                         var oversized: [Int: Submission] = [:]
                         var skips: [Int: String] = [:]  // line position in the batch → reason
+                        let parsed = parallelMap(lines) { line in Result<JSONValue, any Error> { try DebeziumMapper.parse(line.bytes) } }
                         for (i, line) in lines.enumerated() {
                             if line.oversized != nil {
                                 var s = ingest.ingestor.submission(line, name: name)
@@ -151,7 +152,7 @@ struct IngestCommand: ParsableCommand {
                                 oversized[i] = s
                                 continue
                             }
-                            let m = try ingest.map(line.bytes, origin: "\(name):\(line.number)")
+                            let m = try ingest.map(line.bytes, parsed: parsed[i], origin: "\(name):\(line.number)")
                             if case .skip(let reason) = m.outcome { skips[i] = reason } else { mapped.append(m) }
                         }
                         let signing = ingest.signing

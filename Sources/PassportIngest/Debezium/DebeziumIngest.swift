@@ -104,7 +104,18 @@ public struct DebeziumIngest {
     ///   - quarantineID: when retrying a quarantined envelope, its entry.
     /// - Throws: ``LedgerError`` if the ledger's row states cannot be read.
     public mutating func map(_ bytes: [UInt8], origin: String, quarantineID: UInt64? = nil) throws -> Mapped {
-        let (result, check) = try mapper.mapDeferringCheck(bytes, input: origin, state: state)
+        try map(bytes, parsed: Result { try DebeziumMapper.parse(bytes) }, origin: origin, quarantineID: quarantineID)
+    }
+
+    /// Maps one envelope already parsed (``DebeziumMapper/parse(_:)``, which may run on all cores
+    /// ahead of the mapping), in input order.
+    /// - Throws: ``LedgerError`` if the ledger's row states cannot be read.
+    public mutating func map(_ bytes: [UInt8], parsed: Result<JSONValue, any Error>, origin: String, quarantineID: UInt64? = nil) throws -> Mapped {
+        let (result, check): (DebeziumResult, DebeziumMapper.DeferredCheck?)
+        switch parsed {
+        case .success(let value): (result, check) = try mapper.mapDeferringCheck(value, input: origin, state: state)
+        case .failure: (result, check) = try mapper.mapDeferringCheck(bytes, input: origin, state: state)
+        }
         let outcome: Mapped.Outcome
         switch result.outcome {
         case .skip(let reason): outcome = .skip(reason.description)

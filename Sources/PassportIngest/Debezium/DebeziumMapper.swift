@@ -73,6 +73,17 @@ public struct DebeziumMapper: Sendable {
         return try map(value, input: input, state: state, deferringCheck: true)
     }
 
+    /// Maps one parsed record value, leaving the check of the event to the caller.
+    /// - Throws: only what the state store throws.
+    public func mapDeferringCheck(_ value: JSONValue, input: String, state: some CDCStateStore) throws -> (result: DebeziumResult, check: DeferredCheck?) {
+        try map(value, input: input, state: state, deferringCheck: true)
+    }
+
+    /// Parses a record value as the mapper reads it (large integers kept as written).
+    public static func parse(_ bytes: some Collection<UInt8>) throws(JSONError) -> JSONValue {
+        try JSONParser.parse(bytes, largeIntegers: .keepLiteral)
+    }
+
     func map(_ value: JSONValue, input: String, state: some CDCStateStore, deferringCheck: Bool) throws -> (result: DebeziumResult, check: DeferredCheck?) {
         func done(_ outcome: DebeziumResult.Outcome) -> (result: DebeziumResult, check: DeferredCheck?) { (DebeziumResult(input: input, outcome: outcome), nil) }
         let envelope: DebeziumEnvelope

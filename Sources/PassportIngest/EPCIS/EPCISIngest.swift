@@ -47,7 +47,8 @@ public struct EPCISIngest: Sendable {
     ///   - bytes: the document as received.
     ///   - input: its name in results (`shipments.jsonld`).
     public func items(_ bytes: [UInt8], input: String) -> [Item] {
-        mapper.map(bytes, input: input).map { r in
+        // Each EPCIS event is signed and checked on all cores.
+        parallelMap(mapper.map(bytes, input: input)) { r in
             let origin = r.index.map { "\(input)[\($0)]" } ?? input
             // What quarantine keeps: the EPCIS event whole, or a bounded document that could not be read.
             let raw = r.kept?.bytes ?? Array(bytes.prefix(Ingestor.maxLineSize))

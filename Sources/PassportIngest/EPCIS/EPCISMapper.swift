@@ -1,3 +1,4 @@
+import PassportLedger
 import PassportModel
 import Sodium
 
@@ -65,6 +66,15 @@ public struct EPCISMapper: Sendable {
             return reject(Violation(code: .type, path: path, rule: "array", message: "must be an array of EPCIS events, not \(node.typeName)"))
         }
         var doc = DocumentContext(context: root["@context"], countries: EPCISMapper.masterDataCountries(root))
+        // Without AggregationEvents no event changes what the others see: map them on all cores.
+        if !list.contains(where: { $0.objectValue?["type"]?.stringValue == "AggregationEvent" }) {
+            let shared = doc
+            let listPath = path
+            return parallelMap(Array(list.enumerated())) { i, item in
+                var d = shared
+                return self.mapEvent(item, index: i, path: "\(listPath)[\(i)]", input: input, doc: &d)
+            }
+        }
         var out: [EPCISResult] = []
         out.reserveCapacity(list.count)
         for (i, item) in list.enumerated() {
@@ -75,14 +85,14 @@ public struct EPCISMapper: Sendable {
 
     /// What one document's events share: its `@context`, its master data, and which SSCCs hold
     /// which products (from its AggregationEvents, in document order).
-    struct DocumentContext {
+    struct DocumentContext: Sendable {
         let context: JSONValue?
         let countries: [String: String]
         var containment: [String: [Contained]] = [:]
     }
 
     /// A product packed in an SSCC, with the quantity the packing stated.
-    struct Contained: Equatable {
+    struct Contained: Equatable, Sendable {
         let id: EPCISIdentifier
         let quantity: Double?
         let uom: String?
