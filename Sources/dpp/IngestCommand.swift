@@ -46,20 +46,52 @@ struct IngestCommand: ParsableCommand {
                 }
                 let ingest = try EPCISIngest(ledger: ledger, source: source, locationCountries: countries)
                 var kept = 0
-                try ingestFiles(ledger, files, allowStdin: true, format: format) { bytes, name in
-                    let items = ingest.items(bytes, input: name)
-                    let blobs = items.compactMap(\.keep)
-                    if !blobs.isEmpty { try ledger.putBlobs(blobs) }
-                    for item in items {
-                        guard let reason = item.skipReason else { continue }
-                        kept += 1
-                        print(format == .json
-                            ? CanonicalJSON.string(["line": .string(item.origin), "result": "kept", "reason": .string(reason)])
-                            : "\(item.origin) \(reason)")
+                let inputs = files.isEmpty ? ["-"] : files
+                func name(_ file: String) -> String { file == "-" ? "stdin" : (file as NSString).lastPathComponent }
+                var summary = AppendSummary(name: inputs.count == 1 ? name(inputs[0]) : "\(inputs.count) files")
+                // Pipeline: while one slice of a document's events commits, the next is signed.
+                var inFlight: ([Submission], PendingAppend)?
+                func finish(_ b: ([Submission], PendingAppend)) throws {
+                    var out = ""
+                    for (s, o) in zip(b.0, try b.1.wait()) {
+                        out += describeOutcome(s, o, format: format) + "\n"
+                        summary.count(o)
                     }
-                    return items.flatMap(\.submissions)
+                    writeOut(out)
+                    summary.showProgress()
                 }
+                for file in inputs {
+                    let bytes: [UInt8]
+                    if file == "-" {
+                        bytes = [UInt8](FileHandle.standardInput.readDataToEndOfFile())
+                    } else {
+                        switch RegularFile.read(file, maxSize: ledger.options.maxAttachmentSize) {
+                        case .success(let b): bytes = b
+                        case .failure(let e): throw LedgerError(.notFound, "cannot read \(file): \(e.rule)")
+                        }
+                    }
+                    let results = ingest.mapper.map(bytes, input: name(file))
+                    for start in stride(from: 0, to: results.count, by: 4096) {
+                        let items = ingest.items(results[start..<min(results.count, start + 4096)], document: bytes, input: name(file))
+                        let blobs = items.compactMap(\.keep)
+                        if !blobs.isEmpty { try ledger.putBlobs(blobs) }
+                        for item in items {
+                            guard let reason = item.skipReason else { continue }
+                            kept += 1
+                            print(format == .json
+                                ? CanonicalJSON.string(["line": .string(item.origin), "result": "kept", "reason": .string(reason)])
+                                : "\(item.origin) \(reason)")
+                        }
+                        let submissions = items.flatMap(\.submissions)
+                        let pending = try ledger.startAppend(submissions)
+                        if let previous = inFlight { try finish(previous) }
+                        inFlight = (submissions, pending)
+                    }
+                }
+                if let last = inFlight { try finish(last) }
+                summary.finish()
                 if kept > 0 { printError("\(kept) EPCIS event(s) the passport does not show were kept as blobs") }
+                if summary.rejected > 0 { throw SomeRejected(count: summary.rejected) }
             }
         }
     }

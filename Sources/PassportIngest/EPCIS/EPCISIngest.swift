@@ -19,7 +19,11 @@ public struct EPCISIngest: Sendable {
     /// document's master data does not.
     /// - Throws: ``LedgerError`` if the source has no usable key.
     public init(ledger: Ledger, source: String, locationCountries: [String: String] = [:]) throws {
-        mapper = EPCISMapper(locationCountries: locationCountries)
+        var mapper = EPCISMapper(locationCountries: locationCountries)
+        // The ledger checks every event against its type (in the same parallel step as signing);
+        // its violations name the field, and quarantine keeps the EPCIS event whole.
+        mapper.validatesEvents = false
+        self.mapper = mapper
         ingestor = try Ingestor(ledger: ledger, mode: .unsigned(source: source, baseDirectory: nil))
         var intake: JSONObject = ["connector": "epcis", "source": .string(source)]
         if !locationCountries.isEmpty {
@@ -47,8 +51,13 @@ public struct EPCISIngest: Sendable {
     ///   - bytes: the document as received.
     ///   - input: its name in results (`shipments.jsonld`).
     public func items(_ bytes: [UInt8], input: String) -> [Item] {
-        // Each EPCIS event is signed and checked on all cores.
-        parallelMap(mapper.map(bytes, input: input)) { r in
+        items(mapper.map(bytes, input: input), document: bytes, input: input)
+    }
+
+    /// Signs and checks mapped EPCIS events (a document's, or a slice of them, so that a pipeline
+    /// signs the next slice while the previous one commits), on all cores.
+    public func items(_ results: some Collection<EPCISResult>, document bytes: [UInt8], input: String) -> [Item] {
+        parallelMap(Array(results)) { r in
             let origin = r.index.map { "\(input)[\($0)]" } ?? input
             // What quarantine keeps: the EPCIS event whole, or a bounded document that could not be read.
             let raw = r.kept?.bytes ?? Array(bytes.prefix(Ingestor.maxLineSize))
