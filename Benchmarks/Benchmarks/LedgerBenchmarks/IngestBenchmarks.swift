@@ -34,6 +34,7 @@ enum IngestState {
 }
 
 func ingestBenchmarks() {
+    epcisBenchmark()
     Benchmark(
         "Ingest Debezium change events, end to end, durable",
         configuration: .init(metrics: [.wallClock, .peakMemoryResident, .custom("events/s", polarity: .prefersLarger)], maxIterations: 6),
@@ -82,4 +83,65 @@ func ingestBenchmarks() {
             IngestState.next = 0
         },
         teardown: { IngestState.ledger = nil })
+}
+
+/// An EPCIS document of `count` shipping ObjectEvents, each of its own lot, to a GLN whose country
+/// the header's master data gives.
+func shippingDocument(_ range: Range<Int>) -> [UInt8] {
+    let events: [JSONValue] = range.map { i in
+        ["type": "ObjectEvent", "eventID": .string("urn:uuid:ship-\(i)"), "eventTime": "2026-11-20T10:00:00Z", "eventTimeZoneOffset": "+00:00",
+            "action": "OBSERVE", "bizStep": "https://ref.gs1.org/cbv/BizStep-shipping", "epcList": [],
+            "quantityList": [["epcClass": .string("https://id.gs1.org/01/09506000134352/10/LOT-\(i)"), "quantity": 120, "uom": "EA"]],
+            "bizTransactionList": [["type": "urn:epcglobal:cbv:btt:desadv", "bizTransaction": .string("urn:epcglobal:cbv:bt:9506000000002:DESADV-\(i)")]],
+            "destinationList": [["type": "location", "destination": "https://id.gs1.org/414/7080003000002"]]]
+    }
+    let header: JSONValue = ["epcisMasterData": ["vocabularyList": [["type": "urn:epcglobal:epcis:vtype:BusinessLocation", "vocabularyElementList": [
+        ["id": "https://id.gs1.org/414/7080003000002", "attributes": [["id": "cbvmda:countryCode", "attribute": "NO"]]]]]]]]
+    return CanonicalJSON.encode([
+        "@context": ["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"], "type": "EPCISDocument", "schemaVersion": "2.0",
+        "creationDate": "2026-11-20T09:00:00Z", "epcisHeader": header, "epcisBody": ["eventList": .array(events)],
+    ])
+}
+
+enum EPCISState {
+    nonisolated(unsafe) static var ledger: Ledger?
+    nonisolated(unsafe) static var next = 0
+}
+
+func epcisBenchmark() {
+    Benchmark(
+        "Ingest an EPCIS document of shipping events, end to end, durable",
+        configuration: .init(metrics: [.wallClock, .peakMemoryResident, .custom("events/s", polarity: .prefersLarger)], maxIterations: 6),
+        closure: { benchmark in
+            let ledger = EPCISState.ledger!
+            let ingest = try! EPCISIngest(ledger: ledger, source: "wms")
+            let document = shippingDocument(EPCISState.next..<(EPCISState.next + perIteration))
+            EPCISState.next += perIteration
+            let start = DispatchTime.now().uptimeNanoseconds
+            benchmark.startMeasurement()
+            // As dpp ingest epcis does: map the document on all cores, sign a slice while the previous one commits.
+            let results = ingest.mapper.map(document, input: "bench")
+            var appended = 0
+            var inFlight: PendingAppend?
+            for s in stride(from: 0, to: results.count, by: 4096) {
+                let subs = ingest.items(results[s..<min(results.count, s + 4096)], document: document, input: "bench").flatMap(\.submissions)
+                let pending = try! ledger.startAppend(subs)
+                if let p = inFlight { appended += try! p.wait().filter { if case .appended = $0 { true } else { false } }.count }
+                inFlight = pending
+            }
+            if let p = inFlight { appended += try! p.wait().filter { if case .appended = $0 { true } else { false } }.count }
+            benchmark.stopMeasurement()
+            let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            precondition(appended == perIteration, "every shipment must be appended, got \(appended)")
+            benchmark.measurement(.custom("events/s", polarity: .prefersLarger), Int(Double(appended) / seconds))
+        },
+        setup: {
+            let url = benchRoot.appendingPathComponent("ingest-epcis")
+            try? FileManager.default.removeItem(at: url)
+            let ledger = try Ledger.create(at: url, origin: "bench.example/log")
+            try ledger.addKey(name: "wms", kind: "wms")
+            EPCISState.ledger = ledger
+            EPCISState.next = 0
+        },
+        teardown: { EPCISState.ledger = nil })
 }
