@@ -250,6 +250,26 @@ public struct DemoDataSet: Sendable {
     }
 }
 
+extension DemoDataSet {
+    /// A Debezium mapping (`Specs/connectors/debezium.md`) of an ERP's production orders to
+    /// `batch.produced`: the demo's change-data-capture input and the ingest benchmark's.
+    public static let erpProductionOrdersMapping = """
+        version: 1
+        tables:
+          erp.production_orders:
+            event: batch.produced
+            key: [order_id]
+            subject:
+              gtin: material_gtin
+              lot: batch_no
+            data:
+              quantity: {column: qty_done, convert: integer}
+              facility: {column: plant, convert: {prefix: "facility/"}}
+              productionDate: {column: finish_date, convert: {date: epoch-days}}
+              countryOfOrigin: {column: country, optional: true}
+        """
+}
+
 /// A small deterministic PRNG (SplitMix64): the same data set, and the same randomised tests,
 /// everywhere.
 public struct SplitMix64: RandomNumberGenerator, Sendable {

@@ -13,20 +13,23 @@ public enum Hex {
         return String(decoding: out, as: UTF8.self)
     }
 
+    /// The value of one hex digit (either case), or nil.
+    public static func value(_ c: UInt8) -> UInt8? {
+        switch c {
+        case 0x30...0x39: c - 0x30
+        case 0x61...0x66: c - 0x61 + 10
+        case 0x41...0x46: c - 0x41 + 10
+        default: nil
+        }
+    }
+
     /// Decodes lowercase or uppercase hex; nil if malformed.
     public static func decode(_ s: String) -> [UInt8]? {
         let b = Array(s.utf8)
         guard b.count % 2 == 0 else { return nil }
         var out: [UInt8] = []
         out.reserveCapacity(b.count / 2)
-        func nibble(_ c: UInt8) -> UInt8? {
-            switch c {
-            case 0x30...0x39: c - 0x30
-            case 0x61...0x66: c - 0x61 + 10
-            case 0x41...0x46: c - 0x41 + 10
-            default: nil
-            }
-        }
+        let nibble = Hex.value
         var i = 0
         while i < b.count {
             guard let hi = nibble(b[i]), let lo = nibble(b[i + 1]) else { return nil }
@@ -62,6 +65,22 @@ public enum PercentEncoding {
     /// Letters and digits: kept by every use in the project.
     public static func isAlphanumeric(_ b: UInt8) -> Bool {
         (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A)
+    }
+
+    /// Decodes every `%XX` (either case) into its byte; nil if a `%` is not followed by two hex digits.
+    public static func decode(_ s: String) -> [UInt8]? {
+        var out: [UInt8] = []
+        var it = Array(s.utf8)[...]
+        while let c = it.popFirst() {
+            if c == UInt8(ascii: "%") {
+                guard it.count >= 2, let hi = Hex.value(it[it.startIndex]), let lo = Hex.value(it[it.startIndex + 1]) else { return nil }
+                out.append(hi << 4 | lo)
+                it = it.dropFirst(2)
+            } else {
+                out.append(c)
+            }
+        }
+        return out
     }
 
     /// Encodes every UTF-8 byte not kept as `%XX` (uppercase hex).

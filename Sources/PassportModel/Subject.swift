@@ -221,29 +221,6 @@ public enum GS1 {
         return String([digits[Int(b >> 4)], digits[Int(b & 0xF)]])
     }
 
-    static func percentDecode(_ s: String) -> [UInt8]? {
-        var out: [UInt8] = []
-        var it = Array(s.utf8)[...]
-        while let c = it.popFirst() {
-            if c == UInt8(ascii: "%") {
-                guard it.count >= 2, let hi = hexValue(it[it.startIndex]), let lo = hexValue(it[it.startIndex + 1]) else {
-                    return nil
-                }
-                out.append(hi << 4 | lo)
-                it = it.dropFirst(2)
-            } else {
-                out.append(c)
-            }
-        }
-        return out
-    }
+    static func percentDecode(_ s: String) -> [UInt8]? { PercentEncoding.decode(s) }
 
-    static func hexValue(_ c: UInt8) -> UInt8? {
-        switch c {
-        case 0x30...0x39: c - 0x30
-        case 0x41...0x46: c - 0x41 + 10
-        case 0x61...0x66: c - 0x61 + 10
-        default: nil
-        }
-    }
 }

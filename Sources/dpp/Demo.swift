@@ -137,21 +137,7 @@ struct Demo: ParsableCommand {
     /// Feeds a few Debezium change events (a new production order, its update, a redelivery, a table
     /// the mapping does not know) through the connector, as `dpp ingest debezium` does.
     func ingestDebezium(_ ledger: Ledger, gtin: String, input: URL) throws {
-        let mapping = """
-            version: 1
-            tables:
-              erp.production_orders:
-                event: batch.produced
-                key: [order_id]
-                subject:
-                  gtin: material_gtin
-                  lot: batch_no
-                data:
-                  quantity: {column: qty_done, convert: integer}
-                  facility: {column: plant, convert: {prefix: "facility/"}}
-                  productionDate: {column: finish_date, convert: {date: epoch-days}}
-                  countryOfOrigin: {column: country, optional: true}
-            """
+        let mapping = DemoDataSet.erpProductionOrdersMapping
         let mappingFile = input.appendingPathComponent("erp-mapping.yaml")
         try Data(mapping.utf8).write(to: mappingFile)
         func envelope(_ op: String, qty: Int, lsn: Int, table: String = "production_orders") -> String {

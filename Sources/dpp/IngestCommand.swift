@@ -61,15 +61,7 @@ struct IngestCommand: ParsableCommand {
                     summary.showProgress()
                 }
                 for file in inputs {
-                    let bytes: [UInt8]
-                    if file == "-" {
-                        bytes = [UInt8](FileHandle.standardInput.readDataToEndOfFile())
-                    } else {
-                        switch RegularFile.read(file, maxSize: ledger.options.maxAttachmentSize) {
-                        case .success(let b): bytes = b
-                        case .failure(let e): throw LedgerError(.notFound, "cannot read \(file): \(e.rule)")
-                        }
-                    }
+                    let bytes = try readWholeInput(file, ledger)
                     let results = ingest.mapper.map(bytes, input: name(file))
                     for start in stride(from: 0, to: results.count, by: 4096) {
                         let items = ingest.items(results[start..<min(results.count, start + 4096)], document: bytes, input: name(file))
@@ -333,21 +325,21 @@ extension Arg {
 
 /// Reads whole files (or stdin), turns each into submissions with `make`, appends them, and
 /// prints one result line per submission and a summary; throws ``SomeRejected`` if any was rejected.
+/// A whole input file (`-`: standard input), a regular file no larger than the attachment limit.
+func readWholeInput(_ file: String, _ ledger: Ledger) throws -> [UInt8] {
+    if file == "-" { return [UInt8](FileHandle.standardInput.readDataToEndOfFile()) }
+    switch RegularFile.read(file, maxSize: ledger.options.maxAttachmentSize) {
+    case .success(let b): return b
+    case .failure(let e): throw LedgerError(.notFound, "cannot read \(file): \(e.rule)")
+    }
+}
+
 func ingestFiles(_ ledger: Ledger, _ files: [String], allowStdin: Bool, format: OutputFormat, _ make: ([UInt8], String) throws -> [Submission]) throws {
     let inputs = files.isEmpty ? ["-"] : files
     func name(_ file: String) -> String { file == "-" ? "stdin" : (file as NSString).lastPathComponent }
     var summary = AppendSummary(name: inputs.count == 1 ? name(inputs[0]) : "\(inputs.count) files")
     for file in inputs {
-        let bytes: [UInt8]
-        if file == "-" {
-            bytes = [UInt8](FileHandle.standardInput.readDataToEndOfFile())
-        } else {
-            switch RegularFile.read(file, maxSize: ledger.options.maxAttachmentSize) {
-            case .success(let b): bytes = b
-            case .failure(let e): throw LedgerError(.notFound, "cannot read \(file): \(e.rule)")
-            }
-        }
-        let submissions = try make(bytes, name(file))
+        let submissions = try make(try readWholeInput(file, ledger), name(file))
         var out = ""
         for (s, o) in zip(submissions, try ledger.appendSync(submissions)) {
             out += describeOutcome(s, o, format: format) + "\n"

@@ -1,26 +1,13 @@
 // Connector benchmarks (issue 8): end to end — parse, map, validate, sign, append, durable.
 import Benchmark
 import Foundation
+import PassportDemoData
 import PassportIngest
 import PassportLedger
 import PassportModel
 
-/// A Debezium mapping for ERP production orders (one `batch.produced` per order).
-let debeziumMapping = """
-    version: 1
-    tables:
-      erp.production_orders:
-        event: batch.produced
-        key: [order_id]
-        subject:
-          gtin: material_gtin
-          lot: batch_no
-        data:
-          quantity: {column: qty_done, convert: integer}
-          facility: {column: plant, convert: {prefix: "facility/"}}
-          productionDate: {column: finish_date, convert: {date: epoch-days}}
-          countryOfOrigin: {column: country, optional: true}
-    """
+/// The Debezium mapping of ERP production orders (one `batch.produced` per order).
+let debeziumMapping = DemoDataSet.erpProductionOrdersMapping
 
 /// One PostgreSQL change envelope (without the schema wrapper) creating order `i`.
 func orderEnvelope(_ i: Int) -> [UInt8] {

@@ -160,15 +160,7 @@ public struct DebeziumMapper: Sendable {
     }
 
     /// The violations of an event against its type.
-    static func check(_ event: JSONObject) -> [Violation] {
-        var withSource = event
-        withSource["source"] = .string(checkSource)
-        do {
-            return EventCatalog.validate(try Event(json: .object(withSource)))
-        } catch {
-            return error.violations
-        }
-    }
+    static func check(_ event: JSONObject) -> [Violation] { MappedEvents.violations(event, source: checkSource) }
 }
 
 /// A row image and where it is in the input.

@@ -143,15 +143,7 @@ public struct EPCISMapper: Sendable {
     }
 
     /// The violations of a mapped event against its type.
-    static func check(_ event: JSONObject) -> [Violation] {
-        var withSource = event
-        withSource["source"] = .string(checkSource)
-        do {
-            return EventCatalog.validate(try Event(json: .object(withSource)))
-        } catch {
-            return error.violations
-        }
-    }
+    static func check(_ event: JSONObject) -> [Violation] { MappedEvents.violations(event, source: checkSource) }
 }
 
 /// A CBV value without its vocabulary prefix: `urn:epcglobal:cbv:bizstep:shipping` and
