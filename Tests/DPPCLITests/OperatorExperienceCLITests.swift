@@ -40,7 +40,7 @@ struct OperatorExperienceCLITests {
         // The tour starts from the repository's folder; put this build's dpp first on the PATH as its first line does.
         let path = CLI.executable.deletingLastPathComponent().path + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")
         let r = try CLI.runProcess(
-            URL(fileURLWithPath: "/bin/bash"), ["-c", Self.checkedScript(lines)], in: CLI.packageRoot, environment: ["PATH": path, "HOME": dir.url.path])
+            URL(fileURLWithPath: "/bin/bash"), ["-c", Self.checkedScript(lines)], in: CLI.packageRoot, environment: ["PATH": path, "HOME": dir.url.path, "TMPDIR": dir.url.path])
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stdout.contains("#1 resolved: the correction is record"))
         #expect(r.stdout.contains("verified: record"))
