@@ -70,7 +70,7 @@ extension Ledger {
                 return Submission(raw: entry.raw, origin: entry.origin, intake: entry.intake, content: .failure(e), quarantineID: id)
             }
         }
-        if let connector = entry.intake["connector"]?.stringValue, ["bom", "csv", "document"].contains(connector) {
+        if let connector = entry.intake["connector"]?.stringValue, ["bom", "csv", "document", "cmrt", "ipc1752"].contains(connector) {
             // Whole-file connectors: the entry keeps the export, the row (with its header) or the
             // document's path, read again as it is now.
             do {
@@ -81,6 +81,8 @@ extension Ledger {
                     return try AttestationIngest(
                         ledger: self, source: source, mappingFile: entry.intake["mapping"]?.stringValue ?? "", supplier: entry.intake["supplier"]?.stringValue
                     ).retry(raw: entry.raw, intake: entry.intake, quarantineID: id)
+                case "cmrt": return try CMRTIngest(ledger: self, source: source).retry(raw: entry.raw, quarantineID: id)
+                case "ipc1752": return try IPC1752Ingest(ledger: self, source: source).retry(raw: entry.raw, quarantineID: id)
                 default: return try DocumentIngest(ledger: self, source: source).retry(raw: entry.raw, quarantineID: id)
                 }
             } catch let e as LedgerError {
