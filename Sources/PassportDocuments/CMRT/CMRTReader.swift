@@ -92,9 +92,10 @@ public enum CMRTReader {
     public static let smelterSheet = "Smelter List"
     /// The cell of the Declaration sheet holding the template's revision (`Revision 6.5` or `6.5`).
     public static let versionCell = "C2"
-    /// The versions read, with their layout (every 6.x release keeps the same positions).
-    public static let layouts: [String: Layout] = Dictionary(
-        uniqueKeysWithValues: ["6.0", "6.01", "6.1", "6.2", "6.22", "6.3", "6.31", "6.4", "6.5"].map { ($0, Layout()) })
+    /// The revisions read, oldest first.
+    public static let versions = ["6.0", "6.01", "6.1", "6.2", "6.22", "6.3", "6.31", "6.4", "6.5"]
+    /// The revisions' layouts (every 6.x release keeps the same positions).
+    public static let layouts: [String: Layout] = Dictionary(uniqueKeysWithValues: versions.map { ($0, Layout()) })
 
     /// Reads a workbook.
     /// - Throws: ``DocumentReadError``: the workbook's (`not-zip`, `too-large`, `unsafe-xml`…),
@@ -115,7 +116,7 @@ public enum CMRTReader {
         guard let layout = layouts[version] else {
             throw DocumentReadError(
                 .unknownVersion, path: at(versionCell),
-                "CMRT revision \(version) is not one this reader knows (\(layouts.keys.sorted { $0.compare($1, options: .numeric) == .orderedAscending }.joined(separator: ", "))): send it as a known revision or add its layout")
+                "CMRT revision \(version) is not one this reader knows (\(versions.joined(separator: ", "))): send it as a known revision or add its layout")
         }
         guard let company = decl.text(layout.companyName) else {
             throw DocumentReadError(.required, path: at(layout.companyName), "the company name is empty: the supplier must fill in its legal name")

@@ -166,18 +166,20 @@ public struct IPC1752Ingest: Sendable {
         }
     }
 
-    /// The submission that retries a quarantined item: the file is read again.
-    /// - Throws: ``LedgerError`` if the entry does not name a document, or the item is no longer made.
-    public func retry(raw: [UInt8], quarantineID: UInt64) throws -> Submission {
+    /// The submissions that retry a quarantined entry: the file is read again; an entry of one
+    /// event yields that event, an entry of a whole document all of its events.
+    /// - Throws: ``LedgerError`` if the entry does not name a document, or its event is no longer made.
+    public func retry(raw: [UInt8], quarantineID: UInt64) throws -> [Submission] {
         guard case .object(let o)? = try? JSONParser.parse(raw), let file = o["file"]?.stringValue else {
             throw LedgerError(.invalidArgument, "the entry does not name an IPC-1752A document")
         }
         var options: [String: String] = [:]
         for (k, v) in o["options"]?.objectValue ?? [:] { if let s = v.stringValue { options[k] = s } }
-        let subs = submissions(path: file, options: options, only: o["item"]?.stringValue.flatMap(Item.init), quarantineID: quarantineID)
-        guard subs.count == 1 else {
-            throw LedgerError(.invalidArgument, "the document now yields \(subs.count) events; ingest it again with dpp ingest ipc1752, then discard the entry")
+        let only = o["item"]?.stringValue.flatMap(Item.init)
+        let subs = submissions(path: file, options: options, only: only, quarantineID: quarantineID)
+        guard !subs.isEmpty else {
+            throw LedgerError(.invalidArgument, "the document no longer yields its \(only?.rawValue ?? "events"); ingest it again with dpp ingest ipc1752, then discard the entry")
         }
-        return subs[0]
+        return subs
     }
 }
