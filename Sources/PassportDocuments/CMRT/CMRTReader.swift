@@ -84,6 +84,9 @@ public enum CMRTReader {
         public var smelterFirstRow = 5
         /// Smelter List columns: metal, smelter look-up, smelter name, country, smelter identification, smelter ID input.
         public var smelterColumns = (metal: "B", lookUp: "C", name: "D", country: "E", id: "F", idInput: "A")
+
+        /// The CMRT 6.x layout.
+        public init() {}
     }
 
     /// The sheet holding the declaration.

@@ -5,9 +5,10 @@ import ZIPFoundation
 /// limits: a zip bomb is refused before anything is inflated, by the entry count and the sum of
 /// the entries' declared uncompressed sizes, and again while inflating, should a size lie.
 public struct ZIPPackage: @unchecked Sendable {
-    // @unchecked: `Archive` is a class; this type only reads it, and every read opens its own
-    // extraction (ZIPFoundation's memory archive is not shared across threads by this type's users,
-    // who read one package on one thread).
+    // @unchecked: `Archive` is a class over an in-memory stream whose read position moves with
+    // each extraction, so two threads must not read one package at once. This type never writes
+    // it, and its users (the readers of this module) open, read and drop a package on one thread;
+    // it is Sendable only so that a reader's result may carry it across.
     private let archive: Archive
     /// The entries' paths, in archive order.
     public let paths: [String]
