@@ -13,11 +13,14 @@ let package = Package(
         .library(name: "PassportLedger", targets: ["PassportLedger"]),
         .library(name: "PassportDemoData", targets: ["PassportDemoData"]),
         .library(name: "PassportIngest", targets: ["PassportIngest"]),
+        .library(name: "PassportDocuments", targets: ["PassportDocuments"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         // YAML for connector mapping files; only PassportIngest uses it.
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
+        // ZIP for office documents (xlsx); only PassportDocuments uses it.
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
     ],
     targets: [
         .systemLibrary(
@@ -34,8 +37,11 @@ let package = Package(
             name: "PassportLedger", dependencies: ["PassportModel", "PassportAudit", "Sodium", "LMDB"],
             swiftSettings: strict),
         .target(
+            name: "PassportDocuments", dependencies: ["PassportModel", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
+            swiftSettings: strict),
+        .target(
             name: "PassportIngest",
-            dependencies: ["PassportModel", "PassportAudit", "PassportLedger", "Sodium", .product(name: "Yams", package: "Yams")],
+            dependencies: ["PassportModel", "PassportAudit", "PassportLedger", "PassportDocuments", "Sodium", .product(name: "Yams", package: "Yams")],
             swiftSettings: strict),
         .target(name: "PassportDemoData", dependencies: ["PassportModel"], swiftSettings: strict),
         .executableTarget(
@@ -46,7 +52,12 @@ let package = Package(
             ],
             swiftSettings: strict),
         .target(
-            name: "PassportTestSupport", dependencies: ["PassportModel", "PassportAudit", "PassportLedger", "PassportIngest", "PassportDemoData", "Sodium"],
+            name: "PassportTestSupport",
+            dependencies: [
+                "PassportModel", "PassportAudit", "PassportLedger", "PassportIngest", "PassportDemoData", "Sodium",
+                // Test workbooks (xlsx) are written with ZIPFoundation.
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+            ],
             path: "Tests/PassportTestSupport", swiftSettings: strict),
         .testTarget(name: "SodiumTests", dependencies: ["Sodium"], swiftSettings: strict),
         .testTarget(name: "PassportModelTests", dependencies: ["PassportModel", "PassportDemoData"], swiftSettings: strict),
@@ -59,11 +70,12 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(
             name: "PassportIngestTests",
-            dependencies: ["PassportIngest", "PassportModel", "PassportLedger", "PassportTestSupport", "PassportDemoData"],
+            dependencies: ["PassportIngest", "PassportModel", "PassportLedger", "PassportTestSupport", "PassportDemoData", "PassportDocuments"],
             exclude: ["Fixtures"],
             swiftSettings: strict),
         .testTarget(
-            name: "DPPCLITests", dependencies: ["PassportTestSupport", "PassportAudit", "PassportModel", "PassportLedger", "PassportDemoData"],
+            name: "DPPCLITests",
+            dependencies: ["PassportTestSupport", "PassportAudit", "PassportModel", "PassportLedger", "PassportDemoData"],
             swiftSettings: strict),
     ]
 )

@@ -43,6 +43,14 @@ extension Ledger {
                 return [Submission(raw: entry.raw, origin: entry.origin, intake: entry.intake, content: .failure(e), quarantineID: id)]
             }
         }
+        if entry.status == .open, entry.truncated == nil, entry.intake["connector"]?.stringValue == "ipc1752" {
+            // A declaration rejected whole retries as all its events; one rejected event, alone.
+            do {
+                return try IPC1752Ingest(ledger: self, source: entry.intake["source"]?.stringValue ?? "").retry(raw: entry.raw, quarantineID: id)
+            } catch let e as LedgerError {
+                return [Submission(raw: entry.raw, origin: entry.origin, intake: entry.intake, content: .failure(e), quarantineID: id)]
+            }
+        }
         return [try retrySubmission(id)]
     }
 
@@ -70,7 +78,7 @@ extension Ledger {
                 return Submission(raw: entry.raw, origin: entry.origin, intake: entry.intake, content: .failure(e), quarantineID: id)
             }
         }
-        if let connector = entry.intake["connector"]?.stringValue, ["bom", "csv", "document"].contains(connector) {
+        if let connector = entry.intake["connector"]?.stringValue, ["bom", "csv", "document", "cmrt"].contains(connector) {
             // Whole-file connectors: the entry keeps the export, the row (with its header) or the
             // document's path, read again as it is now.
             do {
@@ -81,6 +89,7 @@ extension Ledger {
                     return try AttestationIngest(
                         ledger: self, source: source, mappingFile: entry.intake["mapping"]?.stringValue ?? "", supplier: entry.intake["supplier"]?.stringValue
                     ).retry(raw: entry.raw, intake: entry.intake, quarantineID: id)
+                case "cmrt": return try CMRTIngest(ledger: self, source: source).retry(raw: entry.raw, quarantineID: id)
                 default: return try DocumentIngest(ledger: self, source: source).retry(raw: entry.raw, quarantineID: id)
                 }
             } catch let e as LedgerError {

@@ -8,7 +8,7 @@ import PassportModel
 struct IngestCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ingest", abstract: "Map what a source system emits to passport events, sign them with the source's key and append them.",
-        subcommands: [Debezium.self, EPCIS.self, BOM.self, CSV.self, Document.self])
+        subcommands: [Debezium.self, EPCIS.self, BOM.self, CSV.self, Document.self, CMRT.self, IPC1752.self])
 
     struct EPCIS: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -308,6 +308,86 @@ struct IngestCommand: ParsableCommand {
             }
         }
     }
+
+    struct CMRT: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "cmrt",
+            abstract: "RMI Conflict Minerals Reporting Templates (CMRT 6.x, .xlsx): one declaration.recorded (conflict-minerals) per workbook.",
+            discussion: """
+                Each workbook's Declaration and Smelter List sheets are read by cell position (Specs/connectors/cmrt.md): the \
+                company, the declaration scope, the answers per metal and the date of completion (validFrom; validUntil a year \
+                later). The workbook is stored as the event's attachment. The supplier is --supplier, or the workbook's company \
+                unique ID looked up in --suppliers (a JSON object of company ID → supplier/<id>). A workbook that is not a CMRT, \
+                of a revision this build does not know, or incomplete, is rejected with the reason and kept in quarantine by its \
+                path; dpp quarantine retry reads the file again. One result line per workbook, a summary on stderr.
+
+                """ + exitCodes("3 some workbooks were rejected (kept in quarantine), "))
+        @OptionGroup var store: StoreOptions
+        @Option(help: "The source whose key signs the events (e.g. supplier-portal).") var source: String
+        @Option(help: "The supplier of every workbook, supplier/<id>.", transform: Arg.supplier) var supplier: String?
+        @Option(help: ArgumentHelp("A JSON object of company unique ID → supplier/<id>.", valueName: "FILE")) var suppliers: String?
+        @Option(help: "Valid from (default: the date of completion).", transform: Arg.timestamp) var validFrom: Timestamp?
+        @Option(help: "Valid until (default: a year after valid from).", transform: Arg.timestamp) var validUntil: Timestamp?
+        @Option(help: "text or json.") var format: OutputFormat = .text
+        @Argument(help: "CMRT workbooks (.xlsx).") var files: [String]
+
+        func validate() throws {
+            if supplier == nil && suppliers == nil { throw ValidationError("name the supplier: --supplier supplier/<id> or --suppliers FILE") }
+        }
+
+        func run() throws {
+            try guarded {
+                let ledger = try store.open()
+                let ingest = try CMRTIngest(ledger: ledger, source: source)
+                var options: [String: String] = [:]
+                if let supplier { options["supplier"] = supplier }
+                if let suppliers { options["suppliers"] = URL(fileURLWithPath: suppliers).standardizedFileURL.path }
+                if let validFrom { options["validFrom"] = validFrom.description }
+                if let validUntil { options["validUntil"] = validUntil.description }
+                try appendFiles(ledger, files, format: format) { [ingest.submission(path: $0, options: options)] }
+            }
+        }
+    }
+
+    struct IPC1752: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "ipc1752",
+            abstract: "IPC-1752A material declarations (class C or D, XML): composition.declared for the product, declaration.recorded (substances) for the supplier.",
+            discussion: """
+                Each document's homogeneous materials and substances (Specs/connectors/ipc1752.md) become the product's \
+                composition (material masses and shares; substances of the declarable substance lists with CAS number and \
+                concentration) and, when the supplier is known (--supplier, else the document's company unique ID), a \
+                substances declaration. The document is stored as both events' attachment. A document with a DTD, of another \
+                class or version, or with a structural problem is rejected naming its XML path and kept in quarantine by its \
+                path; dpp quarantine retry reads the file again. One result line per event, a summary on stderr.
+
+                """ + exitCodes("3 some events were rejected (kept in quarantine), "))
+        @OptionGroup var store: StoreOptions
+        @Option(help: "The source whose key signs the events (e.g. supplier-portal).") var source: String
+        @Option(help: "The product model, 01/<GTIN>.", transform: Arg.subject) var subject: Subject?
+        @Option(help: ArgumentHelp("A JSON object of the document's item number → 01/<GTIN>, instead of --subject.", valueName: "FILE")) var items: String?
+        @Option(help: "The supplier, supplier/<id> (default: the document's company unique ID).", transform: Arg.supplier) var supplier: String?
+        @Option(help: "Valid from, when the document has no response date.", transform: Arg.timestamp) var validFrom: Timestamp?
+        @Option(help: "text or json.") var format: OutputFormat = .text
+        @Argument(help: "IPC-1752A XML documents.") var files: [String]
+
+        func validate() throws {
+            if subject == nil && items == nil { throw ValidationError("name the product: --subject 01/<GTIN> or --items FILE") }
+        }
+
+        func run() throws {
+            try guarded {
+                let ledger = try store.open()
+                let ingest = try IPC1752Ingest(ledger: ledger, source: source)
+                var options: [String: String] = [:]
+                if let subject { options["subject"] = subject.rawValue }
+                if let items { options["items"] = URL(fileURLWithPath: items).standardizedFileURL.path }
+                if let supplier { options["supplier"] = supplier }
+                if let validFrom { options["validFrom"] = validFrom.description }
+                try appendFiles(ledger, files, format: format) { ingest.submissions(path: $0, options: options) }
+            }
+        }
+    }
 }
 
 extension BOMExport.Format: ExpressibleByArgument {}
@@ -340,6 +420,25 @@ func ingestFiles(_ ledger: Ledger, _ files: [String], allowStdin: Bool, format: 
     var summary = AppendSummary(name: inputs.count == 1 ? name(inputs[0]) : "\(inputs.count) files")
     for file in inputs {
         let submissions = try make(try readWholeInput(file, ledger), name(file))
+        var out = ""
+        for (s, o) in zip(submissions, try ledger.appendSync(submissions)) {
+            out += describeOutcome(s, o, format: format) + "\n"
+            summary.count(o)
+        }
+        writeOut(out)
+        summary.showProgress()
+    }
+    summary.finish()
+    if summary.rejected > 0 { throw SomeRejected(count: summary.rejected) }
+}
+
+/// Appends the submissions of files read by path (their connector reads each file, so that
+/// quarantine keeps the path), printing one result line per submission and a summary; throws
+/// ``SomeRejected`` if any was rejected.
+func appendFiles(_ ledger: Ledger, _ files: [String], format: OutputFormat, _ make: (String) -> [Submission]) throws {
+    var summary = AppendSummary(name: files.count == 1 ? (files[0] as NSString).lastPathComponent : "\(files.count) files")
+    for file in files {
+        let submissions = make(file)
         var out = ""
         for (s, o) in zip(submissions, try ledger.appendSync(submissions)) {
             out += describeOutcome(s, o, format: format) + "\n"

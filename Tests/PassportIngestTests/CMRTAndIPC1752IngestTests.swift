@@ -1,0 +1,129 @@
+import Foundation
+import PassportIngest
+import PassportLedger
+import PassportModel
+import PassportTestSupport
+import Sodium
+import Testing
+
+/// CMRT workbooks and IPC-1752A declarations into a ledger: signed, appended with the file as the
+/// attachment, shown on the passports, rejected ones kept and retried by path.
+@Suite("CMRT and IPC-1752A ingest")
+struct CMRTAndIPC1752IngestTests {
+    let dir = TemporaryDirectory()
+
+    /// A store whose policy lets the supplier portal declare compositions (the default gives them to PLM).
+    func supplierComposition() throws -> Ledger {
+        var options = Ledger.Options()
+        var fields = OwnershipPolicy.default.fields
+        fields["composition.*"] = ["plm", "supplier"]
+        options.initialPolicy = OwnershipPolicy(fields: fields)
+        return try Fixtures.store(in: dir, sources: ["plm-tc", "supplier-portal"], options: options).0
+    }
+
+    func workbook(_ sheets: [(String, [String: XLSXFixture.Cell])] = XLSXFixture.cmrt(), name: String = "acme-cmrt.xlsx") throws -> (String, [UInt8]) {
+        let bytes = try XLSXFixture.workbook(sheets)
+        let url = dir.path(name)
+        try Data(bytes).write(to: url)
+        return (url.path, bytes)
+    }
+
+    @Test("a CMRT: declaration.recorded for the supplier, the workbook as attachment and blob, on the supplier's passport; again is a duplicate")
+    func cmrt() throws {
+        let ledger = try Files.store(dir)
+        let ingest = try CMRTIngest(ledger: ledger, source: "supplier-portal")
+        let (path, bytes) = try workbook()
+        let sha = Hex.encode(SHA256.hash(bytes))
+        let o = try ledger.appendSync([ingest.submission(path: path, options: ["supplier": "supplier/ACME"])])
+        let record = try ledger.record(try #require(o[0].record).index)
+        let e = record.event
+        #expect(e.type == "declaration.recorded" && e.subject.rawValue == "supplier/ACME")
+        #expect(e.data["kind"] == "conflict-minerals" && e.data["template"] == "RMI CMRT 6.5" && e.data["supplierName"] == "ACME Metals GmbH")
+        #expect(e.data["scope"] == "A. Company: tantalum, tin, gold, tungsten" && e.data["documentSha256"] == .string(sha))
+        #expect(e.validFrom?.description == "2025-12-09T00:00:00.000000Z" && e.validUntil?.description == "2026-12-09T00:00:00.000000Z")
+        #expect(e.attachments.map(\.sha256) == [sha] && e.attachments.first?.name == "acme-cmrt.xlsx")
+        #expect(try ledger.blob(sha256: sha) == bytes)
+        let passport = try ledger.passport(try Subject("supplier/ACME"), validAt: try Timestamp(rfc3339: "2026-06-01T00:00:00Z"))
+        let declaration = try #require(passport.entries.first { $0.field == "declarations" && $0.key == "conflict-minerals" })
+        #expect(declaration.value.objectValue?["template"] == "RMI CMRT 6.5")
+        let again = try ledger.appendSync([ingest.submission(path: path, options: ["supplier": "supplier/ACME"])])
+        #expect(again[0] == .duplicate(o[0].record!))
+    }
+
+    @Test("the supplier from the suppliers file; an unmapped company ID is rejected, kept by path, and a retry after the fix appends")
+    func suppliersFile() throws {
+        let ledger = try Files.store(dir)
+        let ingest = try CMRTIngest(ledger: ledger, source: "supplier-portal")
+        let (path, _) = try workbook()
+        let before = try ledger.size()
+        let map = dir.path("suppliers.json")
+        try Data(#"{"DUNS-999": "supplier/OTHER"}"#.utf8).write(to: map)
+        let o = try ledger.appendSync([ingest.submission(path: path, options: ["suppliers": map.path])])
+        guard case .rejected(let e, let q?) = o[0] else { Issue.record("expected a rejection"); return }
+        #expect(e.message.contains("company unique ID \"DUNS-123456789\" is not in the suppliers file"), "\(e.message)")
+        let entry = try ledger.quarantineEntry(id: q)
+        #expect(entry.intake["connector"] == "cmrt" && entry.intake["file"] == .string(path))
+        #expect(try ledger.size() == before)
+        try Data(#"{"DUNS-123456789": "supplier/ACME"}"#.utf8).write(to: map)
+        let retried = try ledger.retryQuarantine(id: q)
+        #expect(try ledger.record(try #require(retried.record).index).event.subject.rawValue == "supplier/ACME")
+    }
+
+    @Test("a workbook that is not a CMRT, and one of an unknown revision, are rejected with the reason and nothing is written")
+    func cmrtRejected() throws {
+        let ledger = try Files.store(dir)
+        let ingest = try CMRTIngest(ledger: ledger, source: "supplier-portal")
+        let (invoice, _) = try workbook([("Sheet1", ["A1": .text("Invoice")])], name: "invoice.xlsx")
+        let (future, _) = try workbook(XLSXFixture.cmrt(version: "Revision 7.0"), name: "future.xlsx")
+        let before = try ledger.size()
+        let o = try ledger.appendSync([invoice, future].map { ingest.submission(path: $0, options: ["supplier": "supplier/ACME"]) })
+        guard case .rejected(let a, _) = o[0], case .rejected(let b, _) = o[1] else { Issue.record("expected rejections"); return }
+        #expect(a.message.contains("the workbook is not a CMRT"))
+        #expect(b.violations.first?.path == "Declaration!C2" && b.message.contains("CMRT revision 7.0 is not one this reader knows"))
+        #expect(try ledger.size() == before)
+    }
+
+    @Test("an IPC-1752A declaration: the product's composition (masses, shares, substances of concern) and the supplier's substances declaration")
+    func ipc1752() throws {
+        let ledger = try supplierComposition()
+        let ingest = try IPC1752Ingest(ledger: ledger, source: "supplier-portal")
+        let path = Files.path("ipc1752-bms.xml")
+        let sha = Hex.encode(SHA256.hash(try Files.bytes("ipc1752-bms.xml")))
+        let subs = ingest.submissions(path: path, options: ["subject": Files.pack])
+        #expect(subs.map(\.origin) == ["ipc1752-bms.xml#composition", "ipc1752-bms.xml#declaration"])
+        let o = try ledger.appendSync(subs)
+        let composition = try ledger.record(try #require(o[0].record).index).event
+        #expect(composition.type == "composition.declared" && composition.subject.rawValue == Files.pack)
+        let materials = composition.data["materials"]?.arrayValue ?? []
+        #expect(materials.map { $0.objectValue?["sharePercent"] } == [58.8235, 5.8824, 35.2941])
+        #expect(materials.first?.objectValue?["massKg"] == 0.5)
+        let concern = composition.data["substancesOfConcern"]?.arrayValue ?? []
+        #expect(concern == [
+            ["name": "Lead", "casNumber": "7439-92-1", "concentrationPercent": 0.1, "location": "Solder alloy SnAgCu"],
+            ["name": "Bis(2-ethylhexyl) phthalate (DEHP)", "casNumber": "117-81-7", "concentrationPercent": 0.08, "location": "PVC cable insulation"],
+        ])
+        #expect(composition.attachments.map(\.sha256) == [sha])
+        let declaration = try ledger.record(try #require(o[1].record).index).event
+        #expect(declaration.subject.rawValue == "supplier/ELEKTRA" && declaration.data["kind"] == "substances")
+        #expect(declaration.data["template"] == "IPC-1752A 2.0" && declaration.data["supplierName"] == "Elektra Components GmbH")
+        let passport = try ledger.passport(try Subject("supplier/ELEKTRA"), validAt: try Timestamp(rfc3339: "2027-01-01T00:00:00Z"))
+        #expect(passport.entries.contains { $0.field == "declarations" && $0.key == "substances" })
+    }
+
+    @Test("a CAS number the ledger refuses is rejected by the catalog's rule and kept in quarantine with the file's path")
+    func ipcCAS() throws {
+        let ledger = try supplierComposition()
+        let ingest = try IPC1752Ingest(ledger: ledger, source: "supplier-portal")
+        let text = try Files.text("ipc1752-bms.xml").replacingOccurrences(of: "7439-92-1", with: "7439-92-2")
+        let file = dir.path("bad-cas.xml")
+        try Data(text.utf8).write(to: file)
+        let o = try ledger.appendSync(ingest.submissions(path: file.path, options: ["subject": Files.pack]))
+        #expect(o.count == 1)
+        guard case .rejected(let e, let q?) = o[0] else { Issue.record("expected a rejection"); return }
+        #expect(e.violations.contains { $0.path.contains("casNumber") }, "\(e.violations)")
+        #expect(try ledger.quarantineEntry(id: q).intake["connector"] == "ipc1752")
+        try Data(try Files.bytes("ipc1752-bms.xml")).write(to: file)
+        #expect(try ledger.retryQuarantine(id: q).record != nil)
+        #expect(try ledger.history(try Subject("supplier/ELEKTRA")).count == 1)
+    }
+}
