@@ -134,6 +134,9 @@ public enum EPCISIdentifier: Sendable, Hashable {
 
     // MARK: GS1 Digital Link URIs
 
+    /// The GS1 primary-key application identifiers a Digital Link path may start with.
+    static let primaryKeyAIs = Set(["01", "00", "414", "417"]).union(otherAIs.keys)
+
     static func parseDigitalLink(_ text: String) -> Result<EPCISIdentifier, Problem> {
         func fail(_ reason: String) -> Result<EPCISIdentifier, Problem> { .failure(Problem(reason: reason)) }
         var rest = Substring(text)
@@ -144,8 +147,7 @@ public enum EPCISIdentifier: Sendable, Hashable {
         let segments = path.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
         // The primary key is the first segment, after any path prefix, that is a GS1 primary-key
         // AI followed by pairs of segments.
-        let primary = Set(["01", "00", "414", "417"]).union(otherAIs.keys)
-        guard let start = segments.indices.first(where: { primary.contains(segments[$0]) && (segments.count - $0) % 2 == 0 }) else {
+        guard let start = segments.indices.first(where: { primaryKeyAIs.contains(segments[$0]) && (segments.count - $0) % 2 == 0 }) else {
             return fail("not a GS1 Digital Link URI with a known primary key (01 GTIN, 00 SSCC, 414 GLN, 417 party GLN, …)")
         }
         var pairs: [String: String] = [:]
