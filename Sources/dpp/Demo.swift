@@ -11,8 +11,10 @@ struct Demo: ParsableCommand {
         abstract: "Create a demo store and walk through the ledger end to end.",
         discussion: """
             Registers five source systems, appends a realistic data set (battery packs with multi-level BoMs, batches, \
-            items, supplier declarations that expire and renew, shipments), shows a rejected event kept in quarantine and \
-            a duplicate, a passport at two dates with provenance, a proven field, a checkpoint and a full verify.
+            items, supplier declarations that expire and renew, shipments), feeds one input of each connector (Debezium \
+            change events, a PLM BoM export, a GS1 EPCIS document, an attestation CSV, a certificate), shows a rejected \
+            event kept in quarantine and a duplicate, a passport at two dates with provenance, a proven field, a \
+            checkpoint and a full verify.
             """)
 
     @Option(help: "Where to create the demo store (replaced if it holds an earlier demo).")
@@ -77,6 +79,9 @@ struct Demo: ParsableCommand {
 
         section("ERP change data capture: Debezium change events of production orders, mapped, signed and appended")
         try ingestDebezium(ledger, gtin: String(data.models[0].dropFirst(3)), input: input)
+
+        section("The other connectors: a PLM BoM export, a GS1 EPCIS document, a supplier's attestation CSV, a certificate PDF")
+        try ingestFiles(ledger, data: data, input: input)
 
         let item = try Subject(data.items[0])
         section("The passport of item \(item), as a recycler sees it (legitimate interest), valid on 2026-12-01")
@@ -157,6 +162,35 @@ struct Demo: ParsableCommand {
             }
         }
         print("(the order's batch: \(Demo.invocation) passport 01/\(gtin)/10/L26W47 --view legitimate-interest --store \(input.deletingLastPathComponent().path))")
+    }
+
+    /// Feeds one input of each file connector, as `dpp ingest bom|epcis|csv|document` do.
+    func ingestFiles(_ ledger: Ledger, data: DemoDataSet, input: URL) throws {
+        let model = data.models[0]
+        let batch = data.batches[0]
+        func run(_ name: String, _ submissions: [Submission]) throws {
+            for (s, o) in zip(submissions, try ledger.appendSync(submissions)) { print("  " + describeOutcome(s, o, format: .text)) }
+        }
+        // PLM: revision C of the pack's BoM, effective mid-2027, the export kept as its attachment.
+        let bom = #"{"exportedAt":"2026-11-20T09:00:00Z","exportedBy":"Windchill BoM export","assemblies":[{"assembly":"\#(model)","revision":"C","lifecycle":"Released","effectiveFrom":"2027-06-01","releasedAt":"2026-11-20T08:00:00Z","lines":[{"part":"CELL-MODULE","quantity":4,"massKg":3.4,"material":"NMC811 cells","supplier":"supplier/CELLCO"},{"part":"HOUSING","quantity":1,"massKg":1.9,"material":"recycled aluminium","supplier":"supplier/PACKWELL"}]}]}"#
+        try run("bom", BOMIngest(ledger: ledger, source: "plm-windchill").submissions(Array(bom.utf8), format: .json, fileName: "pack-bom-rev-C.json"))
+        // TMS: an EPCIS 2.0 document shipping part of a batch to Norway (the GLN's country in its master data).
+        let epcis = #"{"@context":["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"],"type":"EPCISDocument","schemaVersion":"2.0","creationDate":"2026-11-21T08:00:00Z","epcisHeader":{"epcisMasterData":{"vocabularyList":[{"type":"urn:epcglobal:epcis:vtype:BusinessLocation","vocabularyElementList":[{"id":"https://id.gs1.org/414/7080003000002","attributes":[{"id":"cbvmda:countryCode","attribute":"NO"}]}]}]}},"epcisBody":{"eventList":[{"type":"ObjectEvent","eventID":"urn:uuid:7a1c3e5e-0f4b-4e6a-9d3c-1b2a3c4d5e01","eventTime":"2026-11-21T07:30:00Z","eventTimeZoneOffset":"+01:00","action":"OBSERVE","bizStep":"https://ref.gs1.org/cbv/BizStep-shipping","epcList":[],"quantityList":[{"epcClass":"https://id.gs1.org/\#(batch)","quantity":24,"uom":"EA"}],"destinationList":[{"type":"location","destination":"https://id.gs1.org/414/7080003000002"}]}]}}"#
+        let epcisIngest = try EPCISIngest(ledger: ledger, source: "tms-logistics")
+        let items = epcisIngest.items(Array(epcis.utf8), input: "shipments.jsonld")
+        try run("epcis", items.flatMap(\.submissions))
+        // Supplier portal: a recycled-content attestation CSV with its column mapping.
+        let mapping = input.appendingPathComponent("attestations.yaml")
+        try Data("version: 1\ncolumns:\n  supplier: supplier_id\n  id: attestation_no\n  kind: declaration_type\n  scope: material\n  recycledContentPercent: recycled_pct\n  validFrom: valid_from\n  validUntil: valid_to\n".utf8).write(to: mapping)
+        let csv = "supplier_id,attestation_no,declaration_type,material,recycled_pct,valid_from,valid_to\nCELLCO,RC-2027-7,recycled-content,cathode active material,12,2027-01-01,2028-01-01\n"
+        try run("csv", AttestationIngest(ledger: ledger, source: "supplier-portal", mappingFile: mapping.path).submissions(Array(csv.utf8), fileName: "attestations.csv"))
+        // QA lab: a test certificate kept as its attachment, its metadata from a sidecar.
+        let pdf = input.appendingPathComponent("iec62619-certificate.pdf")
+        try Data("%PDF-1.4\n% IEC 62619 certificate (demo)\n%%EOF\n".utf8).write(to: pdf)
+        try Data(#"{"type":"certification","subject":"\#(model)","id":"IEC62619-2026-3","scheme":"IEC 62619","issuer":"Example Test House","validFrom":"2026-10-01","validUntil":"2029-10-01"}"#.utf8)
+            .write(to: input.appendingPathComponent("iec62619-certificate.pdf.json"))
+        try run("document", [DocumentIngest(ledger: ledger, source: "qa-lab").submission(path: pdf.path, options: [:])])
+        print("(the same verbs for your files: \(Demo.invocation) ingest bom|epcis|csv|document|cmrt|ipc1752 --help; the batch's shipments: \(Demo.invocation) passport \(batch) --view legitimate-interest --store \(input.deletingLastPathComponent().path))")
     }
 
     func show(_ p: Passport) {

@@ -118,14 +118,27 @@ enum PassportText {
         var out: [String] = []
         var line = first
         var lineHasWord = false
-        for word in text.split(separator: " ", omittingEmptySubsequences: false) {
-            if lineHasWord && line.count + 1 + word.count > width {
+        for whole in text.split(separator: " ", omittingEmptySubsequences: false) {
+            // A word longer than a line (a long identifier) is cut where the line ends.
+            var word = Substring(whole)
+            while true {
+                if lineHasWord && line.count + 1 + word.count > width {
+                    out.append(line)
+                    line = rest
+                    lineHasWord = false
+                }
+                let room = width - line.count - (lineHasWord ? 1 : 0)
+                if word.count <= room || room < 8 {
+                    line += (lineHasWord ? " " : "") + word
+                    lineHasWord = true
+                    break
+                }
+                line += (lineHasWord ? " " : "") + word.prefix(room)
+                word = word.dropFirst(room)
                 out.append(line)
                 line = rest
                 lineHasWord = false
             }
-            line += (lineHasWord ? " " : "") + word
-            lineHasWord = true
         }
         out.append(line)
         return out
