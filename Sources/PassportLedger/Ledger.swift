@@ -216,15 +216,17 @@ public final class Ledger: Sendable {
     }
 
     /// Builds a `system` event signed by the ledger key.
-    func systemEvent(type: String, sourceRef: String, data: JSONObject, validFrom: Timestamp? = nil, validUntil: Timestamp? = nil)
-        throws -> Submission
-    {
+    func systemEvent(
+        type: String, sourceRef: String, data: JSONObject, validFrom: Timestamp? = nil, validUntil: Timestamp? = nil,
+        attachments: [Attachment] = [], createdAt: Timestamp? = nil
+    ) throws -> Submission {
         var o = JSONObject()
         o["type"] = .string(type)
         o["subject"] = "system"
         o["source"] = .string(KeyRules.systemSource)
         o["sourceRef"] = .string(sourceRef)
-        o["createdAt"] = .string(options.clock().description)
+        o["createdAt"] = .string((createdAt ?? options.clock()).description)
+        if !attachments.isEmpty { o["attachments"] = .array(attachments.map(\.json)) }
         if let validFrom { o["validFrom"] = .string(validFrom.description) }
         if let validUntil { o["validUntil"] = .string(validUntil.description) }
         o["data"] = .object(data)

@@ -17,8 +17,9 @@ struct IngestCommand: ParsableCommand {
             discussion: """
                 Every EPCIS event of each document is mapped (Specs/connectors/epcis.md): shipping to shipment.dispatched, \
                 receiving and changes of possession or location to custody.transferred, transformations to batch.transformed, \
-                commissioning with a lot to item.registered. Every EPCIS event is kept whole: as the attachment of the events \
-                it yields, or as a blob when the passport does not show it; one that cannot be read is kept in quarantine. \
+                commissioning with a lot to item.registered. Every EPCIS event is kept whole in the log: as the attachment of \
+                the events it yields, or of an input.kept event the ledger signs when the passport does not show it; one that \
+                cannot be read is kept in quarantine. \
                 sourceRef is the EPCIS eventID (with the event type and subject), so a re-sent document writes nothing. \
                 --locations names GLNs' countries where the document's master data does not. One result line per passport \
                 event or kept EPCIS event, a summary on stderr.
@@ -65,8 +66,6 @@ struct IngestCommand: ParsableCommand {
                     let results = ingest.mapper.map(bytes, input: name(file))
                     for start in stride(from: 0, to: results.count, by: 4096) {
                         let items = ingest.items(results[start..<min(results.count, start + 4096)], document: bytes, input: name(file))
-                        let blobs = items.compactMap(\.keep)
-                        if !blobs.isEmpty { try ledger.putBlobs(blobs) }
                         for item in items {
                             guard let reason = item.skipReason else { continue }
                             kept += 1
@@ -82,7 +81,7 @@ struct IngestCommand: ParsableCommand {
                 }
                 if let last = inFlight { try finish(last) }
                 summary.finish()
-                if kept > 0 { printError("\(kept) EPCIS event(s) the passport does not show were kept as blobs") }
+                if kept > 0 { printError("\(kept) EPCIS event(s) the passport does not show were kept (input.kept, signed by the ledger)") }
                 if summary.rejected > 0 { throw SomeRejected(count: summary.rejected) }
             }
         }

@@ -26,7 +26,21 @@ struct EPCISIngestCLITests {
         #expect(first.stdout.contains("kept: error declaration"))
         let again = try dpp(["ingest", "epcis", "--source", "wms"] + docs)
         #expect(again.status == 0 && again.stderr.contains(": 0 appended"), "\(again.stderr)")
+        #expect(again.stdout.contains("(already kept)"), "\(again.stdout)")
+        // The EPCIS events the passport does not show are in the log too, signed by the ledger, with their bytes attached.
+        let system = try dpp(["history", "system", "--format", "json"]).stdout.split(separator: "\n").map { try JSONParser.parse(String($0)).objectValue! }
+        let kept = system.filter { $0["event"]?.objectValue?["type"] == "input.kept" }
+        #expect(!kept.isEmpty && kept.allSatisfy { $0["event"]?.objectValue?["attachments"]?.arrayValue?.count == 1 })
+        let sha = try #require(kept.first?["event"]?.objectValue?["data"]?.objectValue?["sha256"]?.stringValue)
+        let blob = try dpp(["blob", "get", sha])
+        #expect(blob.status == 0 && blob.stdout.contains("\"type\":"), "\(blob.stderr)")
         #expect(try dpp(["verify"]).status == 0)
+        // They match the published schema of system events.
+        try #require(CLITests.pythonSchemaCheck, "Python's jsonschema ≥ 4.18 is missing: run scripts/install-deps.sh --test")
+        let events = kept.map { CanonicalJSON.string($0["event"]!) }
+        let script = CLI.packageRoot.appendingPathComponent("scripts/validate-records.py").path
+        let v = try CLI.runProcess(URL(fileURLWithPath: "/usr/bin/env"), ["python3", script, "system-events.schema.json"], stdin: events.joined(separator: "\n"))
+        #expect(v.stdout == "\(events.count) valid\n", "\(v.stdout)")
 
         // Commissioning an item with its lot writes identity.lot, which ERP owns under the default policy.
         let commissioning = #"""

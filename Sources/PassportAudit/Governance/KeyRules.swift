@@ -18,7 +18,7 @@ public enum KeyRules {
     }
 
     /// The `system` event types.
-    public static let systemTypes = ["key.registered", "key.revoked", "key.permissions-changed", "policy.updated", "quarantine.discarded", "quarantine.corrected"]
+    public static let systemTypes = ["key.registered", "key.revoked", "key.permissions-changed", "policy.updated", "quarantine.discarded", "quarantine.corrected", "input.kept"]
 
     /// Checks that `key` may sign `event` as record `index` recorded at `recordedAt`.
     /// - Parameter signatureVerified: true if the signature was already checked against this key.
@@ -177,6 +177,20 @@ public enum KeyRules {
             }
             if (event.data["record"]?.numberValue?.intValue ?? -1) < 0 || UInt64(event.data["record"]!.numberValue!.intValue!) >= index {
                 violations.append(Violation(code: .required, path: "data.record", rule: "is required: the index of the earlier record the correction became"))
+            }
+            try finish()
+            return .noted
+        case "input.kept":
+            // Input a connector received that no passport event states (an EPCIS observation): the
+            // ledger commits it, as the attachment named by sha256, so that nothing received is lost.
+            allow(["connector", "source", "origin", "sha256", "reason"])
+            requireText("connector", "is required: the connector that received the input")
+            requireText("origin", "is required: where the input came from")
+            let sha = event.data["sha256"]?.stringValue
+            if !(sha.map { Hex.isLowercaseHex($0, bytes: 32) } ?? false) {
+                violations.append(Violation(code: .required, path: "data.sha256", rule: "is required: SHA-256 of the kept input"))
+            } else if !event.attachments.contains(where: { $0.sha256 == sha }) {
+                violations.append(Violation(code: .rule, path: "attachments", rule: "must attach the kept input (data.sha256)"))
             }
             try finish()
             return .noted

@@ -1,4 +1,5 @@
 import Foundation
+import PassportAudit
 import PassportLedger
 import PassportModel
 import Sodium
@@ -6,7 +7,8 @@ import Sodium
 /// EPCIS documents in, signed submissions out: every EPCIS event is mapped (``EPCISMapper``); each
 /// passport event it yields attaches the EPCIS event kept whole (its bytes travel with the
 /// submission and are stored in the same transaction); an EPCIS event the passport does not show
-/// is kept as a blob all the same; one that cannot be read is kept in quarantine with its bytes.
+/// is committed all the same, as the attachment of an `input.kept` event the ledger signs; one
+/// that cannot be read is kept in quarantine with its bytes.
 public struct EPCISIngest: Sendable {
     /// The mapper.
     public let mapper: EPCISMapper
@@ -40,9 +42,7 @@ public struct EPCISIngest: Sendable {
         public let origin: String
         /// The submissions to append (one per passport event, or one rejection).
         public let submissions: [Submission]
-        /// Bytes to keep although no record attaches them (an event the passport does not show).
-        public let keep: [UInt8]?
-        /// Why nothing is appended, for a kept event.
+        /// Why no passport event came of it, for an EPCIS event kept as `input.kept`.
         public let skipReason: String?
     }
 
@@ -66,16 +66,29 @@ public struct EPCISIngest: Sendable {
                 let subs = events.map { e in
                     ingestor.submission(mapped: .success(e), raw: raw, origin: origin, intake: intake, blobs: r.kept.map { [$0.bytes] } ?? [])
                 }
-                return Item(origin: origin, submissions: subs, keep: nil, skipReason: nil)
+                return Item(origin: origin, submissions: subs, skipReason: nil)
             case .skip(let reason):
-                return Item(origin: origin, submissions: [], keep: r.kept?.bytes, skipReason: reason)
+                guard let kept = r.kept else { return Item(origin: origin, submissions: [], skipReason: reason) }
+                let ledger = ingestor.ledger
+                if (try? ledger.recordIndex(source: KeyRules.systemSource, sourceRef: Ledger.keptInputRef(kept.sha256))) ?? nil != nil {
+                    return Item(origin: origin, submissions: [], skipReason: reason + " (already kept)")
+                }
+                do {
+                    let s = try ledger.keptInput(
+                        kept.bytes, connector: "epcis", source: intake["source"]?.stringValue ?? "", origin: origin, reason: reason,
+                        mediaType: KeptEPCISEvent.mediaType, name: KeptEPCISEvent.name, at: ledger.options.clock())
+                    return Item(origin: origin, submissions: [s], skipReason: reason)
+                } catch {
+                    let e = error as? LedgerError ?? LedgerError(.io, "the EPCIS event could not be kept: \(error)")
+                    return Item(origin: origin, submissions: [ingestor.submission(mapped: .failure(e), raw: kept.bytes, origin: origin, intake: intake)], skipReason: nil)
+                }
             case .reject(let violations):
                 var s = ingestor.submission(
                     mapped: .failure(LedgerError(.invalidEvent, violations: violations)), raw: raw, origin: origin, intake: intake)
                 if r.kept == nil && bytes.count > Ingestor.maxLineSize {
                     s.truncated = TruncatedInput(length: bytes.count, sha256: SHA256.hash(bytes))
                 }
-                return Item(origin: origin, submissions: [s], keep: nil, skipReason: nil)
+                return Item(origin: origin, submissions: [s], skipReason: nil)
             }
         }
     }

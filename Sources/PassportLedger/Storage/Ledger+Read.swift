@@ -154,4 +154,35 @@ extension Ledger {
     public func sourcePosition(_ stream: String) throws -> [UInt8]? {
         try env.read { txn in try txn.get(Keys.metaPosition(stream), in: dbs.meta) }
     }
+
+    /// The record a source's `sourceRef` names (its idempotency key), if it is in the log.
+    public func recordIndex(source: String, sourceRef: String) throws -> UInt64? {
+        try env.read { txn in try txn.get(Keys.idempotency(source, sourceRef), in: dbs.idempotency).map(Keys.readU64) }
+    }
+
+    /// The submission that commits input a connector received but that states no passport fact
+    /// (an EPCIS observation): an `input.kept` event signed by the ledger, attaching the bytes, so
+    /// that they are in the hash chain. Its `sourceRef` is `input.kept/<sha256>`: the same input kept
+    /// again is a duplicate (check ``recordIndex(source:sourceRef:)`` first to skip the work).
+    /// - Parameters:
+    ///   - bytes: the input, stored as the attachment.
+    ///   - connector: the connector that received it; `source`: for whom; `origin`: where from.
+    ///   - reason: why no passport event came of it.
+    ///   - at: when it was received (the event's createdAt).
+    public func keptInput(
+        _ bytes: [UInt8], connector: String, source: String, origin: String, reason: String, mediaType: String, name: String, at: Timestamp
+    ) throws -> Submission {
+        let sha = Hex.encode(SHA256.hash(bytes))
+        var s = try systemEvent(
+            type: "input.kept", sourceRef: Ledger.keptInputRef(sha),
+            data: ["connector": .string(connector), "source": .string(source), "origin": .string(origin), "sha256": .string(sha),
+                "reason": .string(String(reason.prefix(1000)))],
+            attachments: [Attachment(sha256: sha, mediaType: mediaType, name: name)], createdAt: at)
+        s.blobs = [bytes]
+        s.origin = origin
+        return s
+    }
+
+    /// The `sourceRef` of kept input with this SHA-256.
+    public static func keptInputRef(_ sha256: String) -> String { "input.kept/\(sha256)" }
 }
