@@ -150,4 +150,27 @@ struct DocumentReaderTests {
         let noProduct = error { try IPC1752Reader.read(Array("<MainDeclaration version=\"2.0\"/>".utf8)) }
         #expect(noProduct?.code == .required && noProduct?.path == "/MainDeclaration/Product")
     }
+
+    @Test("refused with the XML path: a material or substance without a name, a declarable substance without its mass, a product without materials")
+    func ipcRefusedStructure() throws {
+        func fails(_ replace: [(String, String)]) throws -> DocumentReadError? {
+            let text = try ipc(replace)
+            return error { try IPC1752Reader.read(Array(text.utf8)) }
+        }
+        let unnamedMaterial = try fails([("<HomogeneousMaterial name=\"Solder alloy SnAgCu\">", "<HomogeneousMaterial>")])
+        #expect(unnamedMaterial?.code == .required && unnamedMaterial?.path.hasSuffix("HomogeneousMaterial[2]/@name") == true, "\(String(describing: unnamedMaterial))")
+        let unnamedSubstance = try fails([("<Substance name=\"Glass fibre\">", "<Substance>")])
+        #expect(unnamedSubstance?.code == .required && unnamedSubstance?.path.hasSuffix("/@name") == true
+            && unnamedSubstance?.message == "is missing: every substance has a name", "\(String(describing: unnamedSubstance))")
+        // Lead is on the declarable list: without its mass no concentration can be given.
+        let leadWithoutMass = try fails([("<Amount value=\"50\" UOM=\"mg\"/>", "")])
+        #expect(leadWithoutMass?.code == .required && leadWithoutMass?.path.hasSuffix("/Amount") == true
+            && leadWithoutMass?.message.contains("a declarable substance needs its mass") == true, "\(String(describing: leadWithoutMass))")
+        let start = "<HomogeneousMaterialList>", end = "</HomogeneousMaterialList>"
+        let text = try ipc()
+        let a = try #require(text.range(of: start)), b = try #require(text.range(of: end))
+        let empty = text.replacingCharacters(in: a.upperBound..<b.lowerBound, with: "")
+        let noMaterials = error { try IPC1752Reader.read(Array(empty.utf8)) }
+        #expect(noMaterials?.code == .required && noMaterials?.path.hasSuffix("MaterialInfo/HomogeneousMaterialList") == true, "\(String(describing: noMaterials))")
+    }
 }
