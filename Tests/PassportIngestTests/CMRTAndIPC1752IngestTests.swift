@@ -69,6 +69,25 @@ struct CMRTAndIPC1752IngestTests {
         #expect(try ledger.record(try #require(retried.record).index).event.subject.rawValue == "supplier/ACME")
     }
 
+    @Test("no metal answered, no date of completion (unless --valid-from), no company ID to look up: rejected naming the cell")
+    func cmrtIncomplete() throws {
+        func violations(_ sheets: [(String, [String: XLSXFixture.Cell])], supplier: String? = "supplier/ACME", validFrom: String? = nil) throws -> [Violation] {
+            switch CMRTIngest.event(try XLSXFixture.workbook(sheets), name: "x.xlsx", supplier: supplier, validFrom: validFrom) {
+            case .success: return []
+            case .failure(let e): return e.violations
+            }
+        }
+        var noAnswers = XLSXFixture.cmrt()
+        for row in [24, 25, 26, 27, 30, 31, 32, 33] { noAnswers[1].1["D\(row)"] = nil }
+        let metals = try violations(noAnswers)
+        #expect(metals.first?.path == "Declaration!D24" && metals.first?.message.contains("no metal is answered") == true, "\(metals)")
+        let noDate = try violations(XLSXFixture.cmrt(completion: nil))
+        #expect(noDate.first?.message.contains("the date of completion is empty") == true, "\(noDate)")
+        #expect(try violations(XLSXFixture.cmrt(completion: nil), validFrom: "2026-01-01T00:00:00Z").isEmpty)
+        let noID = try violations(XLSXFixture.cmrt(companyID: nil), supplier: nil)
+        #expect(noID.first?.path == "Declaration!D11" && noID.first?.message.contains("no company unique ID") == true, "\(noID)")
+    }
+
     @Test("a workbook that is not a CMRT, and one of an unknown revision, are rejected with the reason and nothing is written")
     func cmrtRejected() throws {
         let ledger = try Files.store(dir)
