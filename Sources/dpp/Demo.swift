@@ -81,7 +81,7 @@ struct Demo: ParsableCommand {
         try ingestDebezium(ledger, gtin: String(data.models[0].dropFirst(3)), input: input)
 
         section("The other connectors: a PLM BoM export, a GS1 EPCIS document, a supplier's attestation CSV, a certificate PDF")
-        try ingestFiles(ledger, data: data, input: input)
+        try feedFileConnectors(ledger, data: data, input: input)
 
         let item = try Subject(data.items[0])
         section("The passport of item \(item), as a recycler sees it (legitimate interest), valid on 2026-12-01")
@@ -165,7 +165,7 @@ struct Demo: ParsableCommand {
     }
 
     /// Feeds one input of each file connector, as `dpp ingest bom|epcis|csv|document` do.
-    func ingestFiles(_ ledger: Ledger, data: DemoDataSet, input: URL) throws {
+    func feedFileConnectors(_ ledger: Ledger, data: DemoDataSet, input: URL) throws {
         let model = data.models[0]
         let batch = data.batches[0]
         func run(_ name: String, _ submissions: [Submission]) throws {

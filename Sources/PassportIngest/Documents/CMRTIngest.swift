@@ -126,17 +126,14 @@ public struct CMRTIngest: Sendable {
     ///   - path: the workbook.
     ///   - options: `supplier`, `suppliers` (a file path), `validFrom`, `validUntil`.
     public func submission(path: String, options: [String: String], quarantineID: UInt64? = nil) -> Submission {
-        let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
-        let name = (path as NSString).lastPathComponent
-        var opts = JSONObject()
-        for (k, v) in options.sorted(by: { $0.key < $1.key }) { opts[k] = .string(v) }
-        let raw = CanonicalJSON.encode(["file": .string(absolute), "options": .object(opts)])
-        let intake: JSONObject = ["connector": "cmrt", "source": .string(source), "file": .string(absolute)]
+        let entry = FileEntry(path: path, stringOptions: options)
+        let name = entry.name
+        let intake: JSONObject = ["connector": "cmrt", "source": .string(source), "file": .string(entry.file)]
         let mapped: Result<JSONObject, LedgerError>
         var bytes: [UInt8] = []
-        switch RegularFile.read(absolute, maxSize: maxSize) {
+        switch entry.read(maxSize: maxSize) {
         case .failure(let e):
-            mapped = .failure(LedgerError(.notFound, "\(name): \(e.rule)", rule: "a readable regular file"))
+            mapped = .failure(e)
         case .success(let b):
             bytes = b
             do {
@@ -147,19 +144,13 @@ public struct CMRTIngest: Sendable {
                 mapped = .failure(LedgerError.validation(error))
             }
         }
-        var s = ingestor.submission(mapped: mapped, raw: raw, origin: name, intake: intake, quarantineID: quarantineID)
-        if case .success = mapped { s.blobs = [bytes] }
-        return s
+        return ingestor.submission(mapped: mapped, raw: entry.raw, origin: name, intake: intake, blobs: bytes.isEmpty ? [] : [bytes], quarantineID: quarantineID)
     }
 
     /// The submission that retries a quarantined workbook: the file is read again.
     /// - Throws: ``LedgerError`` if the entry's bytes do not name a workbook.
     public func retry(raw: [UInt8], quarantineID: UInt64) throws -> Submission {
-        guard case .object(let o)? = try? JSONParser.parse(raw), let file = o["file"]?.stringValue else {
-            throw LedgerError(.invalidArgument, "the entry does not name a CMRT workbook")
-        }
-        var options: [String: String] = [:]
-        for (k, v) in o["options"]?.objectValue ?? [:] { if let s = v.stringValue { options[k] = s } }
-        return submission(path: file, options: options, quarantineID: quarantineID)
+        guard let entry = FileEntry(raw: raw) else { throw LedgerError(.invalidArgument, "the entry does not name a CMRT workbook") }
+        return submission(path: entry.file, options: entry.stringOptions, quarantineID: quarantineID)
     }
 }

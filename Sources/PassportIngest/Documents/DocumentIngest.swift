@@ -121,17 +121,17 @@ public struct DocumentIngest: Sendable {
     ///   - path: the document.
     ///   - options: metadata given on the command line (they win over the sidecar's).
     public func submission(path: String, options: [String: JSONValue], quarantineID: UInt64? = nil) -> Submission {
-        let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
-        let name = (path as NSString).lastPathComponent
         var opts = JSONObject()
-        for (k, v) in options.sorted(by: { $0.key < $1.key }) { opts[k] = v }
-        let raw = CanonicalJSON.encode(["file": .string(absolute), "options": .object(opts)])
+        for (k, v) in options { opts[k] = v }
+        let entry = FileEntry(path: path, options: opts)
+        let absolute = entry.file
+        let name = entry.name
         let intake: JSONObject = ["connector": "document", "source": .string(source)]
         let mapped: Result<JSONObject, LedgerError>
         var bytes: [UInt8] = []
-        switch RegularFile.read(absolute, maxSize: maxSize) {
+        switch entry.read(maxSize: maxSize) {
         case .failure(let e):
-            mapped = .failure(LedgerError(.notFound, "\(name): \(e.rule)", rule: "a readable regular file"))
+            mapped = .failure(e)
         case .success(let b):
             bytes = b
             do {
@@ -140,19 +140,15 @@ public struct DocumentIngest: Sendable {
                 mapped = .failure(LedgerError.validation(error))
             }
         }
-        var s = ingestor.submission(mapped: mapped, raw: raw, origin: name, intake: intake, quarantineID: quarantineID)
-        if case .success = mapped { s.blobs = [bytes] }
-        return s
+        return ingestor.submission(mapped: mapped, raw: entry.raw, origin: name, intake: intake, blobs: bytes.isEmpty ? [] : [bytes], quarantineID: quarantineID)
     }
 
     /// The submission that retries a quarantined document: the file and its sidecar are read again.
     /// - Throws: ``LedgerError`` if the entry's bytes are not a document intake.
     public func retry(raw: [UInt8], quarantineID: UInt64) throws -> Submission {
-        guard case .object(let o)? = try? JSONParser.parse(raw), let file = o["file"]?.stringValue else {
-            throw LedgerError(.invalidArgument, "the entry does not name a document file")
-        }
+        guard let entry = FileEntry(raw: raw) else { throw LedgerError(.invalidArgument, "the entry does not name a document file") }
         var options: [String: JSONValue] = [:]
-        for (k, v) in o["options"]?.objectValue ?? [:] { options[k] = v }
-        return submission(path: file, options: options, quarantineID: quarantineID)
+        for (k, v) in entry.options { options[k] = v }
+        return submission(path: entry.file, options: options, quarantineID: quarantineID)
     }
 }

@@ -129,21 +129,19 @@ public struct IPC1752Ingest: Sendable {
     ///   - options: `subject`, `items` (a file path), `supplier`, `validFrom`.
     ///   - only: when retrying, the one item to submit.
     public func submissions(path: String, options: [String: String], only: Item? = nil, quarantineID: UInt64? = nil) -> [Submission] {
-        let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
-        let name = (path as NSString).lastPathComponent
-        var opts = JSONObject()
-        for (k, v) in options.sorted(by: { $0.key < $1.key }) { opts[k] = .string(v) }
+        let entry = FileEntry(path: path, stringOptions: options)
+        let name = entry.name
         func raw(_ item: Item?) -> [UInt8] {
-            var o: JSONObject = ["file": .string(absolute), "options": .object(opts)]
-            if let item { o["item"] = .string(item.rawValue) }
-            return CanonicalJSON.encode(.object(o))
+            var e = entry
+            e.item = item?.rawValue
+            return e.raw
         }
-        let intake: JSONObject = ["connector": "ipc1752", "source": .string(source), "file": .string(absolute)]
+        let intake: JSONObject = ["connector": "ipc1752", "source": .string(source), "file": .string(entry.file)]
         let result: Result<[(Item, JSONObject)], LedgerError>
         var bytes: [UInt8] = []
-        switch RegularFile.read(absolute, maxSize: maxSize) {
+        switch entry.read(maxSize: maxSize) {
         case .failure(let e):
-            result = .failure(LedgerError(.notFound, "\(name): \(e.rule)", rule: "a readable regular file"))
+            result = .failure(e)
         case .success(let b):
             bytes = b
             do {
@@ -159,9 +157,7 @@ public struct IPC1752Ingest: Sendable {
             return [ingestor.submission(mapped: .failure(e), raw: raw(only), origin: name, intake: intake, quarantineID: quarantineID)]
         case .success(let events):
             return events.filter { only == nil || $0.0 == only }.map { item, event in
-                var s = ingestor.submission(mapped: .success(event), raw: raw(item), origin: "\(name)#\(item.rawValue)", intake: intake, quarantineID: quarantineID)
-                s.blobs = [bytes]
-                return s
+                ingestor.submission(mapped: .success(event), raw: raw(item), origin: "\(name)#\(item.rawValue)", intake: intake, blobs: [bytes], quarantineID: quarantineID)
             }
         }
     }
@@ -170,13 +166,9 @@ public struct IPC1752Ingest: Sendable {
     /// event yields that event, an entry of a whole document all of its events.
     /// - Throws: ``LedgerError`` if the entry does not name a document, or its event is no longer made.
     public func retry(raw: [UInt8], quarantineID: UInt64) throws -> [Submission] {
-        guard case .object(let o)? = try? JSONParser.parse(raw), let file = o["file"]?.stringValue else {
-            throw LedgerError(.invalidArgument, "the entry does not name an IPC-1752A document")
-        }
-        var options: [String: String] = [:]
-        for (k, v) in o["options"]?.objectValue ?? [:] { if let s = v.stringValue { options[k] = s } }
-        let only = o["item"]?.stringValue.flatMap(Item.init)
-        let subs = submissions(path: file, options: options, only: only, quarantineID: quarantineID)
+        guard let entry = FileEntry(raw: raw) else { throw LedgerError(.invalidArgument, "the entry does not name an IPC-1752A document") }
+        let only = entry.item.flatMap(Item.init)
+        let subs = submissions(path: entry.file, options: entry.stringOptions, only: only, quarantineID: quarantineID)
         guard !subs.isEmpty else {
             throw LedgerError(.invalidArgument, "the document no longer yields its \(only?.rawValue ?? "events"); ingest it again with dpp ingest ipc1752, then discard the entry")
         }
