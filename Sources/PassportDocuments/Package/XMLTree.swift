@@ -30,10 +30,15 @@ public struct XMLTree: Sendable, Hashable {
     /// - Parameters:
     ///   - bytes: the XML.
     ///   - part: how to name the document in errors (a ZIP entry or a file name).
-    /// - Throws: ``DocumentReadError`` `unsafe-xml` or `malformed-xml`.
+    /// - Throws: ``DocumentReadError`` `unsafe-xml`, or `malformed-xml` (also for bytes that are not UTF-8).
     public static func parse(_ bytes: [UInt8], part: String) throws(DocumentReadError) -> XMLTree {
         if containsDeclaration(bytes) {
             throw DocumentReadError(.unsafeXML, path: part, "has a DTD or entity declaration (<!DOCTYPE or <!ENTITY), which is refused: export the document without one")
+        }
+        // Foundation's XMLParser traps (it does not throw) on some invalid UTF-8 inside names and
+        // attribute values, so undecodable bytes are refused here, before it sees them.
+        guard String(validating: bytes, as: UTF8.self) != nil else {
+            throw DocumentReadError(.malformedXML, path: part, "is not valid UTF-8 text: re-save the document as UTF-8 (IPC-1752A and Office XML are UTF-8)")
         }
         let builder = Builder()
         let parser = XMLParser(data: Data(bytes))

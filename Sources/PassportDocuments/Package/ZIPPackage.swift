@@ -5,7 +5,7 @@ import ZIPFoundation
 /// limits: a zip bomb is refused before anything is inflated, by the entry count and the sum of
 /// the entries' declared uncompressed sizes, and again while inflating, should a size lie.
 public struct ZIPPackage: @unchecked Sendable {
-    // @unchecked: `Archive` is a class over an in-memory stream whose read position moves with
+    // @unchecked: `Archive` is a class over a file stream whose read position moves with
     // each extraction, so two threads must not read one package at once. This type never writes
     // it, and its users (the readers of this module) open, read and drop a package on one thread;
     // it is Sendable only so that a reader's result may carry it across.
@@ -40,7 +40,7 @@ public struct ZIPPackage: @unchecked Sendable {
             throw DocumentReadError(.notZIP, "\(what) is not a ZIP archive (an .xlsx workbook is one): save it as Excel Workbook (.xlsx)")
         }
         let archive: Archive
-        do { archive = try Archive(data: Data(bytes), accessMode: .read) } catch {
+        do { archive = try Self.openArchive(bytes) } catch {
             throw DocumentReadError(.notZIP, "\(what) is not a readable ZIP archive (\(error)): save it again as Excel Workbook (.xlsx)")
         }
         var paths: [String] = []
@@ -56,6 +56,9 @@ public struct ZIPPackage: @unchecked Sendable {
                 throw DocumentReadError(
                     .tooLarge, "\(what) inflates to more than \(limits.maxTotalUncompressed >> 20) MiB (a zip bomb, or a workbook too large to read): it is refused")
             }
+        }
+        if paths.isEmpty {
+            throw DocumentReadError(.notZIP, "\(what) has no readable ZIP entries (its central directory is missing or points past the end): save it again as Excel Workbook (.xlsx)")
         }
         self.archive = archive
         self.paths = paths
@@ -85,4 +88,20 @@ public struct ZIPPackage: @unchecked Sendable {
     }
 
     private struct Inflated: Error {}
+
+    /// Opens the bytes as an archive backed by an unlinked private temporary file.
+    ///
+    /// ZIPFoundation's in-memory backing (`Archive(data:)`) traps when a corrupt directory points
+    /// past the end of the data, where a file backing gets a short read and a thrown error. The
+    /// file is created 0600 and unlinked as soon as the archive holds it open, so nothing is left
+    /// behind, even if the process dies.
+    private static func openArchive(_ bytes: [UInt8]) throws -> Archive {
+        let url = FileManager.default.temporaryDirectory
+            .appendingPathComponent("passport-zip-\(UUID().uuidString)")
+        guard FileManager.default.createFile(
+            atPath: url.path, contents: Data(bytes), attributes: [.posixPermissions: 0o600])
+        else { throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: url.path]) }
+        defer { try? FileManager.default.removeItem(at: url) }
+        return try Archive(url: url, accessMode: .read)
+    }
 }
