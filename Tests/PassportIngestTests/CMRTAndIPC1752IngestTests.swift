@@ -145,4 +145,64 @@ struct CMRTAndIPC1752IngestTests {
         #expect(try ledger.retryQuarantine(id: q).record != nil)
         #expect(try ledger.history(try Subject("supplier/ELEKTRA")).count == 1)
     }
+
+    @Test("an items file maps the document's item number to the product; an unmapped or ambiguous document is rejected naming the fix")
+    func ipcItems() throws {
+        let ledger = try supplierComposition()
+        let ingest = try IPC1752Ingest(ledger: ledger, source: "supplier-portal")
+        let path = Files.path("ipc1752-bms.xml")
+        let items = dir.path("items.json")
+        func rejection(_ o: [AppendOutcome]) -> LedgerError? {
+            if case .rejected(let e, _)? = o.first { return e }
+            return nil
+        }
+
+        try Data(#"{"OTHER-ITEM": "01/09506000134352"}"#.utf8).write(to: items)
+        let unmapped = try #require(rejection(try ledger.appendSync(ingest.submissions(path: path, options: ["items": items.path]))))
+        #expect(unmapped.message.contains("no item number of the document (BMS-48V) is in the items file"), "\(unmapped.message)")
+
+        try Data(#"{"BMS-48V": "ACME-PACK"}"#.utf8).write(to: items)
+        let badValue = try #require(rejection(try ledger.appendSync(ingest.submissions(path: path, options: ["items": items.path]))))
+        #expect(badValue.violations.first?.path == "items.json: BMS-48V" && badValue.message.contains("must map to a product model"), "\(badValue)")
+
+        try Data("not json".utf8).write(to: items)
+        let notJSON = try #require(rejection(try ledger.appendSync(ingest.submissions(path: path, options: ["items": items.path]))))
+        #expect(notJSON.message.contains("must be a readable JSON object of item number"), "\(notJSON.message)")
+
+        // Two products and no way to tell which is which.
+        let text = try Files.text("ipc1752-bms.xml")
+        let product = try #require(text.range(of: "<Product>").map { $0.lowerBound }.flatMap { start in
+            text.range(of: "</Product>").map { String(text[start..<$0.upperBound]) }
+        })
+        let two = text.replacingOccurrences(of: product, with: product + "\n" + product.replacingOccurrences(of: "BMS-48V", with: "BMS-24V"))
+        if case .failure(let e) = IPC1752Ingest.events(Array(two.utf8), name: "two.xml", subject: nil) {
+            #expect(e.violations.first?.message.contains("no item number of the document (BMS-48V, BMS-24V)") == true, "\(e)")
+        } else { Issue.record("a document of two products was read without an items file") }
+        if case .failure(let e) = IPC1752Ingest.events(Array(two.utf8), name: "two.xml", subject: Files.pack) {
+            #expect(e.violations.first?.message.contains("declares 2 products") == true, "\(e)")
+        } else { Issue.record("a document of two products was read with one --subject") }
+        if case .success(let events) = IPC1752Ingest.events(Array(two.utf8), name: "two.xml", subject: nil, items: ["BMS-24V": Files.pack]) {
+            #expect(events.first?.1["subject"] == .string(Files.pack))
+        } else { Issue.record("the mapped product of two was not read") }
+
+        // The right map: the composition lands on the mapped product.
+        try Data(#"{"BMS-48V": "09506000134352"}"#.utf8).write(to: items)
+        let o = try ledger.appendSync(ingest.submissions(path: path, options: ["items": items.path]))
+        let composition = try ledger.record(try #require(o.first?.record).index).event
+        #expect(composition.type == "composition.declared" && composition.subject.rawValue == Files.pack)
+    }
+
+    @Test("a suppliers file whose value is not a supplier is refused naming the member")
+    func suppliersFileValues() throws {
+        let ledger = try Files.store(dir)
+        let ingest = try CMRTIngest(ledger: ledger, source: "supplier-portal")
+        let (path, _) = try workbook()
+        let map = dir.path("suppliers.json")
+        try Data(#"{"DUNS-123456789": "ACME Metals GmbH"}"#.utf8).write(to: map)
+        let before = try ledger.size()
+        let o = try ledger.appendSync([ingest.submission(path: path, options: ["suppliers": map.path])])
+        guard case .rejected(let e, _) = o[0] else { Issue.record("expected a rejection"); return }
+        #expect(e.violations.first?.path == "suppliers.json: DUNS-123456789" && e.message.contains("must map to supplier/<id>"), "\(e)")
+        #expect(try ledger.size() == before)
+    }
 }

@@ -111,14 +111,23 @@ public struct IPC1752Ingest: Sendable {
     }
 
     /// A JSON object of item number → `01/<GTIN>` (an items file).
-    /// - Throws: ``ValidationError`` naming the file.
+    /// - Throws: ``ValidationError`` naming the file, and the member whose value is not a product model.
     public static func items(file: String) throws(ValidationError) -> [String: String] {
+        let name = (file as NSString).lastPathComponent
         guard case .success(let bytes) = RegularFile.read(file, maxSize: 1 << 20), let json = try? JSONParser.parse(bytes), case .object(let o) = json else {
-            throw ValidationError([Violation(code: .type, path: (file as NSString).lastPathComponent, rule: "a JSON object",
+            throw ValidationError([Violation(code: .type, path: name, rule: "a JSON object",
                 message: "the items file \(file) must be a readable JSON object of item number → 01/<GTIN>")])
         }
         var out: [String: String] = [:]
-        for (k, v) in o { if let s = v.stringValue { out[k] = s } }
+        for (k, v) in o {
+            switch v.stringValue.map(FileInputs.model) {
+            case .success(let model)?: out[k] = model
+            case .failure(let rule)?:
+                throw ValidationError([Violation(code: .format, path: "\(name): \(k)", rule: rule.text, message: "must map to a product model 01/<GTIN>", value: v.stringValue)])
+            case nil:
+                throw ValidationError([Violation(code: .type, path: "\(name): \(k)", rule: "01/<GTIN>", message: "must map to a product model 01/<GTIN> (text)")])
+            }
+        }
         return out
     }
 
