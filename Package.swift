@@ -43,7 +43,14 @@ let package = Package(
             name: "PassportIngest",
             dependencies: ["PassportModel", "PassportAudit", "PassportLedger", "PassportDocuments", "Sodium", .product(name: "Yams", package: "Yams")],
             swiftSettings: strict),
-        .target(name: "PassportDemoData", dependencies: ["PassportModel"], swiftSettings: strict),
+        .target(
+            name: "PassportDemoData",
+            dependencies: [
+                "PassportModel",
+                // Demo and test workbooks (xlsx) are written with ZIPFoundation.
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+            ],
+            swiftSettings: strict),
         .executableTarget(
             name: "dpp",
             dependencies: [
@@ -55,8 +62,6 @@ let package = Package(
             name: "PassportTestSupport",
             dependencies: [
                 "PassportModel", "PassportAudit", "PassportLedger", "PassportIngest", "PassportDemoData", "Sodium",
-                // Test workbooks (xlsx) are written with ZIPFoundation.
-                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             ],
             path: "Tests/PassportTestSupport", swiftSettings: strict),
         .testTarget(name: "SodiumTests", dependencies: ["Sodium"], swiftSettings: strict),

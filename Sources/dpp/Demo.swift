@@ -80,7 +80,7 @@ struct Demo: ParsableCommand {
         section("ERP change data capture: Debezium change events of production orders, mapped, signed and appended")
         try ingestDebezium(ledger, gtin: String(data.models[0].dropFirst(3)), input: input)
 
-        section("The other connectors: a PLM BoM export, a GS1 EPCIS document, a supplier's attestation CSV, a certificate PDF")
+        section("The other connectors: a PLM BoM export, a GS1 EPCIS document, a supplier's attestation CSV, a certificate PDF, a CMRT workbook, an IPC-1752A declaration")
         try feedFileConnectors(ledger, data: data, input: input)
 
         let item = try Subject(data.items[0])
@@ -164,7 +164,7 @@ struct Demo: ParsableCommand {
         print("(the order's batch: \(Demo.invocation) passport 01/\(gtin)/10/L26W47 --view legitimate-interest --store \(input.deletingLastPathComponent().path))")
     }
 
-    /// Feeds one input of each file connector, as `dpp ingest bom|epcis|csv|document` do.
+    /// Feeds one input of each file connector, as `dpp ingest bom|epcis|csv|document|cmrt|ipc1752` do.
     func feedFileConnectors(_ ledger: Ledger, data: DemoDataSet, input: URL) throws {
         let model = data.models[0]
         let batch = data.batches[0]
@@ -190,8 +190,48 @@ struct Demo: ParsableCommand {
         try Data(#"{"type":"certification","subject":"\#(model)","id":"IEC62619-2026-3","scheme":"IEC 62619","issuer":"Example Test House","validFrom":"2026-10-01","validUntil":"2029-10-01"}"#.utf8)
             .write(to: input.appendingPathComponent("iec62619-certificate.pdf.json"))
         try run("document", [DocumentIngest(ledger: ledger, source: "qa-lab").submission(path: pdf.path, options: [:])])
+        // Supplier portal: the cell maker's conflict-minerals report (an RMI CMRT workbook).
+        let cmrt = input.appendingPathComponent("cellco-cmrt.xlsx")
+        try Data(try XLSXFixture.workbook(XLSXFixture.cmrt(company: "CellCo Components GmbH", companyID: "CELLCO"))).write(to: cmrt)
+        try run("cmrt", [CMRTIngest(ledger: ledger, source: "supplier-portal").submission(path: cmrt.path, options: ["supplier": "supplier/CELLCO"])])
+        // PLM: the battery management board's IPC-1752A material declaration, as its composition.
+        let bms = "01/" + DemoDataSet.gtin(900)
+        let ipc = input.appendingPathComponent("bms-ipc1752a.xml")
+        try Data(Self.bmsDeclaration.utf8).write(to: ipc)
+        try run("ipc1752", IPC1752Ingest(ledger: ledger, source: "plm-windchill").submissions(path: ipc.path, options: ["subject": bms]))
         print("(the same verbs for your files: \(Demo.invocation) ingest bom|epcis|csv|document|cmrt|ipc1752 --help; the batch's shipments: \(Demo.invocation) passport \(batch) --view legitimate-interest --store \(input.deletingLastPathComponent().path))")
     }
+
+    /// A class C IPC-1752A declaration of a battery management board (FR-4, SnAgCu solder with a
+    /// trace of lead, PVC insulation with DEHP): three homogeneous materials, two substances of concern.
+    static let bmsDeclaration = """
+        <?xml version="1.0" encoding="UTF-8"?>
+        <MainDeclaration xmlns="http://webstds.ipc.org/175x/2.0" version="2.0" class="C">
+          <BusinessInfo><Response responseDate="2026-11-18" responseID="ELEKTRA-MD-2026-0042"/><Supplier company="Elektra Components GmbH"/></BusinessInfo>
+          <SubstanceCategoryList listName="EU RoHS Annex II; REACH Candidate List">
+            <SubstanceCategory name="Lead and its compounds"><Substance name="Lead"><SubstanceID identity="7439-92-1" authority="CAS"/></Substance></SubstanceCategory>
+            <SubstanceCategory name="Phthalates"><Substance name="Bis(2-ethylhexyl) phthalate (DEHP)"><SubstanceID identity="117-81-7" authority="CAS"/></Substance></SubstanceCategory>
+          </SubstanceCategoryList>
+          <Product>
+            <ProductID itemNumber="BMS-48V" itemName="battery management system"/>
+            <MaterialInfo><HomogeneousMaterialList>
+              <HomogeneousMaterial name="FR-4 laminate"><Amount value="500" UOM="g"/>
+                <Substance name="Glass fibre"><SubstanceID identity="65997-17-3" authority="CAS"/><Amount value="300" UOM="g"/></Substance>
+                <Substance name="Epoxy resin"><SubstanceID identity="25068-38-6" authority="CAS"/><Amount value="200" UOM="g"/></Substance>
+              </HomogeneousMaterial>
+              <HomogeneousMaterial name="Solder alloy SnAgCu"><Amount value="50" UOM="g"/>
+                <Substance name="Tin"><SubstanceID identity="7440-31-5" authority="CAS"/><Amount value="48.3" UOM="g"/></Substance>
+                <Substance name="Silver"><SubstanceID identity="7440-22-4" authority="CAS"/><Amount value="1.5" UOM="g"/></Substance>
+                <Substance name="Lead"><SubstanceID identity="7439-92-1" authority="CAS"/><Amount value="50" UOM="mg"/></Substance>
+              </HomogeneousMaterial>
+              <HomogeneousMaterial name="PVC cable insulation"><Amount value="0.3" UOM="kg"/>
+                <Substance name="Polyvinyl chloride"><SubstanceID identity="9002-86-2" authority="CAS"/><Amount value="285" UOM="g"/></Substance>
+                <Substance name="Bis(2-ethylhexyl) phthalate (DEHP)"><SubstanceID identity="117-81-7" authority="CAS"/><Amount value="0.24" UOM="g"/></Substance>
+              </HomogeneousMaterial>
+            </HomogeneousMaterialList></MaterialInfo>
+          </Product>
+        </MainDeclaration>
+        """
 
     func show(_ p: Passport) {
         for line in PassportText.lines(p, tier: p.view ?? .authority).dropFirst() { print(line) }

@@ -1,4 +1,5 @@
 import Foundation
+import PassportDemoData
 import PassportModel
 import PassportTestSupport
 import Sodium

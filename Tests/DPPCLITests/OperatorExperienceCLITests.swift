@@ -51,6 +51,13 @@ struct OperatorExperienceCLITests {
     func demoSuggestions() throws {
         let demo = try CLI.run(["demo", "--store", dir.path("demo-store").path], in: dir.url)
         #expect(demo.status == 0, "\(demo.stderr)")
+        // One input of every connector goes in, and is appended.
+        for input in ["erp-changes.jsonl:1", "pack-bom-rev-C.json", "shipments.jsonld[0]", "attestations.csv:2", "iec62619-certificate.pdf",
+            "cellco-cmrt.xlsx", "bms-ipc1752a.xml#composition"]
+        {
+            #expect(demo.stdout.contains(input) && demo.stdout.split(separator: "\n").contains { $0.contains(input) && $0.contains("appended") },
+                "the demo does not append \(input)")
+        }
         let tail = try #require(demo.stdout.range(of: "== Try it yourself"))
         let commands = demo.stdout[tail.upperBound...].split(separator: "\n").map(String.init).filter { $0.hasPrefix("/") }
         #expect(commands.count >= 7)

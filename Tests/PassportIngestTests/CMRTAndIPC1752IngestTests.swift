@@ -1,4 +1,5 @@
 import Foundation
+import PassportDemoData
 import PassportIngest
 import PassportLedger
 import PassportModel

@@ -1,4 +1,5 @@
 import Foundation
+import PassportDemoData
 import PassportDocuments
 import PassportTestSupport
 import Testing

@@ -1,7 +1,7 @@
 import Foundation
 import ZIPFoundation
 
-/// Writes minimal xlsx workbooks for tests: `[Content_Types].xml`, `xl/workbook.xml`, its rels,
+/// Writes minimal xlsx workbooks for the demo and the tests: `[Content_Types].xml`, `xl/workbook.xml`, its rels,
 /// one `xl/worksheets/sheetN.xml` per sheet and (with shared strings) `xl/sharedStrings.xml`.
 public enum XLSXFixture {
     /// A cell as a test writes it.
@@ -89,12 +89,20 @@ public enum XLSXFixture {
     }
 
     /// A completed CMRT 6.5 (tin and gold used, two smelters) at the positions `CMRTReader` reads.
-    public static func cmrt(version: String = "Revision 6.5", strings: Strings = .shared, companyID: String? = "DUNS-123456789", completion: Cell? = .number(46_000))
+    /// - Parameters:
+    ///   - version: the revision cell (C2).
+    ///   - company: the company name (D8).
+    ///   - companyID: the company unique ID (D11), or none.
+    ///   - completion: the date of completion (D21), a date serial, or none.
+    public static func cmrt(
+        version: String = "Revision 6.5", strings: Strings = .shared, company: String = "ACME Metals GmbH", companyID: String? = "DUNS-123456789",
+        completion: Cell? = .number(46_000)
+    )
         -> [(String, [String: Cell])]
     {
         var decl: [String: Cell] = [
             "B8": .formula("=Translations!B8", cached: strings == .shared ? nil : "Company Name (*):"),
-            "C2": .text(version), "D8": .text("ACME Metals GmbH"), "D9": .text("A. Company"),
+            "C2": .text(version), "D8": .text(company), "D9": .text("A. Company"),
             "D24": .text("No"), "D25": .text("Yes"), "D26": .text("Yes"), "D27": .text("No"),
             "D30": .text("No"), "D31": .text("Yes"), "D32": .text("Yes"), "D33": .text("No"),
         ]
