@@ -72,7 +72,7 @@ enum PassportText {
         switch field {
         case "declarations":
             parts = [s("kind"), s("scope").map { "scope: \($0)" }, s("supplierName") ?? s("supplier"), s("template"),
-                s("recycledContentPercent").map { "recycled content \($0) %" }, validity(), s("status").map { "status: \($0)" },
+                s("recycledContentPercent").map { "recycled content \($0) %" }, smelters(o["smelters"]), validity(), s("status").map { "status: \($0)" },
                 s("reason").map { "reason: \($0)" }, (o["attachments"]?.arrayValue?.count).map { "\($0) attachment\($0 == 1 ? "" : "s")" }]
         case "manufacturing.certifications", "compliance.testReports":
             parts = [s("id"), s("scheme") ?? s("standard"), s("issuer").map { "by \($0)" } ?? s("laboratory").map { "at \($0)" },
@@ -99,6 +99,16 @@ enum PassportText {
     }
 
     /// A value without JSON punctuation where it is a string; arrays and objects compactly.
+    /// A conflict-minerals smelter list in words: `smelters: gold 1 (1 ID), tin 2 (1 ID)`.
+    static func smelters(_ v: JSONValue?) -> String? {
+        guard let list = v?.arrayValue, !list.isEmpty else { return nil }
+        return "smelters: " + list.map { m -> String in
+            let o = m.objectValue ?? JSONObject()
+            let ids = o["smelterIds"]?.arrayValue?.count ?? 0
+            return "\(o["metal"].map(plain) ?? "?") \(o["rows"].map(plain) ?? "?") (\(ids) ID\(ids == 1 ? "" : "s"))"
+        }.joined(separator: ", ")
+    }
+
     static func plain(_ v: JSONValue) -> String {
         switch v {
         case .string(let s): Terminal.safe(s)

@@ -43,6 +43,9 @@ struct CMRTAndIPC1752IngestTests {
         #expect(e.data["scope"] == "A. Company: tantalum, tin, gold, tungsten" && e.data["documentSha256"] == .string(sha))
         #expect(e.validFrom?.description == "2025-12-09T00:00:00.000000Z" && e.validUntil?.description == "2026-12-09T00:00:00.000000Z")
         #expect(e.attachments.map(\.sha256) == [sha] && e.attachments.first?.name == "acme-cmrt.xlsx")
+        #expect(e.data["smelters"] == [
+            ["metal": "gold", "rows": 1, "smelterIds": ["CID000002"]], ["metal": "tin", "rows": 1, "smelterIds": ["CID000001"]],
+        ])
         #expect(try ledger.blob(sha256: sha) == bytes)
         let passport = try ledger.passport(try Subject("supplier/ACME"), validAt: try Timestamp(rfc3339: "2026-06-01T00:00:00Z"))
         let declaration = try #require(passport.entries.first { $0.field == "declarations" && $0.key == "conflict-minerals" })
@@ -205,5 +208,33 @@ struct CMRTAndIPC1752IngestTests {
         guard case .rejected(let e, _) = o[0] else { Issue.record("expected a rejection"); return }
         #expect(e.violations.first?.path == "suppliers.json: DUNS-123456789" && e.message.contains("must map to supplier/<id>"), "\(e)")
         #expect(try ledger.size() == before)
+    }
+
+    @Test("a 1,000-line Smelter List: every row counted per metal, the distinct smelter IDs kept, and the record still fits")
+    func longSmelterList() throws {
+        var sheets = XLSXFixture.cmrt()
+        var list: [String: XLSXFixture.Cell] = [:]
+        let metals = ["Tantalum", "Tin", "Gold", "Tungsten"]
+        for i in 0..<1000 {
+            let row = 5 + i
+            list["B\(row)"] = .text(metals[i % 4])
+            list["D\(row)"] = .text("Smelter \(i)")
+            list["E\(row)"] = .text("COUNTRY \(i % 40)")
+            // Every fifth row repeats the ID four rows up (the same smelter again); every 50th has none.
+            if i % 50 != 49 { list["F\(row)"] = .text(String(format: "CID%06d", i % 5 == 4 ? i - 4 : i)) }
+        }
+        sheets[2].1 = list
+        let ledger = try Files.store(dir)
+        let ingest = try CMRTIngest(ledger: ledger, source: "supplier-portal")
+        let (path, _) = try workbook(sheets, name: "long.xlsx")
+        let o = try ledger.appendSync([ingest.submission(path: path, options: ["supplier": "supplier/ACME"])])
+        let record = try ledger.record(try #require(o[0].record, "\(o[0])").index)
+        let smelters = try #require(record.event.data["smelters"]?.arrayValue)
+        #expect(smelters.compactMap { $0.objectValue?["metal"]?.stringValue } == ["gold", "tantalum", "tin", "tungsten"])
+        #expect(smelters.compactMap { $0.objectValue?["rows"] } == [250, 250, 250, 250])
+        let ids = smelters.flatMap { $0.objectValue?["smelterIds"]?.arrayValue ?? [] }
+        // 1,000 rows: 800 smelters of their own, 180 repeats of one of them, 20 without an ID.
+        #expect(ids.count == Set(ids).count && ids.count == 800, "\(ids.count)")
+        #expect(record.canonicalBytes.count <= 65_535)
     }
 }

@@ -83,10 +83,11 @@ public struct CMRTIngest: Sendable {
         var scope = cmrt.declarationScope
         if let d = cmrt.scopeDescription { scope += " (\(d))" }
         scope += ": " + metals.map(\.rawValue).joined(separator: ", ")
-        let data: JSONObject = [
+        var data: JSONObject = [
             "kind": "conflict-minerals", "scope": .string(scope), "template": .string("RMI CMRT \(cmrt.version)"),
             "supplierName": .string(cmrt.companyName), "documentSha256": .string(sha),
         ]
+        if !cmrt.smelters.isEmpty { data["smelters"] = Self.smelters(cmrt.smelters) }
         var event: JSONObject = [
             "type": "declaration.recorded", "subject": .string(supplierSubject), "sourceRef": .string("\(supplierSubject)/conflict-minerals/\(sha.prefix(16))"),
             "createdAt": .string(from.description), "validFrom": .string(from.description), "validUntil": .string(until.description), "data": .object(data),
@@ -97,6 +98,17 @@ public struct CMRTIngest: Sendable {
         do { problems = EventCatalog.validate(try Event(json: .object(event))) } catch { problems = error.violations }
         event["source"] = nil
         return problems.isEmpty ? .success(event) : .failure(ValidationError(problems))
+    }
+
+    /// The Smelter List per metal (lower-cased, sorted): how many rows, and their distinct smelter
+    /// IDs, sorted. Names and countries stay in the attached workbook: IDs are what a recall team
+    /// matches across suppliers, and a long list of IDs still fits in one record.
+    static func smelters(_ rows: [CMRTDeclaration.Smelter]) -> JSONValue {
+        let byMetal = Dictionary(grouping: rows) { $0.metal.trimmingWhitespace.lowercased() }
+        return .array(byMetal.keys.sorted().map { metal in
+            let ids = Set(byMetal[metal]!.compactMap { $0.smelterID?.trimmingWhitespace }.filter { !$0.isEmpty }).sorted()
+            return ["metal": .string(metal), "rows": .number(JSONNumber(byMetal[metal]!.count)), "smelterIds": .array(ids.map(JSONValue.string))]
+        })
     }
 
     /// A suppliers file: a JSON object of company unique ID → `supplier/<id>`.

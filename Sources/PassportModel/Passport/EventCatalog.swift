@@ -273,6 +273,10 @@ public enum EventCatalog {
                 P("kind", .oneOf(["conflict-minerals", "recycled-content", "substances", "sustainability"]), required: true),
                 P("scope", .text, required: true, "materials, parts or sites covered"), P("template", .text), P("supplierName", .text),
                 P("recycledContentPercent", .percent), P("documentSha256", .formatted(.sha256)),
+                P("smelters", .array(.object([
+                    P("metal", .text, required: true), P("rows", .integer(minimum: 0, maximum: nil), required: true, "smelter rows the supplier listed"),
+                    P("smelterIds", .array(.identifier, minItems: 0), required: true, "distinct smelter IDs (RMI CID…) of those rows, sorted"),
+                ]), minItems: 0), "the conflict-minerals smelters, per metal (a CMRT's Smelter List)"),
             ]),
             ruleText: ["validFrom and validUntil are required"],
             rules: { e in
