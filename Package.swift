@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "PassportDemoData", targets: ["PassportDemoData"]),
         .library(name: "PassportIngest", targets: ["PassportIngest"]),
         .library(name: "PassportDocuments", targets: ["PassportDocuments"]),
+        .library(name: "PassportServer", targets: ["PassportServer"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -21,6 +22,14 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
         // ZIP for office documents (xlsx); only PassportDocuments uses it.
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
+        // HTTP server, lifecycle, logs and metrics; only PassportServer (and dpp) use them.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
     ],
     targets: [
         .systemLibrary(
@@ -51,10 +60,25 @@ let package = Package(
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             ],
             swiftSettings: strict),
+        .target(
+            name: "PassportServer",
+            dependencies: [
+                "PassportModel", "PassportAudit", "PassportLedger", "PassportIngest", "Sodium",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: strict),
         .executableTarget(
             name: "dpp",
             dependencies: [
-                "PassportModel", "PassportAudit", "PassportLedger", "PassportIngest", "PassportDemoData",
+                "PassportModel", "PassportAudit", "PassportLedger", "PassportIngest", "PassportDemoData", "PassportServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict),
@@ -77,6 +101,13 @@ let package = Package(
             name: "PassportIngestTests",
             dependencies: ["PassportIngest", "PassportModel", "PassportLedger", "PassportTestSupport", "PassportDemoData", "PassportDocuments"],
             exclude: ["Fixtures"],
+            swiftSettings: strict),
+        .testTarget(
+            name: "PassportServerTests",
+            dependencies: [
+                "PassportServer", "PassportTestSupport", "PassportLedger", "PassportModel", "PassportAudit", "PassportDemoData",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
             swiftSettings: strict),
         .testTarget(
             name: "DPPCLITests",

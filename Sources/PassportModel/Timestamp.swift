@@ -38,6 +38,17 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
         try self.init(rfc3339: text)
     }
 
+    /// The forms ``init(dateOrDateTime:)`` accepts, for messages.
+    public static let queryForms = "an RFC 3339 date-time such as 2026-11-20T09:15:00Z or 2026-11-20T10:15:00.5+01:00, or a date 2026-11-20 (its midnight UTC)"
+
+    /// A time as people and query strings give it: any RFC 3339 date-time, or a date `YYYY-MM-DD`
+    /// meaning its midnight UTC.
+    /// - Throws: ``TimestampError`` naming what is wrong.
+    public init(dateOrDateTime text: String) throws(TimestampError) {
+        let isDate = text.utf8.count == 10 && text.utf8.enumerated().allSatisfy { i, c in (i == 4 || i == 7) ? c == UInt8(ascii: "-") : (0x30...0x39).contains(c) }
+        try self.init(rfc3339: isDate ? text + "T00:00:00Z" : text)
+    }
+
     /// Parses any RFC 3339 date-time (`T` or space separator, 0–9 fraction digits, `Z` or a
     /// numeric offset), normalising to UTC.
     /// - Throws: ``TimestampError`` for malformed text, impossible dates, or sub-microsecond precision.

@@ -80,6 +80,14 @@ public enum Sodium {
         return out
     }
 
+    /// Whether two byte strings are equal, in time that depends only on their length (libsodium
+    /// `sodium_memcmp`), for comparing secrets such as token hashes.
+    public static func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+        guard a.count == b.count else { return false }
+        guard !a.isEmpty else { return true }
+        return a.withUnsafeBytes { pa in b.withUnsafeBytes { pb in sodium_memcmp(pa.baseAddress!, pb.baseAddress!, a.count) == 0 } }
+    }
+
     /// Overwrites a buffer with zeros in a way the compiler cannot optimise away.
     public static func wipe(_ bytes: inout [UInt8]) {
         guard !bytes.isEmpty else { return }

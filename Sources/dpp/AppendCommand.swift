@@ -136,23 +136,7 @@ struct AppendSummary {
 
 /// One result line for an appended submission (text or JSON).
 func describeOutcome(_ s: Submission, _ o: AppendOutcome, format: OutputFormat) -> String {
-    if format == .json {
-        var j: JSONObject = ["line": .string(s.origin)]
-        switch o {
-        case .appended(let r), .duplicate(let r):
-            if case .duplicate = o { j["result"] = "duplicate" } else { j["result"] = "appended" }
-            j["index"] = .number(JSONNumber(Int(r.index)))
-            j["subject"] = .string(r.subject)
-            j["seq"] = .number(JSONNumber(Int(r.seq)))
-        case .rejected(let e, let q):
-            j["result"] = "rejected"
-            j["code"] = .string(e.code.rawValue)
-            j["reasons"] = .array(e.reasons.map { .string($0) })
-            j["violations"] = .array(e.violations.map(\.json))
-            if let q { j["quarantine"] = .number(JSONNumber(Int(q))) }
-        }
-        return CanonicalJSON.string(.object(j))
-    }
+    if format == .json { return CanonicalJSON.string(.object(o.json(line: s.origin))) }
     switch o {
     case .appended(let r): return "\(s.origin) appended index=\(r.index) subject=\(r.subject) seq=\(r.seq)"
     case .duplicate(let r): return "\(s.origin) duplicate index=\(r.index) subject=\(r.subject) seq=\(r.seq)"

@@ -17,7 +17,7 @@ struct DPP: ParsableCommand {
             Init.self, Keys.self, Append.self, History.self, RecordCommand.self, VKey.self, CheckpointCommand.self,
             Prove.self, ProveConsistency.self, Export.self, Verify.self, Audit.self, Blob.self, QuarantineCommand.self,
             PassportCommand.self, Reindex.self, Schemas.self, PolicyCommand.self, Types.self, IngestCommand.self,
-            Demo.self,
+            Serve.self, Tokens.self, Demo.self,
         ])
 
     /// Runs dpp; an unknown command (with or without --help) is a usage error, not the root help.
@@ -119,12 +119,11 @@ enum Arg {
     }
 
     /// The forms a timestamp argument accepts.
-    static let timestampForms = "an RFC 3339 date-time such as 2026-11-20T09:15:00Z or 2026-11-20T10:15:00.5+01:00, or a date 2026-11-20 (its midnight UTC)"
+    static let timestampForms = Timestamp.queryForms
 
     /// A timestamp: any RFC 3339 date-time, or a date meaning its midnight UTC.
     static func timestamp(_ text: String) throws -> Timestamp {
-        let isDate = text.utf8.count == 10 && text.utf8.enumerated().allSatisfy { i, c in (i == 4 || i == 7) ? c == UInt8(ascii: "-") : (0x30...0x39).contains(c) }
-        do { return try Timestamp(rfc3339: isDate ? text + "T00:00:00Z" : text) } catch {
+        do { return try Timestamp(dateOrDateTime: text) } catch {
             throw ValidationError("\(error.reason); accepted: \(timestampForms)")
         }
     }

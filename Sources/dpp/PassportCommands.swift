@@ -113,17 +113,11 @@ struct PassportCommand: ParsableCommand {
                     a = Passport(id: id, asOf: from, validAt: from, view: tier, entries: [])
                 }
                 for change in b.changes(since: a) {
-                    let (kind, old, new): (String, PassportEntry?, PassportEntry?) = switch change {
-                    case .added(let e): ("added", nil, e)
-                    case .removed(let e): ("removed", e, nil)
-                    case .changed(let x, let y): ("changed", x, y)
-                    }
+                    let (old, new) = change.entries
                     let entry = (new ?? old)!
+                    let kind = change.kind
                     if format == .json {
-                        var o: JSONObject = ["change": .string(kind), "path": .string(entry.path)]
-                        if let old { o["from"] = old.value; o["fromProvenance"] = old.provenance.json }
-                        if let new { o["to"] = new.value; o["provenance"] = new.provenance.json }
-                        print(CanonicalJSON.string(.object(o)))
+                        print(CanonicalJSON.string(.object(change.json)))
                     } else {
                         var line = "\(kind) \(entry.path)"
                         if let old { line += "\n    was \(PassportText.describe(old.field, old.value))" }
@@ -152,12 +146,7 @@ struct PassportCommand: ParsableCommand {
                 for (record, facts) in try ledger.passportHistory(id, view: view, policy: try ledger.accessPolicy()) {
                     let fields = facts.map { f in f.key.map { "\(f.field)[\($0)]" } ?? f.field }
                     if format == .json {
-                        print(CanonicalJSON.string([
-                            "index": .number(JSONNumber(Int(record.index))), "subject": .string(record.subject.rawValue),
-                            "recordedAt": .string(record.recordedAt.description), "source": .string(record.event.source),
-                            "type": .string(record.event.type), "sourceRef": .string(record.event.sourceRef),
-                            "fields": .array(fields.map { .string($0) }),
-                        ]))
+                        print(CanonicalJSON.string(.object(record.historyJSON(facts: facts))))
                     } else {
                         print("#\(record.index)  \(record.recordedAt)  \(record.event.type) by \(record.event.source) (\(record.event.sourceRef)) on \(record.subject)")
                         print("    sets \(fields.joined(separator: ", "))")

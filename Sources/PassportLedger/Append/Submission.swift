@@ -87,6 +87,28 @@ public enum AppendOutcome: Sendable, Hashable {
     /// Rejected, with the reason; kept in quarantine under the given ID.
     case rejected(LedgerError, quarantineID: UInt64?)
 
+    /// The outcome as one result of `dpp append --format json` and `POST /events`:
+    /// `{"line", "result": "appended"|"duplicate", "index", "subject", "seq"}` or
+    /// `{"line", "result": "rejected", "code", "reasons", "violations", "quarantine"?}`.
+    /// - Parameter line: where the input came from (`events.jsonl:3`).
+    public func json(line: String) -> JSONObject {
+        var j: JSONObject = ["line": .string(line)]
+        switch self {
+        case .appended(let r), .duplicate(let r):
+            if case .duplicate = self { j["result"] = "duplicate" } else { j["result"] = "appended" }
+            j["index"] = .number(JSONNumber(Int(r.index)))
+            j["subject"] = .string(r.subject)
+            j["seq"] = .number(JSONNumber(Int(r.seq)))
+        case .rejected(let e, let q):
+            j["result"] = "rejected"
+            j["code"] = .string(e.code.rawValue)
+            j["reasons"] = .array(e.reasons.map { .string($0) })
+            j["violations"] = .array(e.violations.map(\.json))
+            if let q { j["quarantine"] = .number(JSONNumber(Int(q))) }
+        }
+        return j
+    }
+
     /// The record, if appended or duplicate.
     public var record: RecordRef? {
         switch self {

@@ -94,6 +94,32 @@ extension Ledger {
         }
     }
 
+    /// The hashes of a C2SP tlog-tiles hash tile: the `width` subtree hashes at Merkle height
+    /// 8·`level`, positions 256·`index` ..< 256·`index` + `width`, concatenated (32 bytes each).
+    /// - Parameters:
+    ///   - level: the tile level (0 holds leaf hashes), 0–7.
+    ///   - index: the tile's position in its level.
+    ///   - width: 1–256; a tile narrower than 256 is a partial tile.
+    /// - Throws: ``LedgerError`` `not-found` if the log does not yet have that many hashes there.
+    public func tileHashes(level: Int, index: UInt64, width: Int) throws -> [UInt8] {
+        guard (0...7).contains(level), (1...256).contains(width), index <= UInt64.max / 256 else {
+            throw LedgerError(.invalidArgument, "a tile is at level 0–7 with width 1–256")
+        }
+        return try env.read { txn in
+            let size = try txn.get(Keys.metaSize, in: dbs.meta).map(Keys.readU64) ?? 0
+            let available = size >> UInt64(8 * level)
+            let first = index * 256
+            guard first + UInt64(width) <= available else {
+                throw LedgerError(.notFound, "no tile \(level)/\(index) of width \(width): the log of \(size) records has \(available) hashes at level \(level)")
+            }
+            var out: [UInt8] = []
+            out.reserveCapacity(32 * width)
+            let nodes = StoredNodes(txn: txn, db: dbs.nodes)
+            for i in 0..<UInt64(width) { out += try nodes.subtreeHash(level: 8 * level, index: first + i) }
+            return out
+        }
+    }
+
     /// The Merkle root at a tree size.
     public func rootHash(size: UInt64) throws -> [UInt8] {
         try env.read { txn in try MerkleProver(source: StoredNodes(txn: txn, db: dbs.nodes)).root(size: size) }

@@ -100,4 +100,46 @@ public enum PassportChange: Sendable, Hashable {
     case removed(PassportEntry)
     /// A value that changed (or was set again by another record).
     case changed(from: PassportEntry, to: PassportEntry)
+
+    /// `added`, `removed` or `changed`.
+    public var kind: String {
+        switch self {
+        case .added: "added"
+        case .removed: "removed"
+        case .changed: "changed"
+        }
+    }
+
+    /// The entry before (nil when added) and after (nil when removed).
+    public var entries: (old: PassportEntry?, new: PassportEntry?) {
+        switch self {
+        case .added(let e): (nil, e)
+        case .removed(let e): (e, nil)
+        case .changed(let a, let b): (a, b)
+        }
+    }
+
+    /// The change as `passport diff --format json` and the HTTP API give it:
+    /// `{"change", "path", "from"?, "fromProvenance"?, "to"?, "provenance"?}`.
+    public var json: JSONObject {
+        let (old, new) = entries
+        var o: JSONObject = ["change": .string(kind), "path": .string((new ?? old)!.path)]
+        if let old { o["from"] = old.value; o["fromProvenance"] = old.provenance.json }
+        if let new { o["to"] = new.value; o["provenance"] = new.provenance.json }
+        return o
+    }
+}
+
+extension Record {
+    /// One line of a passport's history (`passport history --format json`, `GET …/history`):
+    /// `{"index", "subject", "recordedAt", "source", "type", "sourceRef", "fields"}`.
+    /// - Parameter facts: the facts of this record the caller's view may see.
+    public func historyJSON(facts: [Fact]) -> JSONObject {
+        [
+            "index": .number(JSONNumber(Int(index))), "subject": .string(subject.rawValue),
+            "recordedAt": .string(recordedAt.description), "source": .string(event.source),
+            "type": .string(event.type), "sourceRef": .string(event.sourceRef),
+            "fields": .array(facts.map { f in .string(f.key.map { "\(f.field)[\($0)]" } ?? f.field) }),
+        ]
+    }
 }

@@ -1,0 +1,155 @@
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import NIOPosix
+import PassportLedger
+import PassportModel
+import ServiceLifecycle
+import Synchronization
+
+/// The request context of the API: Hummingbird's, plus the client's address (for rate limits).
+public struct ServerContext: RequestContext, RemoteAddressRequestContext {
+    /// Hummingbird's per-request storage.
+    public var coreContext: CoreRequestContextStorage
+    /// The client's address, when the transport has one.
+    public let remoteAddress: SocketAddress?
+
+    /// Makes the context of a request arriving on a channel.
+    public init(source: ApplicationRequestContextSource) {
+        coreContext = .init(source: source)
+        remoteAddress = source.channel.remoteAddress
+    }
+
+    /// Bodies of up to 16 MiB (a batch of events, an EPCIS document); larger ones get 413.
+    public var maxUploadSize: Int { 16 << 20 }
+}
+
+/// `dpp serve`: the HTTP API over a store (Specs/openapi.yaml) — passports, the GS1 Digital Link
+/// resolver, the audit surface (checkpoints, proofs, C2SP tlog-tiles), writes, operations.
+///
+/// Reads are synchronous LMDB calls and run on NIO's blocking thread pool, never on an event
+/// loop; writes go through the ledger's group-commit writer.
+public final class PassportServer: Sendable {
+    /// The store.
+    public let ledger: Ledger
+    /// Its access tokens.
+    public let tokens: AccessTokens
+    /// Host, port, public URL, limits.
+    public let configuration: ServerConfiguration
+    /// Request and ledger metrics (`/metrics`).
+    public let metrics: ServerMetrics
+    let limiter: RateLimiter
+    let pool: NIOThreadPool
+    private let registered = Mutex<[(method: String, path: String)]>([])
+
+    /// Every route ``router()`` registers, as (method, Hummingbird path pattern): `:name` is one
+    /// segment, `**` the rest of the path. The OpenAPI document must describe exactly these.
+    public var routes: [(method: String, path: String)] { registered.withLock { $0 } }
+
+    /// Registers a route and remembers it for ``routes``.
+    func route(
+        _ router: Router<ServerContext>, _ method: HTTPRequest.Method, _ path: String,
+        _ handler: @escaping @Sendable (Request, ServerContext) async throws -> Response
+    ) {
+        registered.withLock { r in
+            if !r.contains(where: { $0.method == method.rawValue && $0.path == path }) { r.append((method.rawValue, path)) }
+        }
+        router.on(RouterPath(path), method: method, use: handler)
+    }
+
+    /// Serves `ledger` with its tokens.
+    public init(ledger: Ledger, tokens: AccessTokens, configuration: ServerConfiguration = ServerConfiguration()) {
+        self.ledger = ledger
+        self.tokens = tokens
+        self.configuration = configuration
+        metrics = ServerMetrics()
+        limiter = RateLimiter(perMinute: configuration.anonymousRequestsPerMinute)
+        pool = NIOThreadPool.singleton
+    }
+
+    /// Runs blocking store work off the event loops.
+    func blocking<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await pool.runIfActive(body)
+    }
+
+    /// The router with every route of the API and its middleware (problem details, metrics,
+    /// request logs, CORS on reads, rate limits on anonymous reads).
+    public func router() -> Router<ServerContext> {
+        let router = Router(context: ServerContext.self)
+        router.add(middleware: ProblemMiddleware())
+        router.add(middleware: MetricsMiddleware(metrics: metrics))
+        router.add(middleware: LogRequestsMiddleware(.info))
+        router.add(middleware: CORSMiddleware(
+            allowOrigin: .all, allowHeaders: [.accept, .authorization, .contentType, .ifNoneMatch], allowMethods: [.get, .head, .post, .options],
+            exposedHeaders: ["ETag", "Location", "Link"]))
+        router.add(middleware: RateLimitMiddleware(server: self))
+        addPassportRoutes(to: router)
+        addResolverRoutes(to: router)
+        addAuditRoutes(to: router)
+        addWriteRoutes(to: router)
+        addOperationRoutes(to: router)
+        return router
+    }
+
+    /// The Hummingbird application on the configured host and port.
+    public func application(logger: Logger) -> some ApplicationProtocol {
+        Application(
+            router: router(),
+            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "passport-ledger"),
+            logger: logger)
+    }
+
+    /// Serves until SIGINT or SIGTERM, then finishes the requests in flight and returns.
+    public func run(logger: Logger) async throws {
+        try await application(logger: logger).runService(gracefulShutdownSignals: [.sigterm, .sigint])
+    }
+
+    /// The caller a request authenticates as: its bearer token's entry, or anonymous (public).
+    /// - Throws: ``Problem`` 401 for a malformed, unknown or revoked token.
+    func caller(_ request: Request) throws -> Caller {
+        guard let header = request.headers[.authorization] else { return Caller(token: nil) }
+        let parts = header.split(separator: " ", maxSplits: 1)
+        guard parts.count == 2, parts[0].lowercased() == "bearer" else {
+            var p = Problem(.unauthorized, "bad-credentials", "the Authorization header must be \"Bearer <token>\" (tokens are made with dpp tokens add)")
+            p.headers[.wwwAuthenticate] = "Bearer realm=\"passport-ledger\""
+            throw p
+        }
+        guard let entry = try tokens.authenticate(String(parts[1]).trimmingCharacters(in: .whitespaces)) else {
+            var p = Problem(.unauthorized, "bad-credentials", "the bearer token is unknown or revoked")
+            p.headers[.wwwAuthenticate] = "Bearer realm=\"passport-ledger\", error=\"invalid_token\""
+            throw p
+        }
+        return Caller(token: entry)
+    }
+}
+
+/// Who is asking: a token's holder, or anyone (public).
+struct Caller: Sendable {
+    let token: AccessTokens.Entry?
+
+    /// The highest tier this caller may read.
+    var tier: AccessTier { token?.tier ?? .public }
+
+    /// The view a request asks for (`view=`), which must not be above the caller's tier;
+    /// without one, the caller's own tier.
+    func view(_ requested: AccessTier?) throws -> AccessTier {
+        guard let requested else { return tier }
+        try require(requested, for: "the \(requested.rawValue) view")
+        return requested
+    }
+
+    /// Refuses unless this caller's tier reaches `needed`: 401 for anyone, 403 for a token too low.
+    func require(_ needed: AccessTier, for what: String) throws {
+        guard needed > tier else { return }
+        if token == nil {
+            var p = Problem(.unauthorized, "tier-required", "\(what) needs a bearer token of tier \(needed.rawValue); without one, requests get the public tier")
+            p.headers[.wwwAuthenticate] = "Bearer realm=\"passport-ledger\""
+            p.extra["requiredTier"] = .string(needed.rawValue)
+            throw p
+        }
+        var p = Problem(.forbidden, "tier-required", "\(what) needs tier \(needed.rawValue); token \(token!.name) has tier \(tier.rawValue)")
+        p.extra["requiredTier"] = .string(needed.rawValue)
+        throw p
+    }
+}
