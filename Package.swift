@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "PassportIngest", targets: ["PassportIngest"]),
         .library(name: "PassportDocuments", targets: ["PassportDocuments"]),
         .library(name: "PassportServer", targets: ["PassportServer"]),
+        .library(name: "PassportQR", targets: ["PassportQR"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -38,9 +39,19 @@ let package = Package(
         .systemLibrary(
             name: "CSodium", path: "Sources/CSodium", pkgConfig: "libsodium",
             providers: [.apt(["libsodium-dev"])]),
+        .systemLibrary(
+            name: "CQRencode", path: "Sources/CQRencode", pkgConfig: "libqrencode",
+            providers: [.apt(["libqrencode-dev"])]),
+        // Not "CZlib": ZIPFoundation declares a clang module of that name, and module names are
+        // global, so a target that sees both (the test runner, a server) would not compile.
+        .systemLibrary(
+            name: "CZlibSystem", path: "Sources/CZlibSystem", pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]),
         .target(name: "Sodium", dependencies: ["CSodium"], swiftSettings: strict),
         .target(name: "LMDB", dependencies: ["CLMDB"], swiftSettings: strict),
         .target(name: "PassportModel", swiftSettings: strict),
+        // QR codes (SVG, PNG) of GS1 Digital Link URIs; C libraries only, no server library.
+        .target(name: "PassportQR", dependencies: ["CQRencode", "CZlibSystem"], swiftSettings: strict),
         .target(name: "PassportAudit", dependencies: ["PassportModel", "Sodium"], swiftSettings: strict),
         .target(
             name: "PassportLedger", dependencies: ["PassportModel", "PassportAudit", "Sodium", "LMDB"],
@@ -63,7 +74,7 @@ let package = Package(
         .target(
             name: "PassportServer",
             dependencies: [
-                "PassportModel", "PassportAudit", "PassportLedger", "PassportIngest", "Sodium",
+                "PassportModel", "PassportAudit", "PassportLedger", "PassportIngest", "PassportQR", "Sodium",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -89,6 +100,8 @@ let package = Package(
             ],
             path: "Tests/PassportTestSupport", swiftSettings: strict),
         .testTarget(name: "SodiumTests", dependencies: ["Sodium"], swiftSettings: strict),
+        // CZlibSystem only to inflate the PNG's pixels in a test; the round trip goes through zbarimg.
+        .testTarget(name: "PassportQRTests", dependencies: ["PassportQR", "CZlibSystem"], swiftSettings: strict),
         .testTarget(name: "PassportModelTests", dependencies: ["PassportModel", "PassportDemoData"], swiftSettings: strict),
         .testTarget(
             name: "PassportAuditTests", dependencies: ["PassportAudit", "PassportModel", "Sodium"],

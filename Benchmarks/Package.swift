@@ -20,6 +20,7 @@ let package = Package(
                 .product(name: "PassportAudit", package: "PassportLedger"),
                 .product(name: "PassportModel", package: "PassportLedger"),
                 .product(name: "PassportDemoData", package: "PassportLedger"),
+                .product(name: "PassportQR", package: "PassportLedger"),
             ],
             path: "Benchmarks/LedgerBenchmarks",
             swiftSettings: [.swiftLanguageMode(.v6)],

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Installs the Debian packages Passport Ledger needs, if they are missing.
 #   scripts/install-deps.sh          C libraries to build and run dpp
-#   scripts/install-deps.sh --test   also Go with golang.org/x/mod (third-party interop tests) and
-#                                    Python's jsonschema ≥ 4.18 (schema-conformance tests)
+#   scripts/install-deps.sh --test   also Go with golang.org/x/mod (third-party interop tests),
+#                                    Python's jsonschema ≥ 4.18 (schema-conformance tests) and
+#                                    zbarimg from zbar-tools (QR code round trips)
 set -euo pipefail
-packages=(pkg-config liblmdb-dev libsodium-dev)
+packages=(pkg-config liblmdb-dev libsodium-dev libqrencode-dev zlib1g-dev)
 if [ "${1:-}" = "--test" ]; then
-    packages+=(golang-go golang-golang-x-mod-dev)
+    packages+=(golang-go golang-golang-x-mod-dev zbar-tools)
 fi
 missing=()
 for p in "${packages[@]}"; do

@@ -252,6 +252,124 @@ paths:
         - $ref: "#/components/parameters/view"
         - $ref: "#/components/parameters/context"
       responses: *resolverResponses
+  /01/{gtin}/qr.svg:
+    get:
+      tags: [resolver]
+      operationId: qrSvgModel
+      summary: The QR code (SVG) of the model's GS1 Digital Link URI on the public URL.
+      parameters:
+        - $ref: "#/components/parameters/gtin"
+        - $ref: "#/components/parameters/qrEcc"
+        - $ref: "#/components/parameters/qrSize"
+        - $ref: "#/components/parameters/qrMargin"
+      responses:
+        "200":
+          description: The QR code.
+          content:
+            image/svg+xml:
+              schema: {type: string}
+        "400": {$ref: "#/components/responses/BadRequest"}
+        "404": {$ref: "#/components/responses/NotFound"}
+        "429": {$ref: "#/components/responses/TooManyRequests"}
+  /01/{gtin}/qr.png:
+    get:
+      tags: [resolver]
+      operationId: qrPngModel
+      summary: The QR code (PNG) of the model's GS1 Digital Link URI on the public URL.
+      parameters:
+        - $ref: "#/components/parameters/gtin"
+        - $ref: "#/components/parameters/qrEcc"
+        - $ref: "#/components/parameters/qrSize"
+        - $ref: "#/components/parameters/qrMargin"
+      responses:
+        "200":
+          description: The QR code.
+          content:
+            image/png:
+              schema: {type: string, format: binary}
+        "400": {$ref: "#/components/responses/BadRequest"}
+        "404": {$ref: "#/components/responses/NotFound"}
+        "429": {$ref: "#/components/responses/TooManyRequests"}
+  /01/{gtin}/10/{lot}/qr.svg:
+    get:
+      tags: [resolver]
+      operationId: qrSvgBatch
+      summary: The QR code (SVG) of the batch's GS1 Digital Link URI on the public URL.
+      parameters:
+        - $ref: "#/components/parameters/gtin"
+        - $ref: "#/components/parameters/lot"
+        - $ref: "#/components/parameters/qrEcc"
+        - $ref: "#/components/parameters/qrSize"
+        - $ref: "#/components/parameters/qrMargin"
+      responses:
+        "200":
+          description: The QR code.
+          content:
+            image/svg+xml:
+              schema: {type: string}
+        "400": {$ref: "#/components/responses/BadRequest"}
+        "404": {$ref: "#/components/responses/NotFound"}
+        "429": {$ref: "#/components/responses/TooManyRequests"}
+  /01/{gtin}/10/{lot}/qr.png:
+    get:
+      tags: [resolver]
+      operationId: qrPngBatch
+      summary: The QR code (PNG) of the batch's GS1 Digital Link URI on the public URL.
+      parameters:
+        - $ref: "#/components/parameters/gtin"
+        - $ref: "#/components/parameters/lot"
+        - $ref: "#/components/parameters/qrEcc"
+        - $ref: "#/components/parameters/qrSize"
+        - $ref: "#/components/parameters/qrMargin"
+      responses:
+        "200":
+          description: The QR code.
+          content:
+            image/png:
+              schema: {type: string, format: binary}
+        "400": {$ref: "#/components/responses/BadRequest"}
+        "404": {$ref: "#/components/responses/NotFound"}
+        "429": {$ref: "#/components/responses/TooManyRequests"}
+  /01/{gtin}/21/{serial}/qr.svg:
+    get:
+      tags: [resolver]
+      operationId: qrSvgItem
+      summary: The QR code (SVG) of the item's GS1 Digital Link URI on the public URL.
+      parameters:
+        - $ref: "#/components/parameters/gtin"
+        - $ref: "#/components/parameters/serial"
+        - $ref: "#/components/parameters/qrEcc"
+        - $ref: "#/components/parameters/qrSize"
+        - $ref: "#/components/parameters/qrMargin"
+      responses:
+        "200":
+          description: The QR code.
+          content:
+            image/svg+xml:
+              schema: {type: string}
+        "400": {$ref: "#/components/responses/BadRequest"}
+        "404": {$ref: "#/components/responses/NotFound"}
+        "429": {$ref: "#/components/responses/TooManyRequests"}
+  /01/{gtin}/21/{serial}/qr.png:
+    get:
+      tags: [resolver]
+      operationId: qrPngItem
+      summary: The QR code (PNG) of the item's GS1 Digital Link URI on the public URL.
+      parameters:
+        - $ref: "#/components/parameters/gtin"
+        - $ref: "#/components/parameters/serial"
+        - $ref: "#/components/parameters/qrEcc"
+        - $ref: "#/components/parameters/qrSize"
+        - $ref: "#/components/parameters/qrMargin"
+      responses:
+        "200":
+          description: The QR code.
+          content:
+            image/png:
+              schema: {type: string, format: binary}
+        "400": {$ref: "#/components/responses/BadRequest"}
+        "404": {$ref: "#/components/responses/NotFound"}
+        "429": {$ref: "#/components/responses/TooManyRequests"}
   /.well-known/gs1resolver:
     get:
       tags: [resolver]
@@ -609,6 +727,24 @@ components:
       name: index
       required: true
       schema: {type: integer, minimum: 0}
+    qrEcc:
+      in: query
+      name: ecc
+      required: false
+      description: Error correction level (default M).
+      schema: {type: string, enum: [L, M, Q, H]}
+    qrSize:
+      in: query
+      name: size
+      required: false
+      description: Pixels (PNG) or user units (SVG) per module, 1–40 (default 8).
+      schema: {type: integer, minimum: 1, maximum: 40}
+    qrMargin:
+      in: query
+      name: margin
+      required: false
+      description: Quiet zone in modules, 0–16 (default 4).
+      schema: {type: integer, minimum: 0, maximum: 16}
     size:
       in: query
       name: size

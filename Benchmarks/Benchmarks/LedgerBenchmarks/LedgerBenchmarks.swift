@@ -157,6 +157,7 @@ let benchmarks: @Sendable () -> Void = {
         metrics: [.wallClock, .peakMemoryResident], warmupIterations: 0, maxDuration: .seconds(60), maxIterations: 5)
 
     ingestBenchmarks()
+    qrBenchmarks()
 
     appendBenchmark("Append 1 KiB signed events, durable", store: "append", options: .init())
     appendBenchmark(

@@ -74,7 +74,11 @@ extension PassportServer {
         }
         route(router, .get, "/01/**") { request, _ in
             let caller = try self.caller(request)
-            guard let parts = segments(request, after: "/") else { throw Problem(.notFound, "no-route", "no such resource") }
+            guard var parts = segments(request, after: "/") else { throw Problem(.notFound, "no-route", "no such resource") }
+            if let last = parts.last, last == "qr.svg" || last == "qr.png" {
+                parts.removeLast()
+                return try await self.qrCode(try DigitalLinkPath(parts), png: last == "qr.png", request)
+            }
             let link = try DigitalLinkPath(parts)
             return try await self.resolve(link, request, caller)
         }
