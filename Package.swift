@@ -118,8 +118,11 @@ let package = Package(
         .testTarget(
             name: "PassportServerTests",
             dependencies: [
-                "PassportServer", "PassportTestSupport", "PassportLedger", "PassportModel", "PassportAudit", "PassportDemoData",
+                "PassportServer", "PassportTestSupport", "PassportLedger", "PassportModel", "PassportAudit", "PassportDemoData", "PassportQR",
+                "PassportIngest", "Sodium",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: strict),
         .testTarget(

@@ -54,12 +54,14 @@ public struct Problem: Error, HTTPResponseError, Sendable {
         switch error {
         case let p as Problem: return p
         case let e as LedgerError: return Problem(e)
-        case let e as HTTPError:
-            let code = e.status == .notFound ? "no-route" : e.status == .contentTooLarge ? "too-large" : "http-\(e.status.code)"
-            let detail = e.status == .notFound ? "no such resource: see /openapi.json for the API" : (e.body ?? e.status.reasonPhrase)
-            return Problem(e.status, code, detail)
         case let e as any HTTPResponseError:
-            return Problem(e.status, "http-\(e.status.code)", e.status.reasonPhrase)
+            // The router's and the body reader's own errors.
+            switch e.status {
+            case .notFound: return Problem(.notFound, "no-route", "no such resource: see /openapi.json for the API")
+            case .methodNotAllowed: return Problem(.methodNotAllowed, "method-not-allowed", "this resource does not take that method: see /openapi.json")
+            case .contentTooLarge: return Problem(.contentTooLarge, "too-large", "the request body is larger than the server takes (16 MiB); send fewer events a request")
+            default: return Problem(e.status, "http-\(e.status.code)", (e as? HTTPError)?.body ?? e.status.reasonPhrase)
+            }
         default:
             return Problem(.internalServerError, "internal", "the server failed to answer: \(error)")
         }

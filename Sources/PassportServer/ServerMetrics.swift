@@ -50,11 +50,18 @@ struct MetricsMiddleware<Context: RequestContext>: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let start = ContinuousClock.now
-        let response = try await next(request, context)
-        let d = ContinuousClock.now - start
-        let route = context.endpointPath ?? "unmatched"
-        metrics.request(method: request.method.rawValue, route: route, status: response.status.code,
-            seconds: Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18)
-        return response
+        func record(_ status: Int) {
+            let d = ContinuousClock.now - start
+            metrics.request(method: request.method.rawValue, route: context.endpointPath ?? "unmatched", status: status,
+                seconds: Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18)
+        }
+        do {
+            let response = try await next(request, context)
+            record(response.status.code)
+            return response
+        } catch {
+            record(Problem.from(error).status.code)
+            throw error
+        }
     }
 }

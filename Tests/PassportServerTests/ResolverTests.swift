@@ -1,0 +1,131 @@
+import Foundation
+import HTTPTypes
+import PassportLedger
+import PassportModel
+import PassportServer
+import Testing
+
+@Suite("HTTP API: GS1 Digital Link resolver and QR codes")
+struct ResolverTests {
+    @Test("content negotiation: JSON by default, the page for browsers, the linkset on request; a Link header to the linkset")
+    func negotiation() async throws {
+        let h = try ServerHarness(configuration: { var c = ServerConfiguration(); c.publicURL = "https://id.example.com/"; return c }())
+        let json = try await h.request("/\(h.item)")
+        #expect(json.status == .ok)
+        #expect(json.headers[.contentType] == "application/json")
+        #expect(json.json.objectValue?["id"] == .string(h.item))
+        #expect(json.headers[HTTPField.Name("Link")!] == "<https://id.example.com/\(h.item)?linkType=all>; rel=\"linkset\"; type=\"application/linkset+json\"")
+        let browser = try await h.request("/\(h.item)", headers: [.accept: "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"])
+        #expect(browser.headers[.contentType] == "text/html; charset=utf-8")
+        #expect(browser.text.contains("<h1>EV battery pack"))
+        let linkset = try await h.request("/\(h.item)", headers: [.accept: "application/linkset+json"])
+        #expect(linkset.headers[.contentType] == "application/linkset+json")
+        let all = try await h.request("/\(h.item)?linkType=all")
+        #expect(all.json == linkset.json)
+        let set = try #require(all.json.objectValue?["linkset"]?.arrayValue?.first?.objectValue)
+        #expect(set["anchor"] == .string("https://id.example.com/\(h.item)"))
+        #expect(set["https://gs1.org/voc/pip"]?.arrayValue?.first?.objectValue?["href"] == .string("https://id.example.com/passports/\(h.item)/page"))
+        #expect(set["https://gs1.org/voc/sustainabilityInfo"]?.arrayValue?.first?.objectValue?["type"] == "application/json")
+        #expect(try await h.request("/\(h.item)", headers: [.accept: "image/png"]).status == .notAcceptable)
+    }
+
+    @Test("a linkType that exists redirects (307), several candidates answer 300 with them, an absent one is 404 naming those there are")
+    func linkTypes() async throws {
+        let h = try ServerHarness()
+        let pip = try await h.request("/\(h.item)?linkType=gs1:pip")
+        #expect(pip.status == .temporaryRedirect)
+        #expect(pip.headers[.location] == "http://localhost:8080/passports/\(h.item)/page")
+        let full = try await h.request("/\(h.item)?linkType=https://gs1.org/voc/sustainabilityInfo")
+        #expect(full.headers[.location] == "http://localhost:8080/passports/\(h.item)")
+        // With a second certification the model has two candidates.
+        let added = try h.ledger.append(unsigned: [["type": "certification.recorded", "subject": .string(h.model), "sourceRef": "CERT-IEC",
+            "createdAt": "2026-11-20T09:00:00Z", "validFrom": "2026-09-01T00:00:00Z", "validUntil": "2029-09-01T00:00:00Z",
+            "data": ["id": "IEC62619-2026-9", "issuer": "Example Test Lab", "scheme": "IEC 62619"]]], source: "qa-lab")
+        #expect(added.allSatisfy { $0.record != nil }, "\(added)")
+        #expect(try await h.request("/\(h.model)?linkType=all").json.objectValue?["linkset"]?.arrayValue?.first?.objectValue?["https://gs1.org/voc/certificationInfo"]?.arrayValue?.count == 2)
+        let certs = try await h.request("/\(h.model)?linkType=gs1:certificationInfo")
+        #expect(certs.status == .multipleChoices)
+        #expect(certs.json.objectValue?["linkset"]?.arrayValue?.first?.objectValue?["https://gs1.org/voc/certificationInfo"]?.arrayValue?.count == 2)
+        let none = try await h.request("/\(h.item)?linkType=gs1:epil")
+        #expect(none.status == .notFound)
+        #expect(none.problem?.code == "no-link")
+        #expect(none.problem?.detail.contains("gs1:pip") == true)
+        // Links follow the view: supplier declarations are legitimate-interest.
+        let publicTypes = Set((try await h.request("/\(h.item)?linkType=all")).json.objectValue!["linkset"]!.arrayValue![0].objectValue!.map(\.key))
+        #expect(publicTypes.contains("https://gs1.org/voc/recallStatus"))
+    }
+
+    @Test("scanner spellings resolve to the same passport: GTIN-13, a lot before the serial; bad paths are 400 with the reason, unknown products 404")
+    func paths() async throws {
+        let h = try ServerHarness()
+        let subject = try Subject(h.item)
+        let gtin = subject.gtin!
+        let serial = h.item.split(separator: "/")[3]
+        let lot = try h.ledger.passport(subject).entry("identity.lot")!.value.stringValue!
+        let canonical = try await h.request("/\(h.item)")
+        for uri in ["/01/\(gtin.dropFirst())/21/\(serial)", "/01/\(gtin)/10/\(lot)/21/\(serial)"] {
+            let r = try await h.request(uri)
+            #expect(r.status == .ok, "\(uri): \(r.text)")
+            #expect(r.json.objectValue?["id"] == .string(h.item), "\(uri)")
+            #expect(r.headers[.eTag] == canonical.headers[.eTag])
+        }
+        let bad: [(String, String)] = [
+            ("/01/\(gtin.dropLast())9", "check digit"),
+            ("/01/12345", "8, 12, 13 or 14 digits"),
+            ("/01/\(gtin)/21/\(serial)/10/\(lot)", "order 22, 10, 21"),
+            ("/01/\(gtin)/17/261231", "only the key qualifiers 22 (CPV), 10 (lot) and 21 (serial)"),
+            ("/01/\(gtin)/21", "pairs"),
+            ("/01/\(gtin)/21/" + String(repeating: "A", count: 21), "1–20 characters"),
+        ]
+        for (uri, reason) in bad {
+            let r = try await h.request(uri)
+            #expect(r.status == .badRequest, "\(uri): \(r.text)")
+            #expect(r.problem?.code == "bad-digital-link")
+            #expect(r.problem?.detail.contains(reason) == true, "\(uri): \(r.text)")
+        }
+        let unknown = try await h.request("/01/09506000134352/21/NOPE")
+        #expect(unknown.status == .notFound)
+        #expect(unknown.problem?.code == "not-found")
+    }
+
+    @Test("/.well-known/gs1resolver describes the resolver on the public URL")
+    func wellKnown() async throws {
+        let h = try ServerHarness()
+        let r = try await h.request("/.well-known/gs1resolver")
+        #expect(r.status == .ok)
+        let o = try #require(r.json.objectValue)
+        #expect(o["resolverRoot"] == "http://localhost:8080")
+        #expect(o["supportedPrimaryKeys"] == ["gtin"])
+        #expect(o["supportedLinkType"]?.arrayValue?.count == 5)
+    }
+
+    @Test("QR codes encode the Digital Link URI on the public URL; parameters are checked; unknown products get none")
+    func qrCodes() async throws {
+        let h = try ServerHarness(configuration: { var c = ServerConfiguration(); c.publicURL = "https://id.example.com"; return c }())
+        let svg = try await h.request("/\(h.item)/qr.svg?ecc=H&size=4&margin=2")
+        #expect(svg.status == .ok)
+        #expect(svg.headers[.contentType] == "image/svg+xml")
+        #expect(svg.text.hasPrefix("<svg") || svg.text.hasPrefix("<?xml"))
+        let png = try await h.request("/\(h.item)/qr.png")
+        #expect(png.headers[.contentType] == "image/png")
+        #expect(Array(png.bytes.prefix(8)) == [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A])
+        // The code holds exactly the product's URI: the same as encoding it directly.
+        let expected = try PassportQRReference.svg("https://id.example.com/\(h.item)", ecc: "H", size: 4, margin: 2)
+        #expect(svg.text == expected)
+        for (uri, detail) in [("/\(h.item)/qr.svg?ecc=X", "L, M, Q or H"), ("/\(h.item)/qr.svg?size=41", "size=41"), ("/\(h.item)/qr.png?size=0", "0"), ("/\(h.item)/qr.svg?margin=17", "margin=17")] {
+            let r = try await h.request(uri)
+            #expect(r.status == .badRequest, "\(uri)")
+            #expect(r.problem?.detail.contains(detail) == true, "\(uri): \(r.text)")
+        }
+        #expect(try await h.request("/01/09506000134352/21/NOPE/qr.svg").status == .notFound)
+    }
+}
+
+import PassportQR
+
+/// The SVG the QR module makes of a text, for comparing what the server serves.
+enum PassportQRReference {
+    static func svg(_ text: String, ecc: String, size: Int, margin: Int) throws -> String {
+        try QRCode(encoding: text, correction: QRCode.ErrorCorrection(rawValue: ecc)!).svg(moduleSize: size, margin: margin)
+    }
+}

@@ -1,0 +1,185 @@
+import Foundation
+import HTTPTypes
+import PassportAudit
+import PassportLedger
+import PassportModel
+@testable import PassportServer
+import PassportTestSupport
+import Testing
+import Yams
+
+@Suite("HTTP API: writes, tokens, operations and the OpenAPI contract")
+struct WriteAndOperationsTests {
+    /// A batch.produced event of erp-sap, new to the demo store.
+    static func batchEvent(_ ref: String, subject: String, expectedSeq: Int? = nil) -> JSONObject {
+        var o: JSONObject = ["type": "batch.produced", "subject": .string(subject), "source": "erp-sap", "sourceRef": .string(ref),
+            "createdAt": "2026-11-25T09:00:00.000000Z", "data": ["quantity": 40, "facility": "facility/PLANT-1", "productionDate": "2026-11-24"]]
+        if let expectedSeq { o["expectedSeq"] = .number(JSONNumber(expectedSeq)) }
+        return o
+    }
+
+    func signedLine(_ h: ServerHarness, _ event: JSONObject, as source: String = "erp-sap") throws -> String {
+        CanonicalJSON.string(try Fixtures.sign(event, with: try h.ledger.sourceSigner(source)).json)
+    }
+
+    @Test("POST /events appends signed lines of the token's source; redelivery is 200 with the existing record; results come per event")
+    func appendAndRedeliver() async throws {
+        let h = try ServerHarness()
+        let lot = "01/\(try Subject(h.item).gtin!)/10/HTTP-1"
+        let body = try [signedLine(h, Self.batchEvent("HTTP-1", subject: lot)), signedLine(h, Self.batchEvent("HTTP-2", subject: lot + "2"))].joined(separator: "\n")
+        let sizeBefore = try h.ledger.size()
+        let r = try await h.request("/events", method: .post, token: "erp", headers: [.contentType: "application/x-ndjson"], body: Array(body.utf8))
+        #expect(r.status == .ok, "\(r.text)")
+        let o = try #require(r.json.objectValue)
+        #expect(o["appended"] == 2)
+        let results = o["results"]!.arrayValue!
+        #expect(results.map { $0.objectValue!["result"] } == ["appended", "appended"])
+        #expect(results.map { $0.objectValue!["status"] } == [201, 201])
+        #expect(results[0].objectValue!["subject"] == .string(lot))
+        #expect(try h.ledger.size() == sizeBefore + 2)
+        // The same lines again: nothing written, the existing records named.
+        let again = try await h.request("/events", method: .post, token: "erp", headers: [.contentType: "application/x-ndjson"], body: Array(body.utf8))
+        #expect(again.status == .ok)
+        #expect(again.json.objectValue?["duplicates"] == 2)
+        #expect(again.json.objectValue?["results"]?.arrayValue?[0].objectValue?["index"] == results[0].objectValue!["index"])
+        #expect(try h.ledger.size() == sizeBefore + 2)
+        // A JSON array works as well; the server can sign for the source with sign=server.
+        let unsigned = CanonicalJSON.encode(.array([.object(Self.batchEvent("HTTP-3", subject: lot + "3"))]))
+        let signedByServer = try await h.request("/events?sign=server", method: .post, token: "erp", headers: [.contentType: "application/json"], body: unsigned)
+        #expect(signedByServer.status == .ok, "\(signedByServer.text)")
+        #expect(try h.ledger.record(sizeBefore + 2).event.sourceRef == "HTTP-3")
+    }
+
+    @Test("write rejections: one event gets its own status as problem details (409 for expectedSeq), several 207; all kept in quarantine")
+    func rejections() async throws {
+        let h = try ServerHarness()
+        let lot = "01/\(try Subject(h.item).gtin!)/10/HTTP-9"
+        let quarantined = try h.ledger.quarantineEntries().count
+        let conflict = try signedLine(h, Self.batchEvent("SEQ-1", subject: lot, expectedSeq: 5))
+        let r = try await h.request("/events", method: .post, token: "erp", headers: [.contentType: "application/x-ndjson"], body: Array(conflict.utf8))
+        #expect(r.status == .conflict, "\(r.text)")
+        #expect(r.problem?.code == "seq-conflict")
+        #expect(r.json.objectValue?["results"]?.arrayValue?.first?.objectValue?["quarantine"] != nil)
+        // Another source's event through an erp token is refused (and kept), the good one beside it appended.
+        let other = try signedLine(h, ["type": "product.registered", "subject": .string(h.model), "source": "plm-windchill", "sourceRef": "FORGED",
+            "createdAt": "2026-11-25T09:00:00.000000Z", "data": ["name": "Forged", "manufacturer": "Nobody"]], as: "plm-windchill")
+        let good = try signedLine(h, Self.batchEvent("OK-1", subject: lot))
+        let mixed = try await h.request("/events", method: .post, token: "erp", headers: [.contentType: "application/x-ndjson"], body: Array((other + "\n" + good).utf8))
+        #expect(mixed.status.code == 207, "\(mixed.text)")
+        let results = mixed.json.objectValue!["results"]!.arrayValue!
+        #expect(results[0].objectValue?["status"] == 403)
+        #expect(results[0].objectValue?["code"] == "not-permitted")
+        #expect(results[1].objectValue?["result"] == "appended")
+        #expect(try h.ledger.quarantineEntries().count == quarantined + 2)
+        #expect(try h.ledger.passport(try Subject(h.model)).entry("identity.name")?.value != "Forged")
+
+        let cases: [(String?, String, [UInt8], HTTPResponse.Status, String)] = [
+            (nil, "application/x-ndjson", Array(good.utf8), .unauthorized, "token-required"),
+            ("authority", "application/x-ndjson", Array(good.utf8), .forbidden, "not-a-source"),
+            ("erp", "text/csv", Array(good.utf8), .unsupportedMediaType, "bad-media-type"),
+            ("erp", "application/json", Array("[{".utf8), .badRequest, "malformed-json"),
+            ("erp", "application/json", Array("{}".utf8), .badRequest, "bad-body"),
+            ("erp", "application/x-ndjson", [], .badRequest, "empty-body"),
+            ("erp", "application/x-ndjson", Array(repeating: 0x20, count: 17 << 20), .contentTooLarge, "too-large"),
+        ]
+        let size = try h.ledger.size()
+        for (token, type, body, status, code) in cases {
+            let r = try await h.request("/events", method: .post, token: token, headers: [.contentType: type], body: body)
+            #expect(r.status == status, "\(code): \(r.text.prefix(300))")
+            #expect(r.problem?.code == code, "\(r.text.prefix(300))")
+        }
+        #expect(try h.ledger.size() == size, "nothing appended from a rejected request")
+    }
+
+    @Test("tokens are stored as hashes in a 0600 file; a revoked token stops working in a running server")
+    func tokens() async throws {
+        let h = try ServerHarness()
+        let store = h.server.tokens
+        let text = try String(contentsOf: store.url, encoding: .utf8)
+        for token in h.tokens.values { #expect(!text.contains(token)) }
+        let mode = try FileManager.default.attributesOfItem(atPath: store.url.path)[.posixPermissions] as? Int
+        #expect(mode == 0o600)
+        #expect(try await h.request("/passports/\(h.item)?view=authority", token: "authority").status == .ok)
+        try AccessTokens(store: h.ledger.directory).revoke(name: "market-surveillance")
+        try await Task.sleep(for: .milliseconds(1100))
+        let r = try await h.request("/passports/\(h.item)?view=authority", token: "authority")
+        #expect(r.status == .unauthorized)
+        #expect(r.problem?.code == "bad-credentials")
+        #expect(throws: LedgerError.self) { try store.add(name: "recycler", tier: .public, source: nil, admin: false) }
+        #expect(throws: LedgerError.self) { try store.add(name: "bad name", tier: .public, source: nil, admin: false) }
+    }
+
+    @Test("health, readiness and Prometheus metrics per route template")
+    func operations() async throws {
+        let h = try ServerHarness()
+        #expect(try await h.request("/healthz").json == ["status": "ok"])
+        #expect(try await h.request("/readyz").json.objectValue?["records"] == .number(JSONNumber(Int(try h.ledger.size()))))
+        _ = try await h.request("/passports/\(h.item)")
+        _ = try await h.request("/passports/nonsense")
+        let m = try await h.request("/metrics").text
+        #expect(m.contains("dpp_http_requests_total{method=\"GET\",route=\"/passports/**\",status=\"200\"} 1"), "\(m)")
+        #expect(m.contains("dpp_http_requests_total{method=\"GET\",route=\"/passports/**\",status=\"400\"} 1"))
+        #expect(m.contains("dpp_http_request_duration_seconds_bucket"))
+        #expect(m.contains("dpp_ledger_records \(try h.ledger.size())"))
+        #expect(!m.contains(h.item), "routes are labelled by template, not by subject")
+    }
+
+    @Test("anonymous requests are limited per address; the limiter refills with time")
+    func rateLimit() {
+        let limiter = RateLimiter(perMinute: 60)
+        let start = ContinuousClock.now
+        var allowed = 0
+        for _ in 0..<20 where limiter.take("192.0.2.1", now: start) == nil { allowed += 1 }
+        #expect(allowed == 10, "a burst of 10")
+        #expect(limiter.take("192.0.2.2", now: start) == nil, "other addresses have their own bucket")
+        #expect(limiter.take("192.0.2.1", now: start + .seconds(1)) == nil, "one a second comes back")
+        #expect(limiter.take("192.0.2.1", now: start + .seconds(1)) != nil)
+        #expect(RateLimiter(perMinute: 0).take("192.0.2.1") == nil, "0 turns it off")
+    }
+
+    @Test("Specs/openapi.yaml is what the server serves, and it describes exactly the server's routes")
+    func openAPIContract() async throws {
+        let published = try String(contentsOf: CLI.packageRoot.appendingPathComponent("Specs/openapi.yaml"), encoding: .utf8)
+        #expect(published == OpenAPIDocument.text, "Specs/openapi.yaml changed: run scripts/embed-openapi.sh")
+        let h = try ServerHarness()
+        let served = try await h.request("/openapi.json")
+        #expect(served.headers[.contentType] == "application/json")
+        let doc = try #require(served.json.objectValue)
+        #expect(doc["openapi"] == "3.1.0")
+        let paths = try #require(doc["paths"]?.objectValue)
+        var documented: [(method: String, path: String)] = []
+        for (path, item) in paths {
+            for (method, _) in item.objectValue ?? [:] where ["get", "post", "put", "delete", "patch"].contains(method) {
+                documented.append((method.uppercased(), path))
+            }
+        }
+        // A documented path, with each {parameter} filled, as a request path.
+        func sample(_ path: String) -> String { path.replacingOccurrences(of: #"\{[^}]+\}"#, with: "X", options: .regularExpression) }
+        func matches(_ pattern: String, _ path: String) -> Bool {
+            let p = pattern.split(separator: "/", omittingEmptySubsequences: false)
+            let s = path.split(separator: "/", omittingEmptySubsequences: false)
+            for (i, part) in p.enumerated() {
+                if part == "**" { return s.count > i }
+                guard i < s.count else { return false }
+                if part.hasPrefix(":") || part == "*" { continue }
+                if part != s[i] { return false }
+            }
+            return p.count == s.count
+        }
+        let routes = h.server.routes
+        #expect(routes.count >= 15)
+        for d in documented {
+            #expect(routes.contains { $0.method == d.method && matches($0.path, sample(d.path)) }, "documented \(d.method) \(d.path) has no route")
+        }
+        for r in routes {
+            #expect(documented.contains { $0.method == r.method && matches(r.path, sample($0.path)) }, "route \(r.method) \(r.path) is not documented")
+        }
+        // Every documented path answers as documented: with no route it would be the router's no-route 404.
+        for d in documented where d.method == "GET" {
+            let r = try await h.request(sample(d.path))
+            #expect(r.problem?.code != "no-route", "GET \(d.path)")
+            let statuses = paths[d.path]?.objectValue?["get"]?.objectValue?["responses"]?.objectValue?.map(\.key) ?? []
+            #expect(statuses.contains(String(r.status.code)), "GET \(sample(d.path)) answered \(r.status.code), not documented for \(d.path): \(r.text.prefix(200))")
+        }
+    }
+}
