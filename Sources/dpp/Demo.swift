@@ -5,6 +5,8 @@ import PassportDemoData
 import PassportIngest
 import PassportLedger
 import PassportModel
+import PassportServer
+import Logging
 
 struct Demo: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -20,13 +22,53 @@ struct Demo: ParsableCommand {
     @Option(help: "Where to create the demo store (replaced if it holds an earlier demo).")
     var store: String = "demo-store"
 
+    @Flag(help: "Then serve the demo store over HTTP until Ctrl-C (what ./demo.sh does; ./demo.sh --no-serve stops after the walk-through).")
+    var serve = false
+    @Option(help: "Port to serve on with --serve.") var port = 8080
+    @Option(help: "Public base URL of links and QR codes with --serve (default http://localhost:PORT).") var publicURL: String?
+
     static let marker = ".dpp-demo"
 
-    func run() throws {
-        try guarded { try runDemo() }
+    func validate() throws {
+        if !(1...65535).contains(port) { throw ValidationError("--port must be 1–65535, got \(port)") }
     }
 
-    func runDemo() throws {
+    func run() throws {
+        try guarded {
+            let ledger = try runDemo()
+            if serve { try serveDemo(ledger) }
+        }
+    }
+
+    /// Serves the demo store, with a token per restricted tier, printing what to open.
+    func serveDemo(_ ledger: Ledger) throws {
+        var c = ServerConfiguration()
+        c.port = port
+        c.publicURL = publicURL
+        let tokens = try AccessTokens(store: ledger.directory)
+        let authority = try tokens.add(name: "demo-market-surveillance", tier: .authority, source: nil, admin: false).token
+        let recycler = try tokens.add(name: "demo-recycler", tier: .legitimateInterest, source: nil, admin: false).token
+        let item = DemoDataSet(DemoDataSet.Options()).items[0]
+        let base = c.baseURL
+        section("Serving the demo store at \(base) (Ctrl-C stops)")
+        print("""
+            the product's QR code:        \(base)/\(item)/qr.svg
+            what the QR code leads to:    \(base)/\(item)            (a browser gets the page, curl the JSON)
+            its passport as JSON:         \(base)/passports/\(item)
+            its links (RFC 9264):         \(base)/\(item)?linkType=all
+            the log's signed checkpoint:  \(base)/checkpoint
+            the API (OpenAPI 3.1):        \(base)/openapi.json
+            the authority view:           curl -H 'Authorization: Bearer \(authority)' '\(base)/passports/\(item)?view=authority'
+            a recycler's view:            curl -H 'Authorization: Bearer \(recycler)' '\(base)/passports/\(item)'
+            """)
+        let server = PassportServer(ledger: ledger, tokens: tokens, configuration: c)
+        _ = bootstrapLogging
+        let logger = Logger(label: "dpp.demo")
+        try runBlocking { try await server.run(logger: logger) }
+    }
+
+    @discardableResult
+    func runDemo() throws -> Ledger {
         let fm = FileManager.default
         let dir = URL(fileURLWithPath: store)
         if fm.fileExists(atPath: dir.path) {
@@ -137,6 +179,7 @@ struct Demo: ParsableCommand {
             \(dpp) verify --store \(at)
             """)
         print("(to type just dpp, as the README's tour does: export PATH=\"\((dpp as NSString).deletingLastPathComponent):$PATH\")")
+        return ledger
     }
 
     /// Feeds a few Debezium change events (a new production order, its update, a redelivery, a table
