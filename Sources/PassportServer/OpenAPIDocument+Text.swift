@@ -608,6 +608,57 @@ paths:
         "415": {$ref: "#/components/responses/Problem"}
         "422": {$ref: "#/components/responses/Problem"}
         "429": {$ref: "#/components/responses/TooManyRequests"}
+  /ingest/{connector}:
+    post:
+      tags: [writes]
+      operationId: postIngest
+      summary: A connector's raw payload, mapped and signed with the token's source key (as `dpp ingest` does).
+      description: |
+        `epcis`: an EPCIS 2.0 document (capture or query results; application/json or
+        application/ld+json). `bom`: a PLM BoM export (application/json or text/csv). Results and
+        statuses as for POST /events; rejected input is kept in quarantine and can be retried.
+        The other connectors (Debezium, CSV, CMRT, IPC-1752A, documents) run with `dpp ingest`.
+      security:
+        - bearer: []
+      parameters:
+        - in: path
+          name: connector
+          required: true
+          schema: {type: string, enum: [epcis, bom]}
+        - in: query
+          name: name
+          required: false
+          description: The payload's file name (results and attachments are named after it).
+          schema: {type: string}
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema: {type: object}
+          application/ld+json:
+            schema: {type: object}
+          text/csv:
+            schema: {type: string}
+      responses:
+        "200":
+          description: Every event appended or already there.
+          content:
+            application/json:
+              schema: {$ref: "#/components/schemas/WriteResults"}
+        "207":
+          description: Some events rejected (kept in quarantine).
+          content:
+            application/json:
+              schema: {$ref: "#/components/schemas/WriteResults"}
+        "400": {$ref: "#/components/responses/BadRequest"}
+        "401": {$ref: "#/components/responses/Unauthorized"}
+        "403": {$ref: "#/components/responses/Forbidden"}
+        "404": {$ref: "#/components/responses/NotFound"}
+        "409": {$ref: "#/components/responses/Problem"}
+        "413": {$ref: "#/components/responses/Problem"}
+        "415": {$ref: "#/components/responses/Problem"}
+        "422": {$ref: "#/components/responses/Problem"}
+        "429": {$ref: "#/components/responses/TooManyRequests"}
   /healthz:
     get:
       tags: [operations]

@@ -88,6 +88,7 @@ public final class PassportServer: Sendable {
         addResolverRoutes(to: router)
         addAuditRoutes(to: router)
         addWriteRoutes(to: router)
+        addIngestRoutes(to: router)
         addOperationRoutes(to: router)
         return router
     }

@@ -38,6 +38,8 @@ public struct Problem: Error, HTTPResponseError, Sendable {
         switch error.code {
         case .notFound: status = .notFound
         case .invalidArgument, .malformedJSON: status = .badRequest
+        // A connector's input that is not JSON at all is malformed, not an event breaking a rule.
+        case .invalidEvent where !error.violations.isEmpty && error.violations.allSatisfy({ $0.code.rawValue == "malformed-json" }): status = .badRequest
         case .invalidEvent, .unknownKey, .revokedKey, .keyNotValid, .badSignature, .missingAttachment, .unstorable: status = .unprocessableContent
         case .notPermitted: status = .forbidden
         case .idempotencyConflict, .seqConflict, .alreadyExists: status = .conflict

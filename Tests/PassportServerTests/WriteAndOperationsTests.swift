@@ -91,6 +91,45 @@ struct WriteAndOperationsTests {
         #expect(try h.ledger.size() == size, "nothing appended from a rejected request")
     }
 
+    @Test("POST /ingest/epcis and /ingest/bom map a connector's payload, signed with the token's source key; other connectors are named")
+    func ingest() async throws {
+        let h = try ServerHarness()
+        let store = h.server.tokens
+        let tms = try store.add(name: "wms", tier: .public, source: "tms-logistics", admin: false).token
+        let plm = try store.add(name: "plm", tier: .public, source: "plm-windchill", admin: false).token
+        let batch = try h.ledger.passport(try Subject(h.item)).entry("identity.lot").map { "01/\(try Subject(h.item).gtin!)/10/\($0.value.stringValue!)" }!
+        let epcis = #"{"@context":["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"],"type":"EPCISDocument","schemaVersion":"2.0","creationDate":"2026-11-21T08:00:00Z","epcisHeader":{"epcisMasterData":{"vocabularyList":[{"type":"urn:epcglobal:epcis:vtype:BusinessLocation","vocabularyElementList":[{"id":"https://id.gs1.org/414/7080003000002","attributes":[{"id":"cbvmda:countryCode","attribute":"NO"}]}]}]}},"epcisBody":{"eventList":[{"type":"ObjectEvent","eventID":"urn:uuid:http-ship-1","eventTime":"2026-11-21T07:30:00Z","eventTimeZoneOffset":"+01:00","action":"OBSERVE","bizStep":"https://ref.gs1.org/cbv/BizStep-shipping","epcList":[],"quantityList":[{"epcClass":"https://id.gs1.org/\#(batch)","quantity":24,"uom":"EA"}],"destinationList":[{"type":"location","destination":"https://id.gs1.org/414/7080003000002"}]}]}}"#
+        let r = try await h.request("/ingest/epcis?name=shipments.jsonld", method: .post, token: "Bearer \(tms)", headers: [.contentType: "application/ld+json"], body: Array(epcis.utf8))
+        #expect(r.status == .ok, "\(r.text)")
+        let result = try #require(r.json.objectValue?["results"]?.arrayValue?.first?.objectValue)
+        #expect(result["result"] == "appended")
+        #expect(result["line"] == "shipments.jsonld[0]")
+        let record = try h.ledger.record(UInt64(result["index"]!.numberValue!.double))
+        #expect(record.event.type == "shipment.dispatched")
+        #expect(record.event.source == "tms-logistics")
+        #expect(record.subject.rawValue == batch)
+        // Redelivered: nothing written.
+        let again = try await h.request("/ingest/epcis", method: .post, token: "Bearer \(tms)", headers: [.contentType: "application/json"], body: Array(epcis.utf8))
+        #expect(again.json.objectValue?["duplicates"] == 1)
+
+        let bom = #"{"exportedAt":"2026-11-20T09:00:00Z","exportedBy":"Windchill BoM export","assemblies":[{"assembly":"\#(h.model)","revision":"Z","lifecycle":"Released","effectiveFrom":"2027-06-01","releasedAt":"2026-11-20T08:00:00Z","lines":[{"part":"CELL-MODULE","quantity":4,"massKg":3.4,"material":"NMC811 cells","supplier":"supplier/CELLCO"}]}]}"#
+        let b = try await h.request("/ingest/bom", method: .post, token: "Bearer \(plm)", headers: [.contentType: "application/json"], body: Array(bom.utf8))
+        #expect(b.status == .ok, "\(b.text)")
+        #expect(try h.ledger.record(UInt64(b.json.objectValue!["results"]!.arrayValue![0].objectValue!["index"]!.numberValue!.double)).event.type == "bom.released")
+        // A draft is rejected (kept in quarantine) with the reason.
+        let draft = try await h.request("/ingest/bom", method: .post, token: "Bearer \(plm)", headers: [.contentType: "application/json"],
+            body: Array(bom.replacingOccurrences(of: "Released", with: "In Work").replacingOccurrences(of: "\"Z\"", with: "\"Y\"").utf8))
+        #expect(draft.status == .unprocessableContent, "\(draft.text)")
+        #expect(draft.json.objectValue?["results"]?.arrayValue?.first?.objectValue?["quarantine"] != nil)
+
+        #expect(try await h.request("/ingest/debezium", method: .post, token: "Bearer \(plm)", body: [1]).problem?.code == "unknown-connector")
+        #expect(try await h.request("/ingest/bom", method: .post, token: "authority", body: [1]).problem?.code == "not-a-source")
+        #expect(try await h.request("/ingest/bom", method: .post, body: [1]).status == .unauthorized)
+        #expect(try await h.request("/ingest/epcis", method: .post, token: "Bearer \(tms)", headers: [.contentType: "text/csv"], body: [1]).status == .unsupportedMediaType)
+        let broken = try await h.request("/ingest/epcis", method: .post, token: "Bearer \(tms)", headers: [.contentType: "application/json"], body: Array("{".utf8))
+        #expect(broken.status == .badRequest, "\(broken.text)")
+    }
+
     @Test("tokens are stored as hashes in a 0600 file; a revoked token stops working in a running server")
     func tokens() async throws {
         let h = try ServerHarness()
