@@ -30,6 +30,7 @@ tags:
   - name: audit
   - name: writes
   - name: operations
+  - name: admin
 paths:
   /passports/{subject}:
     get:
@@ -659,6 +660,109 @@ paths:
         "415": {$ref: "#/components/responses/Problem"}
         "422": {$ref: "#/components/responses/Problem"}
         "429": {$ref: "#/components/responses/TooManyRequests"}
+  /admin/keys:
+    get:
+      tags: [admin]
+      operationId: adminKeys
+      summary: The registered keys (admin tokens only).
+      security:
+        - bearer: []
+      responses:
+        "200":
+          description: The keys.
+          content:
+            application/json:
+              schema: {type: object}
+        "400": {$ref: "#/components/responses/BadRequest"}
+        "401": {$ref: "#/components/responses/Unauthorized"}
+        "403": {$ref: "#/components/responses/Forbidden"}
+        "404": {$ref: "#/components/responses/NotFound"}
+  /admin/policy:
+    get:
+      tags: [admin]
+      operationId: adminPolicy
+      summary: The data-ownership policy in force (admin tokens only).
+      security:
+        - bearer: []
+      parameters:
+        - $ref: "#/components/parameters/asOf"
+      responses:
+        "200":
+          description: The policy.
+          content:
+            application/json:
+              schema: {type: object}
+        "400": {$ref: "#/components/responses/BadRequest"}
+        "401": {$ref: "#/components/responses/Unauthorized"}
+        "403": {$ref: "#/components/responses/Forbidden"}
+        "404": {$ref: "#/components/responses/NotFound"}
+  /admin/quarantine:
+    get:
+      tags: [admin]
+      operationId: adminQuarantine
+      summary: Rejected input kept for review (admin tokens only).
+      security:
+        - bearer: []
+      parameters:
+        - in: query
+          name: all
+          required: false
+          description: Also resolved and discarded entries.
+          schema: {type: boolean}
+      responses:
+        "200":
+          description: The entries.
+          content:
+            application/json:
+              schema: {type: object}
+        "400": {$ref: "#/components/responses/BadRequest"}
+        "401": {$ref: "#/components/responses/Unauthorized"}
+        "403": {$ref: "#/components/responses/Forbidden"}
+        "404": {$ref: "#/components/responses/NotFound"}
+  /admin/quarantine/{id}:
+    get:
+      tags: [admin]
+      operationId: adminQuarantineEntry
+      summary: One quarantine entry with its input and violations (admin tokens only).
+      security:
+        - bearer: []
+      parameters:
+        - in: path
+          name: id
+          required: true
+          schema: {type: integer, minimum: 1}
+      responses:
+        "200":
+          description: The entry.
+          content:
+            application/json:
+              schema: {type: object}
+        "400": {$ref: "#/components/responses/BadRequest"}
+        "401": {$ref: "#/components/responses/Unauthorized"}
+        "403": {$ref: "#/components/responses/Forbidden"}
+        "404": {$ref: "#/components/responses/NotFound"}
+  /admin/quarantine/{id}/retry:
+    post:
+      tags: [admin]
+      operationId: adminQuarantineRetry
+      summary: Maps and appends a quarantined input again, through the connector that read it (admin tokens only).
+      security:
+        - bearer: []
+      parameters:
+        - in: path
+          name: id
+          required: true
+          schema: {type: integer, minimum: 1}
+      responses:
+        "200":
+          description: The outcome (appended, duplicate or rejected again).
+          content:
+            application/json:
+              schema: {type: object}
+        "400": {$ref: "#/components/responses/BadRequest"}
+        "401": {$ref: "#/components/responses/Unauthorized"}
+        "403": {$ref: "#/components/responses/Forbidden"}
+        "404": {$ref: "#/components/responses/NotFound"}
   /healthz:
     get:
       tags: [operations]

@@ -89,6 +89,7 @@ public final class PassportServer: Sendable {
         addAuditRoutes(to: router)
         addWriteRoutes(to: router)
         addIngestRoutes(to: router)
+        addAdminRoutes(to: router)
         addOperationRoutes(to: router)
         return router
     }

@@ -93,15 +93,7 @@ struct Keys: ParsableCommand {
             try guarded {
                 for k in try store.open(readOnly: true).keys() {
                     if format == .json {
-                        var o: JSONObject = [
-                            "key": .string(k.reference), "vkey": .string(k.vkey.description), "role": .string(k.role),
-                            "registeredIndex": .number(JSONNumber(Int(k.registeredIndex))), "active": .bool(k.isActive),
-                        ]
-                        if let r = k.revokedIndex { o["revokedIndex"] = .number(JSONNumber(Int(r))) }
-                        if let f = k.validFrom { o["validFrom"] = .string(f.description) }
-                        if let u = k.validUntil { o["validUntil"] = .string(u.description) }
-                        if let kind = k.kind { o["kind"] = .string(kind) }
-                        o["permissions"] = k.permissions.json
+                        let o = k.json
                         print(CanonicalJSON.string(.object(o)))
                     } else {
                         let status = k.revokedIndex.map { "revoked at #\($0)" } ?? "active"

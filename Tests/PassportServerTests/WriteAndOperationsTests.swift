@@ -130,6 +130,35 @@ struct WriteAndOperationsTests {
         #expect(broken.status == .badRequest, "\(broken.text)")
     }
 
+    @Test("admin endpoints: keys, policy, quarantine and its retry, for admin tokens only")
+    func admin() async throws {
+        let h = try ServerHarness()
+        let admin = "Bearer " + (try h.server.tokens.add(name: "ops", tier: .authority, source: nil, admin: true).token)
+        for uri in ["/admin/keys", "/admin/policy", "/admin/quarantine", "/admin/quarantine/1"] {
+            #expect(try await h.request(uri).status == .unauthorized, "\(uri)")
+            #expect(try await h.request(uri, token: "authority").status == .forbidden, "\(uri)")
+        }
+        let keys = try await h.request("/admin/keys", token: admin)
+        #expect(keys.json.objectValue?["keys"]?.arrayValue?.compactMap { $0.objectValue?["key"]?.stringValue } == (try h.ledger.keys()).map(\.reference))
+        #expect(try await h.request("/admin/policy", token: admin).json == (try h.ledger.policy().json))
+        // A rejected write lands in quarantine; the admin sees it and retries it after the cause is fixed.
+        let lot = "01/\(try Subject(h.item).gtin!)/10/ADMIN-1"
+        let line = try signedLine(h, Self.batchEvent("ADMIN-1", subject: lot, expectedSeq: 2))
+        let rejected = try await h.request("/events", method: .post, token: "erp", headers: [.contentType: "application/x-ndjson"], body: Array(line.utf8))
+        let id = try #require(rejected.json.objectValue?["results"]?.arrayValue?.first?.objectValue?["quarantine"]?.numberValue?.intValue)
+        let entry = try await h.request("/admin/quarantine/\(id)", token: admin)
+        #expect(entry.json.objectValue?["code"] == "seq-conflict")
+        #expect(entry.json.objectValue?["raw"] == .string(line))
+        #expect(try await h.request("/admin/quarantine", token: admin).json.objectValue?["entries"]?.arrayValue?.contains { $0.objectValue?["id"] == .number(JSONNumber(id)) } == true)
+        // Still a conflict on retry: rejected again, kept.
+        let retry = try await h.request("/admin/quarantine/\(id)/retry", method: .post, token: admin)
+        #expect(retry.status == .ok)
+        #expect(retry.json.objectValue?["result"] == "rejected")
+        #expect(retry.json.objectValue?["status"] == 409)
+        #expect(try await h.request("/admin/quarantine/999", token: admin).status == .notFound)
+        #expect(try await h.request("/admin/quarantine/x", token: admin).problem?.code == "bad-id")
+    }
+
     @Test("tokens are stored as hashes in a 0600 file; a revoked token stops working in a running server")
     func tokens() async throws {
         let h = try ServerHarness()

@@ -26,6 +26,20 @@ public struct KeyInfo: Sendable, Hashable {
 
     /// True if not revoked.
     public var isActive: Bool { revokedIndex == nil }
+
+    /// The key as `dpp keys list --format json` and `GET /admin/keys` give it.
+    public var json: JSONObject {
+        var o: JSONObject = [
+            "key": .string(reference), "vkey": .string(vkey.description), "role": .string(role),
+            "registeredIndex": .number(JSONNumber(Int(registeredIndex))), "active": .bool(isActive),
+        ]
+        if let r = revokedIndex { o["revokedIndex"] = .number(JSONNumber(Int(r))) }
+        if let f = validFrom { o["validFrom"] = .string(f.description) }
+        if let u = validUntil { o["validUntil"] = .string(u.description) }
+        if let kind { o["kind"] = .string(kind) }
+        o["permissions"] = permissions.json
+        return o
+    }
 }
 
 extension Ledger {
