@@ -251,3 +251,72 @@ struct WriteAndOperationsTests {
         }
     }
 }
+
+@Suite("dpp serve settings and logs")
+struct ServeSettingsTests {
+    @Test("a config file sets host, port, public URL and limits; unknown or malformed settings are named")
+    func configFile() throws {
+        let dir = TemporaryDirectory()
+        let good = dir.path("serve.yaml")
+        try Data("host: 0.0.0.0\nport: 9090\npublicURL: https://id.example.com/\nanonymousRequestsPerMinute: 0\n".utf8).write(to: good)
+        let c = try ServerConfiguration.load(file: good.path)
+        #expect(c.host == "0.0.0.0")
+        #expect(c.port == 9090)
+        #expect(c.baseURL == "https://id.example.com")
+        #expect(c.anonymousRequestsPerMinute == 0)
+        #expect(ServerConfiguration().baseURL == "http://localhost:8080")
+        for (text, message) in [("port: 70000\n", "port must be a port number"), ("publicURL: ftp://x\n", "publicURL must be an http(s) URL"),
+            ("colour: blue\n", "unknown setting colour"), ("- a\n- b\n", "must be a mapping"), ("port: [\n", "is not YAML")]
+        {
+            let f = dir.path("bad.yaml")
+            try Data(text.utf8).write(to: f)
+            #expect { try ServerConfiguration.load(file: f.path) } throws: { ($0 as? LedgerError)?.message.contains(message) == true }
+        }
+    }
+
+    @Test("no token and no Authorization header appears in the request log")
+    func noSecretsInLogs() async throws {
+        let h = try ServerHarness()
+        let lines = LogCapture.shared
+        LogCapture.install()
+        _ = try await h.request("/passports/\(h.item)?view=authority", token: "authority")
+        _ = try await h.request("/passports/\(h.item)", token: "Bearer dppt_wrongwrongwrong")
+        let captured = lines.lines.joined(separator: "\n")
+        #expect(captured.contains("/passports/"), "requests are logged: \(captured)")
+        for token in h.tokens.values { #expect(!captured.contains(token)) }
+        #expect(!captured.contains("dppt_"))
+        #expect(!captured.lowercased().contains("authorization"))
+    }
+}
+
+import Logging
+import Synchronization
+
+/// Collects every log line of the process (the logging system is bootstrapped once, for all tests).
+final class LogCapture: LogHandler, @unchecked Sendable {
+    // @unchecked: the mutable state is behind the Mutex; metadata and logLevel are per-handler copies.
+    static let shared = LogCapture()
+    private static let installed = Mutex(false)
+    private let store = Mutex<[String]>([])
+    var metadata: Logger.Metadata = [:]
+    var logLevel: Logger.Level = .trace
+    var lines: [String] { store.withLock { $0 } }
+
+    static func install() {
+        installed.withLock { done in
+            guard !done else { return }
+            done = true
+            LoggingSystem.bootstrap { _ in LogCapture.shared }
+        }
+    }
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(event: LogEvent) {
+        let all = metadata.merging(event.metadata ?? [:]) { $1 }
+        store.withLock { $0.append("\(event.level) \(event.message) \(all.map { "\($0.key)=\($0.value)" }.sorted().joined(separator: " "))") }
+    }
+}
