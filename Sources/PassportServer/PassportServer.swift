@@ -41,6 +41,8 @@ public final class PassportServer: Sendable {
     public let metrics: ServerMetrics
     let limiter: RateLimiter
     let pool: NIOThreadPool
+    let cache = PassportCache()
+    let policies: AccessPolicies
     private let registered = Mutex<[(method: String, path: String)]>([])
 
     /// Every route ``router()`` registers, as (method, Hummingbird path pattern): `:name` is one
@@ -66,6 +68,7 @@ public final class PassportServer: Sendable {
         metrics = ServerMetrics()
         limiter = RateLimiter(perMinute: configuration.anonymousRequestsPerMinute)
         pool = NIOThreadPool.singleton
+        policies = AccessPolicies(ledger: ledger)
     }
 
     /// Runs blocking store work off the event loops.
@@ -123,6 +126,33 @@ public final class PassportServer: Sendable {
             throw p
         }
         return Caller(token: entry)
+    }
+}
+
+/// The deployment's access tiers (`<store>/access-tiers.json`), read again when the file changes
+/// (checked at most once a second).
+final class AccessPolicies: Sendable {
+    let ledger: Ledger
+    private let state = Mutex<(policy: AccessPolicy?, modified: Date?, checked: ContinuousClock.Instant?)>((nil, nil, nil))
+
+    init(ledger: Ledger) { self.ledger = ledger }
+
+    func current() throws -> AccessPolicy {
+        let now = ContinuousClock.now
+        if let p = state.withLock({ s -> AccessPolicy? in
+            guard let p = s.policy, let c = s.checked, now - c < .seconds(1) else { return nil }
+            return p
+        }) { return p }
+        let url = ledger.directory.appendingPathComponent("access-tiers.json")
+        let modified = (try? FileManager.default.attributesOfItem(atPath: url.path))?[.modificationDate] as? Date
+        if let p = state.withLock({ s -> AccessPolicy? in
+            guard let p = s.policy, s.modified == modified else { return nil }
+            s.checked = now
+            return p
+        }) { return p }
+        let policy = try ledger.accessPolicy()
+        state.withLock { $0 = (policy, modified, now) }
+        return policy
     }
 }
 

@@ -93,7 +93,7 @@ enum FactIndex {
     /// it jumps to the next slot. Only winners are decoded (and cached).
     static func project(
         _ subject: String, asOf: Timestamp, validAt: Timestamp, policy: OwnershipPolicy, txn: Transaction, db: Database, records: Database,
-        cache: FactValueCache
+        cache: FactValueCache, nextChange: inout Int64
     ) throws -> [PassportEntry] {
         struct Winner {
             let slotKey: [UInt8]
@@ -132,8 +132,13 @@ enum FactIndex {
                     }
                     let index = Keys.readU64(UnsafeRawBufferPointer(rebasing: k[(k.count - 8)...]))
                     let currentSlot = slot
+                    // The first valid time after validAt at which a known fact starts or ends: the
+                    // passport for validAt holds unchanged until then (for this system time).
+                    let validFrom = v.readI64(8), validUntil = v.readI64(16)
+                    if validFrom > validAt.microseconds { nextChange = min(nextChange, validFrom) }
+                    if validUntil > validAt.microseconds { nextChange = min(nextChange, validUntil) }
                     acc!.add(
-                        index: index, recordedAt: recordedAt, validFrom: v.readI64(8), validUntil: v.readI64(16), kind: v[24],
+                        index: index, recordedAt: recordedAt, validFrom: validFrom, validUntil: validUntil, kind: v[24],
                         rank: {
                             // Most entries of a slot come from the same source: reuse its rank.
                             let tail = UnsafeRawBufferPointer(rebasing: v[25...])

@@ -14,20 +14,38 @@ extension Ledger {
     ///   before `asOf` (it did not exist then; the message names when it first appeared). The rule
     ///   is about `id` itself: an item recorded after its model still has no passport before that.
     public func passport(_ id: Subject, asOf: Timestamp? = nil, validAt: Timestamp? = nil) throws -> Passport {
+        try passportAndNextChange(id, asOf: asOf, validAt: validAt).passport
+    }
+
+    /// ``passport(_:asOf:validAt:)``, with the first valid time after `validAt` at which a fact it
+    /// rests on starts or ends (nil: none known, or not computed). Until the log grows, the
+    /// passport for any valid time before that instant is the same — what a server may cache.
+    /// - Returns: the passport, the log's size it was read at, and the next change in valid time.
+    public func passportAndNextChange(_ id: Subject, asOf: Timestamp? = nil, validAt: Timestamp? = nil) throws
+        -> (passport: Passport, size: UInt64, nextChange: Timestamp?)
+    {
         let asOf = asOf ?? options.clock()
         let validAt = validAt ?? asOf
         guard id.kind != .system else { throw LedgerError(.invalidArgument, "the system subject has no passport; see dpp keys list") }
+        var nextChange = Int64.max
+        var size: UInt64 = 0
         let indexed = try env.read { txn -> Passport? in
+            size = try txn.get(Keys.metaSize, in: dbs.meta).map(Keys.readU64) ?? 0
             try requireExisted(txn, id, asOf: asOf)
             // An index written by another version (a store opened read-only, not yet reindexed) is not read.
             guard try txn.get(Keys.metaFactsVersion, in: dbs.meta) == Array(FactIndex.version.utf8) else { return nil }
             let policy = try self.policy(txn, asOf: asOf)
             func project(_ s: String) throws -> [PassportEntry] {
-                try FactIndex.project(s, asOf: asOf, validAt: validAt, policy: policy, txn: txn, db: dbs.facts, records: dbs.records, cache: factCache)
+                try FactIndex.project(
+                    s, asOf: asOf, validAt: validAt, policy: policy, txn: txn, db: dbs.facts, records: dbs.records, cache: factCache, nextChange: &nextChange)
             }
             return Passport(id: id, asOf: asOf, validAt: validAt, entries: try Ledger.composed(id) { try project($0) })
         }
-        return try indexed ?? passportByReplay(id, asOf: asOf, validAt: validAt)
+        if let indexed {
+            return (indexed, size, nextChange == .max ? nil : Timestamp(microsecondsSinceEpoch: nextChange))
+        }
+        // Replayed without the index: no change time is computed, so the earliest possible one is given.
+        return (try passportByReplay(id, asOf: asOf, validAt: validAt), size, validAt)
     }
 
     /// Throws `not-found` unless the subject has a record at or before `asOf`.

@@ -26,9 +26,10 @@ extension PassportServer {
             _ = try Query(request, allowed: [])
             let index = try recordIndex(context)
             let ledger = self.ledger
+            let policies = self.policies
             let (bytes, needed) = try await self.blocking { () -> ([UInt8], AccessTier) in
                 let bytes = try ledger.recordBytes(index)
-                return (bytes, try ledger.accessPolicy().tier(toDisclose: try Record(bytes: bytes).event))
+                return (bytes, try policies.current().tier(toDisclose: try Record(bytes: bytes).event))
             }
             try caller.require(needed, for: "record \(index), which carries fields of tier \(needed.rawValue),")
             return Reply.bytes(bytes, headers: [.cacheControl: needed == .public ? "public, max-age=31536000, immutable" : "private, max-age=31536000, immutable"],
@@ -72,6 +73,7 @@ extension PassportServer {
             guard let parts = segments(request, after: "/tile/") else { throw Problem(.notFound, "no-route", "no such tile") }
             let tile = try TilePath(parts)
             let ledger = self.ledger
+            let policies = self.policies
             let cache: HTTPFields = [.cacheControl: tile.width == 256 ? "public, max-age=31536000, immutable" : "no-cache"]
             guard let level = tile.level else {
                 let (bundle, needed) = try await self.blocking { () -> ([UInt8], AccessTier) in
@@ -80,7 +82,7 @@ extension PassportServer {
                     guard first + UInt64(tile.width) <= size else {
                         throw LedgerError(.notFound, "no entry tile \(tile.index) of width \(tile.width): the log has \(size) records")
                     }
-                    let policy = try ledger.accessPolicy()
+                    let policy = try policies.current()
                     var out: [UInt8] = []
                     var needed = AccessTier.public
                     for i in first..<(first + UInt64(tile.width)) {

@@ -26,16 +26,32 @@ extension PassportServer {
     }
 
     /// The passport JSON of a view, and its entity tag (over everything but the query times, so
-    /// it changes exactly when the passport does).
-    func passportView(_ id: Subject, asOf: Timestamp?, validAt: Timestamp?, view: AccessTier) async throws -> (Passport, [UInt8], String) {
+    /// it changes exactly when the passport does). Current passports come from the cache.
+    func passportView(_ id: Subject, asOf: Timestamp?, validAt: Timestamp?, view: AccessTier) async throws -> (Passport?, [UInt8], String) {
         let ledger = self.ledger
-        let p = try await blocking { try ledger.passport(id, asOf: asOf, validAt: validAt).view(view, policy: try ledger.accessPolicy()) }
-        let json = p.json
-        var tagged = json.objectValue ?? [:]
-        tagged["asOf"] = nil
-        tagged["validAt"] = nil
-        let tag = "\"" + Hex.encode(SHA256.hash(CanonicalJSON.encode(.object(tagged))).prefix(16)) + "\""
-        return (p, CanonicalJSON.encode(json), tag)
+        let cache = self.cache
+        let policies = self.policies
+        return try await blocking {
+            let policy = try policies.current()
+            if asOf == nil && validAt == nil {
+                let r = try cache.current(id, view: view, ledger: ledger, policy: policy, now: ledger.options.clock())
+                return (nil, r.body, r.tag)
+            }
+            let p = try ledger.passport(id, asOf: asOf, validAt: validAt).view(view, policy: policy)
+            let r = PassportCache.render(p)
+            return (p, r.body, r.tag)
+        }
+    }
+
+    /// The passport itself (for pages and links).
+    func passportValue(_ id: Subject, asOf: Timestamp?, validAt: Timestamp?, view: AccessTier) async throws -> (Passport, [UInt8], String) {
+        let ledger = self.ledger
+        let policies = self.policies
+        return try await blocking {
+            let p = try ledger.passport(id, asOf: asOf, validAt: validAt).view(view, policy: try policies.current())
+            let r = PassportCache.render(p)
+            return (p, r.body, r.tag)
+        }
     }
 
     func passport(_ id: Subject, _ request: Request, _ caller: Caller) async throws -> Response {
@@ -60,8 +76,9 @@ extension PassportServer {
         let view = try caller.view(try q.tier())
         let field = q["field"]
         let ledger = self.ledger
+        let policies = self.policies
         let lines = try await blocking {
-            try ledger.passportHistory(id, field: field, view: view, policy: try ledger.accessPolicy()).map { JSONValue.object($0.0.historyJSON(facts: $0.1)) }
+            try ledger.passportHistory(id, field: field, view: view, policy: try policies.current()).map { JSONValue.object($0.0.historyJSON(facts: $0.1)) }
         }
         return Reply.json(["subject": .string(id.rawValue), "view": .string(view.rawValue), "history": .array(lines)])
     }
@@ -75,8 +92,9 @@ extension PassportServer {
         let to = try q.timestamp("to") ?? Timestamp.now()
         guard from <= to else { throw Problem(.badRequest, "bad-query", "from (\(from)) must not be after to (\(to))") }
         let ledger = self.ledger
+        let policies = self.policies
         let changes = try await blocking { () -> [JSONValue] in
-            let policy = try ledger.accessPolicy()
+            let policy = try policies.current()
             let b = try ledger.passport(id, asOf: to).view(view, policy: policy)
             let a: Passport
             do { a = try ledger.passport(id, asOf: from).view(view, policy: policy) } catch let e as LedgerError where e.code == .notFound {
@@ -91,7 +109,7 @@ extension PassportServer {
     func page(_ id: Subject, _ request: Request, _ caller: Caller) async throws -> Response {
         let q = try Query(request, allowed: ["asOf", "validAt", "view"])
         let view = try caller.view(try q.tier())
-        let (p, _, tag) = try await passportView(id, asOf: try q.timestamp("asOf"), validAt: try q.timestamp("validAt"), view: view)
+        let (p, _, tag) = try await passportValue(id, asOf: try q.timestamp("asOf"), validAt: try q.timestamp("validAt"), view: view)
         return Reply.text(PassportPage.html(p, baseURL: configuration.baseURL), headers: [.eTag: tag, .vary: "Authorization, Accept"], type: "text/html; charset=utf-8")
     }
 }

@@ -129,7 +129,7 @@ extension PassportServer {
     func resolve(_ link: DigitalLinkPath, _ request: Request, _ caller: Caller) async throws -> Response {
         let q = try Query(request, allowed: ["linkType", "view", "context"])
         let view = try caller.view(try q.tier())
-        let (passport, body, tag) = try await passportView(link.subject, asOf: nil, validAt: nil, view: view)
+        let (passport, body, tag) = try await passportValue(link.subject, asOf: nil, validAt: nil, view: view)
         let anchor = "\(configuration.baseURL)/\(link.path)"
         let viewQuery = try q.tier() == nil ? "" : "?view=\(view.rawValue)"
         let all = links(link, passport, viewQuery: viewQuery)

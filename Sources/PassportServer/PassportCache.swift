@@ -1,0 +1,90 @@
+import Foundation
+import PassportLedger
+import PassportModel
+import Sodium
+import Synchronization
+
+/// Current passports, rendered, by subject and view — served again while nothing they rest on
+/// can have changed: the log has the same size (no write, from this process or another), no fact
+/// they rest on has started or ended in valid time since, and the access tiers are the same.
+/// Only the query times in the body are set anew for each request.
+final class PassportCache: Sendable {
+    struct Rendered: Sendable {
+        /// Canonical JSON of the passport.
+        var body: [UInt8]
+        /// Its entity tag (over everything but the query times).
+        let tag: String
+        /// Where the `asOf` and `validAt` values (27 bytes each) sit in `body`.
+        let asOfAt: Int?
+        let validAtAt: Int?
+
+        /// The body with both query times set to `now`.
+        func at(_ now: Timestamp) -> [UInt8] {
+            var b = body
+            let text = Array(now.description.utf8)
+            for at in [asOfAt, validAtAt].compactMap({ $0 }) where text.count == 27 { b.replaceSubrange(at..<(at + 27), with: text) }
+            return b
+        }
+    }
+
+    private struct Entry {
+        let size: UInt64
+        let until: Timestamp?
+        let policy: AccessPolicy
+        let rendered: Rendered
+    }
+
+    private struct Key: Hashable {
+        let subject: String
+        let view: AccessTier
+    }
+
+    private let entries = Mutex<[Key: Entry]>([:])
+    /// At most this many passports are kept (about 6 KB each).
+    let capacity: Int
+
+    init(capacity: Int = 20_000) { self.capacity = capacity }
+
+    /// Renders a passport: its canonical JSON, its tag, where its query times are.
+    static func render(_ p: Passport) -> Rendered {
+        let json = p.json
+        var tagged = json.objectValue ?? [:]
+        tagged["asOf"] = nil
+        tagged["validAt"] = nil
+        let tag = "\"" + Hex.encode(SHA256.hash(CanonicalJSON.encode(.object(tagged))).prefix(16)) + "\""
+        let body = CanonicalJSON.encode(json)
+        return Rendered(body: body, tag: tag, asOfAt: offset(of: "{\"asOf\":\"", in: body, last: false),
+            validAtAt: offset(of: "\"validAt\":\"", in: body, last: true))
+    }
+
+    /// The byte after `marker` (first or last occurrence); canonical JSON escapes quotes inside
+    /// strings, so an unescaped `"validAt":"` is a member name. The last one is the top-level one
+    /// (members are sorted: `validAt` comes after `passport` and `provenance`).
+    static func offset(of marker: String, in body: [UInt8], last: Bool) -> Int? {
+        let m = Array(marker.utf8)
+        guard body.count >= m.count else { return nil }
+        let starts = Array(0...(body.count - m.count))
+        for i in (last ? starts.reversed() : starts) where body[i] == m[0] && Array(body[i..<(i + m.count)]) == m {
+            return i + m.count
+        }
+        return nil
+    }
+
+    /// The current passport of `subject` in `view`, from the cache when it still holds.
+    func current(_ subject: Subject, view: AccessTier, ledger: Ledger, policy: AccessPolicy, now: Timestamp) throws -> Rendered {
+        let key = Key(subject: subject.rawValue, view: view)
+        let size = try ledger.size()
+        if let e = entries.withLock({ $0[key] }), e.size == size, e.policy == policy, e.until.map({ now < $0 }) ?? true {
+            var r = e.rendered
+            r.body = r.at(now)
+            return r
+        }
+        let (full, readAt, next) = try ledger.passportAndNextChange(subject, asOf: now)
+        let rendered = Self.render(full.view(view, policy: policy))
+        entries.withLock { e in
+            if e.count >= capacity { e.removeAll(keepingCapacity: true) }
+            e[key] = Entry(size: readAt, until: next, policy: policy, rendered: rendered)
+        }
+        return rendered
+    }
+}
