@@ -104,7 +104,7 @@ let package = Package(
         .testTarget(name: "PassportQRTests", dependencies: ["PassportQR", "CZlibSystem"], swiftSettings: strict),
         .testTarget(name: "PassportModelTests", dependencies: ["PassportModel", "PassportDemoData"], swiftSettings: strict),
         .testTarget(
-            name: "PassportAuditTests", dependencies: ["PassportAudit", "PassportModel", "Sodium"],
+            name: "PassportAuditTests", dependencies: ["PassportAudit", "PassportModel", "Sodium"], exclude: ["Vectors"],
             swiftSettings: strict),
         .testTarget(
             name: "PassportLedgerTests",

@@ -182,6 +182,16 @@ public final class Ledger: Sendable {
         return ledger
     }
 
+    /// Signs the hash data of a W3C Data Integrity proof (``DataIntegrity/hashData(document:options:)``:
+    /// two SHA-256 hashes, 64 bytes) with the ledger key, for credentials the ledger issues (a
+    /// passport credential). Nothing else can be signed this way: 64 bytes of hashes are neither
+    /// a signed note's text nor an event's signature input.
+    /// - Throws: ``LedgerError`` if the input is not 64 bytes or the key cannot be read.
+    public func signCredential(hashData: [UInt8]) throws -> [UInt8] {
+        guard hashData.count == 64 else { throw LedgerError(.invalidArgument, "Data Integrity hash data is 64 bytes, got \(hashData.count)") }
+        return try ledgerSigner().key.sign(hashData)
+    }
+
     /// The ledger's signing key, read from its 0600 file on first use.
     func ledgerSigner() throws -> NoteSigner {
         if let s = signerCache.withLock({ $0 }) { return s }

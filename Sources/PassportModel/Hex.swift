@@ -99,3 +99,48 @@ extension String {
         count >= width ? self : String(repeating: "0", count: width - count) + self
     }
 }
+
+/// Base58 in the Bitcoin alphabet, as the `z` prefix of multibase (base58btc) writes it in W3C
+/// Data Integrity proofs and Multikey public keys.
+public enum Base58 {
+    static let alphabet = Array("123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz".utf8)
+    static let values: [UInt8: Int] = Dictionary(uniqueKeysWithValues: alphabet.enumerated().map { ($0.element, $0.offset) })
+
+    /// Encodes bytes (leading zero bytes become leading `1`s).
+    public static func encode(_ bytes: [UInt8]) -> String {
+        var digits: [Int] = []  // base 58, least significant first
+        for b in bytes {
+            var carry = Int(b)
+            for i in digits.indices {
+                carry += digits[i] << 8
+                digits[i] = carry % 58
+                carry /= 58
+            }
+            while carry > 0 {
+                digits.append(carry % 58)
+                carry /= 58
+            }
+        }
+        let zeros = bytes.prefix { $0 == 0 }.count
+        return String(decoding: Array(repeating: alphabet[0], count: zeros) + digits.reversed().map { alphabet[$0] }, as: UTF8.self)
+    }
+
+    /// Decodes text, or nil if it holds a character outside the alphabet.
+    public static func decode(_ text: String) -> [UInt8]? {
+        var bytes: [Int] = []  // base 256, least significant first
+        for c in text.utf8 {
+            guard var carry = values[c] else { return nil }
+            for i in bytes.indices {
+                carry += bytes[i] * 58
+                bytes[i] = carry & 0xFF
+                carry >>= 8
+            }
+            while carry > 0 {
+                bytes.append(carry & 0xFF)
+                carry >>= 8
+            }
+        }
+        let zeros = text.utf8.prefix { $0 == alphabet[0] }.count
+        return Array(repeating: 0, count: zeros) + bytes.reversed().map(UInt8.init)
+    }
+}

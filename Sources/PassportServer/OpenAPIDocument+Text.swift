@@ -175,6 +175,46 @@ paths:
         "403": {$ref: "#/components/responses/Forbidden"}
         "404": {$ref: "#/components/responses/NotFound"}
         "429": {$ref: "#/components/responses/TooManyRequests"}
+  /passports/{subject}/credential:
+    get:
+      tags: [passports]
+      operationId: getPassportCredential
+      summary: The passport as a W3C Verifiable Credential (VC Data Model 2.0), secured with an eddsa-jcs-2022 Data Integrity proof by the ledger key.
+      description: |
+        Issued by the ledger's did:web (its DID document is /.well-known/did.json); the
+        credential subject carries the passport and the provenance of every value in the
+        requested view, cut to the caller's tier like the passport.
+      parameters:
+        - $ref: "#/components/parameters/subject"
+        - $ref: "#/components/parameters/asOf"
+        - $ref: "#/components/parameters/validAt"
+        - $ref: "#/components/parameters/view"
+      responses:
+        "200":
+          description: The credential.
+          content:
+            application/vc:
+              schema:
+                type: object
+                required: ["@context", type, issuer, validFrom, credentialSubject, proof]
+        "400": {$ref: "#/components/responses/BadRequest"}
+        "401": {$ref: "#/components/responses/Unauthorized"}
+        "403": {$ref: "#/components/responses/Forbidden"}
+        "404": {$ref: "#/components/responses/NotFound"}
+        "429": {$ref: "#/components/responses/TooManyRequests"}
+  /.well-known/did.json:
+    get:
+      tags: [passports]
+      operationId: issuerDID
+      summary: The issuer's did:web document (the ledger key as a Multikey), to verify passport credentials.
+      responses:
+        "200":
+          description: The DID document.
+          content:
+            application/did+json:
+              schema: {type: object, required: [id, verificationMethod]}
+        "400": {$ref: "#/components/responses/BadRequest"}
+        "429": {$ref: "#/components/responses/TooManyRequests"}
   /01/{gtin}:
     get:
       tags: [resolver]
@@ -869,7 +909,7 @@ components:
       in: query
       name: linkType
       required: false
-      description: A GS1 link type (gs1:pip, gs1:sustainabilityInfo, gs1:certificationInfo, gs1:instructions, gs1:recallStatus) or `all` for the linkset.
+      description: A GS1 link type (gs1:pip, gs1:sustainabilityInfo, gs1:certificationInfo, gs1:instructions, gs1:recallStatus), untp:dpp (the passport credential), or `all` for the linkset.
       schema: {type: string}
     context:
       in: query

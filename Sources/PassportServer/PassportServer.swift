@@ -93,6 +93,7 @@ public final class PassportServer: Sendable {
         addWriteRoutes(to: router)
         addIngestRoutes(to: router)
         addAdminRoutes(to: router)
+        addCredentialRoutes(to: router)
         addOperationRoutes(to: router)
         return router
     }

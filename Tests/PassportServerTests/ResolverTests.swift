@@ -1,5 +1,6 @@
 import Foundation
 import HTTPTypes
+import PassportAudit
 import PassportLedger
 import PassportModel
 import PassportServer
@@ -88,6 +89,39 @@ struct ResolverTests {
         #expect(unknown.problem?.code == "not-found")
     }
 
+    @Test("the passport credential is a W3C VC whose eddsa-jcs-2022 proof verifies with the key in the issuer's did:web document")
+    func credential() async throws {
+        let h = try ServerHarness(configuration: { var c = ServerConfiguration(); c.publicURL = "https://id.example.com"; return c }())
+        let did = try await h.request("/.well-known/did.json")
+        #expect(did.headers[.contentType] == "application/did+json")
+        #expect(did.json.objectValue?["id"] == "did:web:id.example.com")
+        let method = try #require(did.json.objectValue?["verificationMethod"]?.arrayValue?.first?.objectValue)
+        #expect(method["publicKeyMultibase"] == .string(DataIntegrity.multikey(h.ledger.vkey.publicKey)))
+        // Reached from the resolver by its link type.
+        let link = try await h.request("/\(h.item)?linkType=untp:dpp")
+        #expect(link.status == .temporaryRedirect)
+        #expect(link.headers[.location] == "https://id.example.com/passports/\(h.item)/credential")
+        let r = try await h.request("/passports/\(h.item)/credential", token: "legitimate-interest")
+        #expect(r.status == .ok)
+        #expect(r.headers[.contentType] == "application/vc")
+        let vc = try #require(r.json.objectValue)
+        #expect(vc["issuer"]?.objectValue?["id"] == "did:web:id.example.com")
+        #expect(vc["proof"]?.objectValue?["verificationMethod"] == "did:web:id.example.com#ledger")
+        let subject = try #require(vc["credentialSubject"]?.objectValue)
+        #expect(subject["id"] == .string("https://id.example.com/\(h.item)"))
+        #expect(subject["view"] == "legitimate-interest")
+        let passport = try h.ledger.passport(try Subject(h.item)).view(.legitimateInterest)
+        #expect(subject["passport"] == passport.json.objectValue?["passport"])
+        try DataIntegrity.verify(vc, publicKey: h.ledger.vkey.publicKey)
+        var forged = vc
+        var s = subject
+        s["view"] = "authority"
+        forged["credentialSubject"] = .object(s)
+        #expect(throws: AuditError.self) { try DataIntegrity.verify(forged, publicKey: h.ledger.vkey.publicKey) }
+        // The credential is cut to the caller's tier like the passport.
+        #expect(try await h.request("/passports/\(h.item)/credential?view=authority").status == .unauthorized)
+    }
+
     @Test("/.well-known/gs1resolver describes the resolver on the public URL")
     func wellKnown() async throws {
         let h = try ServerHarness()
@@ -96,7 +130,7 @@ struct ResolverTests {
         let o = try #require(r.json.objectValue)
         #expect(o["resolverRoot"] == "http://localhost:8080")
         #expect(o["supportedPrimaryKeys"] == ["gtin"])
-        #expect(o["supportedLinkType"]?.arrayValue?.count == 5)
+        #expect(o["supportedLinkType"]?.arrayValue?.count == 6)
     }
 
     @Test("QR codes encode the Digital Link URI on the public URL; parameters are checked; unknown products get none")

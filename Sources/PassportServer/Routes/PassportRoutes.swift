@@ -13,11 +13,12 @@ extension PassportServer {
                 throw Problem(.notFound, "no-route", "name a subject: /passports/01/<GTIN>[/10/<lot>|/21/<serial>], /passports/supplier/<id>…")
             }
             // A subject alone, or a subject and one of the sub-resources.
-            if let last = parts.last, ["history", "diff", "page"].contains(last), parts.count > 1, (try? subject(parts[...])) == nil {
+            if let last = parts.last, ["history", "diff", "page", "credential"].contains(last), parts.count > 1, (try? subject(parts[...])) == nil {
                 let id = try subject(parts.dropLast())
                 switch last {
                 case "history": return try await self.history(id, request, caller)
                 case "diff": return try await self.diff(id, request, caller)
+                case "credential": return try await self.credential(id, request, caller)
                 default: return try await self.page(id, request, caller)
                 }
             }

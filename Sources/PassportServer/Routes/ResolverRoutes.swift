@@ -50,8 +50,10 @@ struct ProductLink {
     let title: String
 
     static let vocabulary = "https://gs1.org/voc/"
+    /// UN Transparency Protocol link types (the passport credential).
+    static let untpVocabulary = "https://test.uncefact.org/vocabulary/linkTypes/"
     /// The link relation as a URI (`https://gs1.org/voc/pip`), as linksets write it.
-    var relation: String { Self.vocabulary + type.dropFirst(4) }
+    var relation: String { type.hasPrefix("untp:") ? Self.untpVocabulary + type.dropFirst(5) : Self.vocabulary + type.dropFirst(4) }
 }
 
 extension PassportServer {
@@ -91,6 +93,7 @@ extension PassportServer {
         ("gs1:certificationInfo", "certifications and supplier declarations in the passport (as far as the view shows them)"),
         ("gs1:instructions", "repair and end-of-life instructions in the passport"),
         ("gs1:recallStatus", "the passport's status (active, recalled, …)"),
+        ("untp:dpp", "the passport as a W3C Verifiable Credential (application/vc, eddsa-jcs-2022 proof by the ledger's did:web)"),
     ]
 
     func links(_ link: DigitalLinkPath, _ passport: Passport, viewQuery: String) -> [ProductLink] {
@@ -100,6 +103,8 @@ extension PassportServer {
         var out = [
             ProductLink(type: "gs1:pip", href: page, mediaType: "text/html", title: "Product passport"),
             ProductLink(type: "gs1:sustainabilityInfo", href: json, mediaType: "application/json", title: "Digital product passport (JSON)"),
+            ProductLink(type: "untp:dpp", href: "\(base)/passports/\(link.path)/credential\(viewQuery)", mediaType: "application/vc",
+                title: "Digital product passport credential (W3C VC 2.0, eddsa-jcs-2022)"),
         ]
         for e in passport.entries {
             let fragment = "#" + (e.path.addingPercentEncoding(withAllowedCharacters: .urlFragmentAllowed) ?? e.path)
@@ -139,7 +144,8 @@ extension PassportServer {
             if wanted == "all" || wanted == "linkset" {
                 return Reply.json(linkset(anchor: anchor, all), headers: headers, type: "application/linkset+json")
             }
-            let short = wanted.hasPrefix(ProductLink.vocabulary) ? "gs1:" + wanted.dropFirst(ProductLink.vocabulary.count) : wanted
+            let short = wanted.hasPrefix(ProductLink.vocabulary) ? "gs1:" + wanted.dropFirst(ProductLink.vocabulary.count)
+                : wanted.hasPrefix(ProductLink.untpVocabulary) ? "untp:" + wanted.dropFirst(ProductLink.untpVocabulary.count) : wanted
             let candidates = all.filter { $0.type == short }
             if candidates.isEmpty {
                 var p = Problem(.notFound, "no-link", "\(link.path) has no link of type \(wanted) in the \(view.rawValue) view; it has \(Set(all.map(\.type)).sorted().joined(separator: ", ")) (linkType=all lists them)")
