@@ -48,6 +48,18 @@ struct Query {
     }
 }
 
+/// The media type of a request's body, lowercased, without parameters (`application/json` of
+/// `application/json; charset=utf-8`); "" without a Content-Type header.
+/// - Throws: ``Problem`` 415 for a Content-Type that names no media type (`;`, `; charset=utf-8`).
+func mediaType(_ request: Request) throws -> String {
+    guard let header = request.headers[.contentType] else { return "" }
+    let type = header.prefix { $0 != ";" }.trimmingCharacters(in: .whitespaces).lowercased()
+    guard !type.isEmpty else {
+        throw Problem(.unsupportedMediaType, "bad-media-type", "Content-Type \"\(header)\" names no media type; send one, such as application/json")
+    }
+    return type
+}
+
 /// A path segment percent-decoded (for identifiers other than GS1 lots and serials).
 func percentDecoded(_ s: Substring) -> String { String(s).removingPercentEncoding ?? String(s) }
 

@@ -25,7 +25,7 @@ extension PassportServer {
             guard token.source != nil || (token.admin && !serverSigns) else {
                 throw Problem(.forbidden, "not-a-source", "token \(token.name) names no source; writes need a source token (dpp tokens add NAME --source SOURCE)\(serverSigns ? " to sign with" : "")")
             }
-            let type = request.headers[.contentType].map { $0.split(separator: ";")[0].trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
+            let type = try mediaType(request)
             guard ["application/x-ndjson", "application/jsonl", "application/json-lines", "application/json", ""].contains(type) else {
                 throw Problem(.unsupportedMediaType, "bad-media-type",
                     "send events as application/x-ndjson (JSON Lines, one event a line) or application/json (an array of events), not \(type)")
