@@ -77,9 +77,10 @@ public final class PassportServer: Sendable {
     }
 
     /// The router with every route of the API and its middleware (problem details, metrics,
-    /// request logs, CORS on reads, rate limits on anonymous reads).
+    /// request logs, CORS on reads, rate limits on anonymous reads). Every GET route answers HEAD
+    /// too, with the same status and headers and no body (RFC 9110 §9.3.2).
     public func router() -> Router<ServerContext> {
-        let router = Router(context: ServerContext.self)
+        let router = Router(context: ServerContext.self, options: .autoGenerateHeadEndpoints)
         router.add(middleware: ProblemMiddleware())
         router.add(middleware: MetricsMiddleware(metrics: metrics))
         router.add(middleware: LogRequestsMiddleware(.info))

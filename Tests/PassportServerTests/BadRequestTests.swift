@@ -30,4 +30,22 @@ struct BadRequestTests {
         #expect(ok.status == .ok, "\(ok.text)")
         #expect(try h.ledger.size() == size + 1)
     }
+
+    @Test("HEAD is answered wherever GET is, with GET's status and headers and no body")
+    func head() async throws {
+        let h = try ServerHarness()
+        for uri in ["/passports/\(h.item)", "/checkpoint", "/openapi.json", "/\(h.item)/qr.svg"] {
+            let get = try await h.request(uri)
+            let head = try await h.request(uri, method: .head)
+            #expect(get.status == .ok, "\(uri): \(get.text)")
+            #expect(head.status == .ok, "\(uri): \(head.text)")
+            #expect(head.body.readableBytes == 0, "\(uri)")
+            #expect(head.headers[.contentType] == get.headers[.contentType], "\(uri)")
+            #expect(head.headers[.eTag] == get.headers[.eTag], "\(uri)")
+        }
+        // Errors stay problem details.
+        let missing = try await h.request("/passports/01/09506000134352", method: .head)
+        #expect(missing.status == .notFound)
+        #expect(missing.headers[.contentType] == "application/problem+json")
+    }
 }
