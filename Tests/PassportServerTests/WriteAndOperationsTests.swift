@@ -126,6 +126,7 @@ struct WriteAndOperationsTests {
         #expect(try await h.request("/ingest/bom", method: .post, token: "authority", body: [1]).problem?.code == "not-a-source")
         #expect(try await h.request("/ingest/bom", method: .post, body: [1]).status == .unauthorized)
         #expect(try await h.request("/ingest/epcis", method: .post, token: "Bearer \(tms)", headers: [.contentType: "text/csv"], body: [1]).status == .unsupportedMediaType)
+        #expect(try await h.request("/ingest/bom", method: .post, token: "Bearer \(plm)", headers: [.contentType: ";"], body: [1]).status == .unsupportedMediaType)
         let broken = try await h.request("/ingest/epcis", method: .post, token: "Bearer \(tms)", headers: [.contentType: "application/json"], body: Array("{".utf8))
         #expect(broken.status == .badRequest, "\(broken.text)")
     }

@@ -81,7 +81,7 @@ extension PassportServer {
             guard let source = token.source else {
                 throw Problem(.forbidden, "not-a-source", "token \(token.name) names no source; the connector signs with the token's source key (dpp tokens add NAME --source SOURCE)")
             }
-            let type = request.headers[.contentType].map { $0.split(separator: ";")[0].trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
+            let type = try mediaType(request)
             let accepted = connector == "epcis" ? ["application/json", "application/ld+json", ""] : ["application/json", "text/csv", ""]
             guard accepted.contains(type) else {
                 throw Problem(.unsupportedMediaType, "bad-media-type", "POST /ingest/\(connector) takes \(accepted.filter { !$0.isEmpty }.joined(separator: " or ")), not \(type)")
