@@ -655,34 +655,104 @@ paths:
       operationId: postIngest
       summary: A connector's raw payload, mapped and signed with the token's source key (as `dpp ingest` does).
       description: |
-        `epcis`: an EPCIS 2.0 document (capture or query results; application/json or
-        application/ld+json). `bom`: a PLM BoM export (application/json or text/csv). Results and
-        statuses as for POST /events; rejected input is kept in quarantine and can be retried.
-        The other connectors (Debezium, CSV, CMRT, IPC-1752A, documents) run with `dpp ingest`.
+        `epcis`: an EPCIS 2.0 document (capture or query results). `bom`: a PLM BoM export (JSON
+        or CSV). `debezium`: Debezium change envelopes, one a line, mapped by `mapping` (a name
+        from the server's config; envelopes of one request map in order, one CDC request at a
+        time; a redelivery is `skipped`). `csv`: an attestation CSV through `mapping`.
+        `cmrt`: an RMI CMRT workbook (`supplier`). `ipc1752`: an IPC-1752A declaration
+        (`subject`). `document`: a certificate or test report with its metadata as parameters.
+        Documents are kept under the store's `uploads/` so that a quarantined one can be retried.
+        Results and statuses as for POST /events (a skipped envelope has result `skipped`).
       security:
         - bearer: []
       parameters:
         - in: path
           name: connector
           required: true
-          schema: {type: string, enum: [epcis, bom]}
+          schema: {type: string, enum: [epcis, bom, debezium, csv, cmrt, ipc1752, document]}
         - in: query
           name: name
           required: false
           description: The payload's file name (results and attachments are named after it).
           schema: {type: string}
+        - in: query
+          name: mapping
+          required: false
+          description: debezium and csv — the name of a mapping file in the server's config.
+          schema: {type: string}
+        - in: query
+          name: supplier
+          required: false
+          description: csv, cmrt, ipc1752 — the supplier, supplier/<id>.
+          schema: {type: string}
+        - in: query
+          name: subject
+          required: false
+          description: ipc1752, document — the product (model or batch).
+          schema: {type: string}
+        - in: query
+          name: validFrom
+          required: false
+          schema: {type: string}
+        - in: query
+          name: validUntil
+          required: false
+          schema: {type: string}
+        - in: query
+          name: type
+          required: false
+          description: document — certification or test-report.
+          schema: {type: string}
+        - in: query
+          name: id
+          required: false
+          schema: {type: string}
+        - in: query
+          name: issuer
+          required: false
+          schema: {type: string}
+        - in: query
+          name: scheme
+          required: false
+          schema: {type: string}
+        - in: query
+          name: standard
+          required: false
+          schema: {type: string}
+        - in: query
+          name: result
+          required: false
+          schema: {type: string}
+        - in: query
+          name: laboratory
+          required: false
+          schema: {type: string}
+        - in: query
+          name: issuedAt
+          required: false
+          schema: {type: string}
       requestBody:
         required: true
         content:
           application/json:
-            schema: {type: object}
+            schema: {}
           application/ld+json:
             schema: {type: object}
+          application/x-ndjson:
+            schema: {type: string}
           text/csv:
             schema: {type: string}
+          application/xml:
+            schema: {type: string}
+          application/pdf:
+            schema: {type: string, format: binary}
+          application/vnd.openxmlformats-officedocument.spreadsheetml.sheet:
+            schema: {type: string, format: binary}
+          application/octet-stream:
+            schema: {type: string, format: binary}
       responses:
         "200":
-          description: Every event appended or already there.
+          description: Every event appended, already there or skipped.
           content:
             application/json:
               schema: {$ref: "#/components/schemas/WriteResults"}
@@ -1055,6 +1125,7 @@ components:
         appended: {type: integer}
         duplicates: {type: integer}
         rejected: {type: integer}
+        skipped: {type: integer}
         results:
           type: array
           items:
@@ -1062,7 +1133,8 @@ components:
             required: [line, result, status]
             properties:
               line: {type: string}
-              result: {type: string, enum: [appended, duplicate, rejected]}
+              result: {type: string, enum: [appended, duplicate, rejected, skipped]}
+              reason: {type: string}
               status: {type: integer}
               index: {type: integer}
               subject: {type: string}

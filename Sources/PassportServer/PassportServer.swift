@@ -42,6 +42,8 @@ public final class PassportServer: Sendable {
     let limiter: RateLimiter
     let pool: NIOThreadPool
     let cache = PassportCache()
+    /// Change-data-capture requests map in order, one at a time.
+    let cdcLock = Mutex<Void>(())
     let policies: AccessPolicies
     private let registered = Mutex<[(method: String, path: String)]>([])
 

@@ -5,7 +5,8 @@ import Yams
 /// Where and how `dpp serve` listens, from the command line or a `--config` file.
 ///
 /// A config file is YAML (or JSON) with any of: `host`, `port`, `publicURL`,
-/// `anonymousRequestsPerMinute`; the command line's options win over it.
+/// `anonymousRequestsPerMinute`, `mappings` (name → mapping file, relative to the config file's
+/// folder); the command line's options win over it.
 public struct ServerConfiguration: Sendable, Equatable {
     /// Interface to listen on (default 127.0.0.1).
     public var host = "127.0.0.1"
@@ -17,6 +18,8 @@ public struct ServerConfiguration: Sendable, Equatable {
     /// Requests per minute one client address may make without a token (default 1,200); 0 turns
     /// the limit off.
     public var anonymousRequestsPerMinute = 1_200
+    /// Connector mapping files by name, for `POST /ingest/debezium|csv?mapping=NAME`.
+    public var mappings: [String: String] = [:]
 
     /// The defaults.
     public init() {}
@@ -26,6 +29,20 @@ public struct ServerConfiguration: Sendable, Equatable {
         var s = publicURL ?? "http://localhost:\(port)"
         while s.hasSuffix("/") { s.removeLast() }
         return s
+    }
+
+    /// Adds a named connector mapping file.
+    /// - Throws: ``LedgerError`` if the name is malformed or the file cannot be read.
+    public mutating func addMapping(name: String, file: String) throws {
+        guard !name.isEmpty, name.utf8.count <= 64, name.utf8.allSatisfy({ c in
+            (0x30...0x39).contains(c) || (0x41...0x5A).contains(c) || (0x61...0x7A).contains(c) || c == UInt8(ascii: "-") || c == UInt8(ascii: "_") || c == UInt8(ascii: ".")
+        }) else {
+            throw LedgerError(.invalidArgument, "a mapping name is 1–64 of A–Z a–z 0–9 - _ ., got \"\(name)\"")
+        }
+        guard FileManager.default.isReadableFile(atPath: file) else {
+            throw LedgerError(.invalidArgument, "mapping \(name): cannot read \(file)")
+        }
+        mappings[name] = URL(fileURLWithPath: file).standardizedFileURL.path
     }
 
     /// Reads a config file over the defaults.
@@ -58,8 +75,15 @@ public struct ServerConfiguration: Sendable, Equatable {
             case "anonymousRequestsPerMinute":
                 guard let n = value as? Int, n >= 0 else { throw bad("must be a whole number ≥ 0") }
                 c.anonymousRequestsPerMinute = n
+            case "mappings":
+                guard let m = value as? [String: Any] else { throw bad("must be a mapping of name → mapping file") }
+                let folder = URL(fileURLWithPath: file).deletingLastPathComponent()
+                for (name, path) in m {
+                    guard let p = path as? String else { throw bad("\(name) must name a file") }
+                    try c.addMapping(name: name, file: p.hasPrefix("/") ? p : folder.appendingPathComponent(p).path)
+                }
             default:
-                throw LedgerError(.invalidArgument, "\(file): unknown setting \(key); known: host, port, publicURL, anonymousRequestsPerMinute")
+                throw LedgerError(.invalidArgument, "\(file): unknown setting \(key); known: host, port, publicURL, anonymousRequestsPerMinute, mappings")
             }
         }
         return c

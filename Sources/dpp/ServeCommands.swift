@@ -19,7 +19,9 @@ struct Serve: ParsableCommand {
     @Option(help: "Interface to listen on (default 127.0.0.1; 0.0.0.0 for every interface).") var host: String?
     @Option(help: "TCP port (default 8080).") var port: Int?
     @Option(help: "Base URL for links and QR codes, e.g. https://id.example.com (default http://localhost:PORT).") var publicURL: String?
-    @Option(help: "A YAML or JSON file of settings: host, port, publicURL, anonymousRequestsPerMinute.") var config: String?
+    @Option(help: "A YAML or JSON file of settings: host, port, publicURL, anonymousRequestsPerMinute, mappings.") var config: String?
+    @Option(help: ArgumentHelp("A connector mapping for POST /ingest/debezium|csv?mapping=NAME (repeatable).", valueName: "NAME=FILE"))
+    var mapping: [String] = []
 
     func validate() throws {
         if let port, !(0...65535).contains(port) { throw ValidationError("--port must be 0–65535, got \(port)") }
@@ -34,6 +36,11 @@ struct Serve: ParsableCommand {
             if let host { c.host = host }
             if let port { c.port = port }
             if let publicURL { c.publicURL = publicURL }
+            for m in mapping {
+                let parts = m.split(separator: "=", maxSplits: 1)
+                guard parts.count == 2 else { throw ValidationError("--mapping takes NAME=FILE, got \(m)") }
+                try c.addMapping(name: String(parts[0]), file: String(parts[1]))
+            }
             let ledger = try store.open()
             let server = PassportServer(ledger: ledger, tokens: try AccessTokens(store: ledger.directory), configuration: c)
             _ = bootstrapLogging

@@ -91,7 +91,7 @@ struct WriteAndOperationsTests {
         #expect(try h.ledger.size() == size, "nothing appended from a rejected request")
     }
 
-    @Test("POST /ingest/epcis and /ingest/bom map a connector's payload, signed with the token's source key; other connectors are named")
+    @Test("POST /ingest/epcis and /ingest/bom map a connector's payload, signed with the token's source key; an unknown connector is named")
     func ingest() async throws {
         let h = try ServerHarness()
         let store = h.server.tokens
@@ -122,7 +122,7 @@ struct WriteAndOperationsTests {
         #expect(draft.status == .unprocessableContent, "\(draft.text)")
         #expect(draft.json.objectValue?["results"]?.arrayValue?.first?.objectValue?["quarantine"] != nil)
 
-        #expect(try await h.request("/ingest/debezium", method: .post, token: "Bearer \(plm)", body: [1]).problem?.code == "unknown-connector")
+        #expect(try await h.request("/ingest/kafka", method: .post, token: "Bearer \(plm)", body: [1]).problem?.code == "unknown-connector")
         #expect(try await h.request("/ingest/bom", method: .post, token: "authority", body: [1]).problem?.code == "not-a-source")
         #expect(try await h.request("/ingest/bom", method: .post, body: [1]).status == .unauthorized)
         #expect(try await h.request("/ingest/epcis", method: .post, token: "Bearer \(tms)", headers: [.contentType: "text/csv"], body: [1]).status == .unsupportedMediaType)
