@@ -78,17 +78,22 @@ public final class PassportServer: Sendable {
         try await pool.runIfActive(body)
     }
 
+    /// Response headers a browser app may read.
+    static let exposedHeaders = ["ETag", "Location", "Link", "Retry-After"]
+
     /// The router with every route of the API and its middleware (problem details, metrics,
     /// request logs, CORS on reads, rate limits on anonymous reads). Every GET route answers HEAD
     /// too, with the same status and headers and no body (RFC 9110 §9.3.2).
     public func router() -> Router<ServerContext> {
         let router = Router(context: ServerContext.self, options: .autoGenerateHeadEndpoints)
+        // Outermost first: CORS sees every answer (errors included, already problem details).
+        router.add(middleware: CORSMiddleware(
+            allowOrigin: .all, allowHeaders: [.accept, .authorization, .contentType, .ifNoneMatch], allowMethods: [.get, .head, .post, .options],
+            exposedHeaders: Self.exposedHeaders))
+        router.add(middleware: ExposeHeadersMiddleware())
         router.add(middleware: ProblemMiddleware())
         router.add(middleware: MetricsMiddleware(metrics: metrics))
         router.add(middleware: LogRequestsMiddleware(.info))
-        router.add(middleware: CORSMiddleware(
-            allowOrigin: .all, allowHeaders: [.accept, .authorization, .contentType, .ifNoneMatch], allowMethods: [.get, .head, .post, .options],
-            exposedHeaders: ["ETag", "Location", "Link"]))
         router.add(middleware: RateLimitMiddleware(server: self))
         addPassportRoutes(to: router)
         addResolverRoutes(to: router)
@@ -157,6 +162,18 @@ final class AccessPolicies: Sendable {
         let policy = try ledger.accessPolicy()
         state.withLock { $0 = (policy, modified, now) }
         return policy
+    }
+}
+
+/// `Access-Control-Expose-Headers` on actual cross-origin answers (Hummingbird's CORS middleware
+/// sends it on preflights only), so a browser app can read ETags, redirects and linkset links.
+struct ExposeHeadersMiddleware<Context: RequestContext>: RouterMiddleware {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        var response = try await next(request, context)
+        if request.headers[.origin] != nil, request.method != .options {
+            response.headers[.accessControlExposeHeaders] = PassportServer.exposedHeaders.joined(separator: ", ")
+        }
+        return response
     }
 }
 

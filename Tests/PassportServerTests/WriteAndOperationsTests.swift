@@ -193,6 +193,23 @@ struct WriteAndOperationsTests {
         #expect(!m.contains(h.item), "routes are labelled by template, not by subject")
     }
 
+    @Test("CORS: public reads answer any origin, preflights are answered")
+    func cors() async throws {
+        let h = try ServerHarness()
+        let r = try await h.request("/passports/\(h.item)", headers: [HTTPField.Name("Origin")!: "https://scanner.example"])
+        #expect(r.headers[HTTPField.Name("Access-Control-Allow-Origin")!] == "*")
+        #expect(r.headers[HTTPField.Name("Access-Control-Expose-Headers")!]?.contains("ETag") == true)
+        let pre = try await h.request("/passports/\(h.item)", method: .options, headers: [
+            HTTPField.Name("Origin")!: "https://scanner.example", HTTPField.Name("Access-Control-Request-Method")!: "GET",
+        ])
+        #expect(pre.status == .noContent || pre.status == .ok)
+        #expect(pre.headers[HTTPField.Name("Access-Control-Allow-Methods")!]?.contains("GET") == true)
+        // Errors keep their problem details and get the CORS headers too.
+        let bad = try await h.request("/passports/nonsense", headers: [HTTPField.Name("Origin")!: "https://scanner.example"])
+        #expect(bad.problem?.code == "bad-subject")
+        #expect(bad.headers[HTTPField.Name("Access-Control-Allow-Origin")!] == "*")
+    }
+
     @Test("anonymous requests are limited per address; the limiter refills with time")
     func rateLimit() {
         let limiter = RateLimiter(perMinute: 60)
