@@ -70,6 +70,18 @@ public final class Environment: @unchecked Sendable {
         }
     }
 
+    /// The ID of the last committed write transaction, of any process using the environment. It
+    /// changes with every commit; reading it takes no transaction and never waits (LMDB reads it
+    /// from the lock file's shared memory, or the meta page).
+    /// - Throws: ``LMDBError`` if LMDB cannot report it.
+    public var lastTransactionID: Int {
+        get throws(LMDBError) {
+            var info = MDB_envinfo()
+            try check(mdb_env_info(handle, &info), "env_info")
+            return info.me_last_txnid
+        }
+    }
+
     /// Grows (or adopts another process's larger) map size. Waits for this process's
     /// transactions to finish. Pass 0 to adopt the size another process set.
     public func resize(to bytes: Int) throws(LMDBError) {

@@ -5,7 +5,7 @@ import Sodium
 import Synchronization
 
 /// Current passports, rendered, by subject and view — served again while nothing they rest on
-/// can have changed: the log has the same size (no write, from this process or another), no fact
+/// can have changed: no write was committed to the store since (by this process or another), no fact
 /// they rest on has started or ended in valid time since, and the access tiers are the same.
 /// Only the query times in the body are set anew for each request.
 final class PassportCache: Sendable {
@@ -28,7 +28,7 @@ final class PassportCache: Sendable {
     }
 
     private struct Entry {
-        let size: UInt64
+        let commit: Int
         let until: Timestamp?
         let policy: AccessPolicy
         let rendered: Rendered
@@ -70,20 +70,29 @@ final class PassportCache: Sendable {
         return nil
     }
 
-    /// The current passport of `subject` in `view`, from the cache when it still holds.
+    /// The current passport of `subject` in `view` if the cache holds it still: no waiting, no
+    /// store access beyond reading `commit` (``Ledger/commitID()``), so it may run on an event loop.
+    func cached(_ subject: Subject, view: AccessTier, policy: AccessPolicy, commit: Int, now: Timestamp) -> Rendered? {
+        guard let e = entries.withLock({ $0[Key(subject: subject.rawValue, view: view)] }), e.commit == commit, e.policy == policy,
+            e.until.map({ now < $0 }) ?? true
+        else { return nil }
+        var r = e.rendered
+        r.body = r.at(now)
+        return r
+    }
+
+    /// The current passport of `subject` in `view`, from the cache when it still holds, else
+    /// projected from the store (blocking) and kept.
     func current(_ subject: Subject, view: AccessTier, ledger: Ledger, policy: AccessPolicy, now: Timestamp) throws -> Rendered {
-        let key = Key(subject: subject.rawValue, view: view)
-        let size = try ledger.size()
-        if let e = entries.withLock({ $0[key] }), e.size == size, e.policy == policy, e.until.map({ now < $0 }) ?? true {
-            var r = e.rendered
-            r.body = r.at(now)
-            return r
-        }
-        let (full, readAt, next) = try ledger.passportAndNextChange(subject, asOf: now)
+        let commit = try ledger.commitID()
+        if let r = cached(subject, view: view, policy: policy, commit: commit, now: now) { return r }
+        // Read after the commit ID: a write that lands meanwhile makes the entry look older than
+        // it is (recomputed once more), never newer.
+        let (full, _, next) = try ledger.passportAndNextChange(subject, asOf: now)
         let rendered = Self.render(full.view(view, policy: policy))
         entries.withLock { e in
             if e.count >= capacity { e.removeAll(keepingCapacity: true) }
-            e[key] = Entry(size: readAt, until: next, policy: policy, rendered: rendered)
+            e[Key(subject: subject.rawValue, view: view)] = Entry(commit: commit, until: next, policy: policy, rendered: rendered)
         }
         return rendered
     }

@@ -146,6 +146,15 @@ final class AccessPolicies: Sendable {
 
     init(ledger: Ledger) { self.ledger = ledger }
 
+    /// The policy if it was checked within the last second (no file access), else nil.
+    func fresh() -> AccessPolicy? {
+        let now = ContinuousClock.now
+        return state.withLock { s in
+            guard let p = s.policy, let c = s.checked, now - c < .seconds(1) else { return nil }
+            return p
+        }
+    }
+
     func current() throws -> AccessPolicy {
         let now = ContinuousClock.now
         if let p = state.withLock({ s -> AccessPolicy? in

@@ -10,6 +10,15 @@ extension Ledger {
         try env.read { txn in try txn.get(Keys.metaSize, in: dbs.meta).map(Keys.readU64) ?? 0 }
     }
 
+    /// A number that changes with every write committed to the store, by this process or another
+    /// (LMDB's last transaction ID). Reading it takes no transaction and never waits, so a server
+    /// may check it on an event loop to know whether anything it derived from the store still holds.
+    public func commitID() throws -> Int {
+        do { return try env.lastTransactionID } catch {
+            throw LedgerError(.io, "the store cannot report its last commit: \(error)", underlying: error)
+        }
+    }
+
     /// The canonical bytes of record `index`.
     /// - Throws: ``LedgerError`` `not-found` if there is no such record.
     public func recordBytes(_ index: UInt64) throws -> [UInt8] {
