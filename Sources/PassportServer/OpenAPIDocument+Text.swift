@@ -963,7 +963,7 @@ components:
       name: gtin
       required: true
       description: GTIN-8, -12, -13 or -14 with its check digit.
-      schema: {type: string}
+      schema: {type: string, pattern: "^([0-9]{8}|[0-9]{12,14})$"}
       example: "09506000134352"
     lot:
       in: path

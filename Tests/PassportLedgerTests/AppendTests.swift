@@ -20,6 +20,8 @@ struct AppendTests {
         #expect(out.map(\.record?.seq) == [1, 2, 3, 4, 5])
         let history = try ledger.history(try Subject(Fixtures.model))
         #expect(history.count == 5)
+        #expect(try ledger.hasRecords(try Subject(Fixtures.model)))
+        #expect(try !ledger.hasRecords(try Subject("01/09506000134369")))
         #expect(history[0].prev == nil)
         #expect(history[1].prev == Merkle.leafHash(history[0].canonicalBytes))
         #expect(zip(history, history.dropFirst()).allSatisfy { $0.recordedAt <= $1.recordedAt })

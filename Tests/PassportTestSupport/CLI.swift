@@ -79,6 +79,26 @@ public enum CLI {
         return (p, out, err)
     }
 
+    /// Starts `dpp` without waiting, its standard output and error going to `log` (for a
+    /// long-running, chatty process such as `dpp serve`, which would block on a full pipe).
+    public static func start(_ arguments: [String], log: URL, in directory: URL? = nil) throws -> Process {
+        if let staleness { throw StaleExecutable(description: staleness) }
+        guard FileManager.default.createFile(atPath: log.path, contents: nil) else {
+            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: log.path])
+        }
+        let output = try FileHandle(forWritingTo: log)
+        let p = Process()
+        p.executableURL = executable
+        p.arguments = arguments
+        if let directory { p.currentDirectoryURL = directory }
+        p.standardOutput = output
+        p.standardError = output
+        p.standardInput = FileHandle.nullDevice
+        try p.run()
+        try output.close()
+        return p
+    }
+
     /// Runs any program and collects its output.
     public static func runProcess(
         _ executable: URL, _ arguments: [String], stdin: String? = nil, in directory: URL? = nil, environment: [String: String]? = nil

@@ -57,6 +57,13 @@ extension Ledger {
         return records
     }
 
+    /// Whether `subject` has a record: one index lookup, no record read (cheaper than
+    /// ``history(_:)`` for an existence check).
+    /// - Complexity: O(log n) in the number of records.
+    public func hasRecords(_ subject: Subject) throws -> Bool {
+        try env.read { txn in try txn.get(Keys.subject(subject.rawValue, 1), in: dbs.subjects) != nil }
+    }
+
     /// The latest signed checkpoint note.
     public func latestCheckpoint() throws -> String {
         try env.read { txn in

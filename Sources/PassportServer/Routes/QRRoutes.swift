@@ -25,7 +25,9 @@ extension PassportServer {
         let ledger = self.ledger
         let subject = link.subject
         // Only products with a passport get a code (a typo in a GTIN should not print a dead link).
-        _ = try await blocking { try ledger.history(subject) }
+        guard try await blocking({ try ledger.hasRecords(subject) }) else {
+            throw Problem(.notFound, "not-found", "no passport for \(subject): QR codes are made only for products that have records")
+        }
         let uri = "\(configuration.baseURL)/\(link.path)"
         do {
             let code = try QRCode(encoding: uri, correction: correction)
