@@ -51,6 +51,26 @@ public final class PassportServer: Sendable {
     /// segment, `**` the rest of the path. The OpenAPI document must describe exactly these.
     public var routes: [(method: String, path: String)] { registered.withLock { $0 } }
 
+    /// The methods some route answers at `path` (GET implies HEAD and OPTIONS is CORS's).
+    func methods(at path: String) -> [String] {
+        let s = path.split(separator: "?", maxSplits: 1).first.map(String.init) ?? path
+        let segments = s.split(separator: "/", omittingEmptySubsequences: false)
+        func matches(_ pattern: String) -> Bool {
+            let p = pattern.split(separator: "/", omittingEmptySubsequences: false)
+            for (i, part) in p.enumerated() {
+                if part == "**" { return segments.count > i }
+                guard i < segments.count else { return false }
+                if part.hasPrefix(":") || part == "*" { continue }
+                if part != segments[i] { return false }
+            }
+            return p.count == segments.count
+        }
+        var out: [String] = []
+        for r in routes where matches(r.path) && !out.contains(r.method) { out.append(r.method) }
+        if out.contains("GET") { out.append("HEAD") }
+        return out
+    }
+
     /// Registers a route and remembers it for ``routes``.
     func route(
         _ router: Router<ServerContext>, _ method: HTTPRequest.Method, _ path: String,
@@ -91,7 +111,7 @@ public final class PassportServer: Sendable {
             allowOrigin: .all, allowHeaders: [.accept, .authorization, .contentType, .ifNoneMatch], allowMethods: [.get, .head, .post, .options],
             exposedHeaders: Self.exposedHeaders))
         router.add(middleware: ExposeHeadersMiddleware())
-        router.add(middleware: ProblemMiddleware())
+        router.add(middleware: ProblemMiddleware(methods: { [weak self] path in self?.methods(at: path) ?? [] }))
         router.add(middleware: MetricsMiddleware(metrics: metrics))
         router.add(middleware: LogRequestsMiddleware(.info))
         router.add(middleware: RateLimitMiddleware(server: self))

@@ -93,11 +93,21 @@ public struct Problem: Error, HTTPResponseError, Sendable {
 /// Answers every error as problem details: handlers' problems, ledger errors, the router's 404
 /// and 405, oversized bodies.
 struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
+    /// The methods the API answers at a path (for 405 instead of the router's 404).
+    let methods: @Sendable (String) -> [String]
+
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
         } catch {
-            let problem = Problem.from(error)
+            var problem = Problem.from(error)
+            if problem.code == "no-route" {
+                let allowed = methods(request.uri.path)
+                if !allowed.isEmpty {
+                    problem = Problem(.methodNotAllowed, "method-not-allowed", "\(request.method.rawValue) is not answered at \(request.uri.path); it takes \(allowed.joined(separator: ", "))")
+                    problem.headers[.allow] = allowed.joined(separator: ", ")
+                }
+            }
             if problem.status.code >= 500 {
                 context.logger.error("request failed", metadata: ["path": .string(request.uri.path), "error": .string("\(error)")])
             }

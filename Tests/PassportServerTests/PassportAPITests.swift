@@ -133,6 +133,13 @@ struct PassportAPITests {
             #expect(r.json.objectValue?["status"] == .number(JSONNumber(status.code)))
             #expect(r.json.objectValue?["type"]?.stringValue?.hasPrefix("urn:passport-ledger:problem:") == true)
         }
+        // A method a resource does not take is 405 naming those it does.
+        for (method, uri, allow) in [(HTTPRequest.Method.post, "/checkpoint", "GET, HEAD"), (.delete, "/events", "POST"), (.init("TRACE")!, "/passports/\(h.item)", "GET, HEAD")] {
+            let r = try await h.request(uri, method: method)
+            #expect(r.status == .methodNotAllowed, "\(method) \(uri): \(r.text)")
+            #expect(r.headers[.allow] == allow)
+            #expect(r.problem?.code == "method-not-allowed")
+        }
         // The fully encoded spelling of a subject works too.
         #expect(try await h.request("/passports/\(h.item.replacingOccurrences(of: "/", with: "%2F"))").status == .ok)
     }

@@ -158,6 +158,7 @@ struct WriteAndOperationsTests {
         #expect(retry.json.objectValue?["status"] == 409)
         #expect(try await h.request("/admin/quarantine/999", token: admin).status == .notFound)
         #expect(try await h.request("/admin/quarantine/x", token: admin).problem?.code == "bad-id")
+        #expect(try await h.request("/admin/quarantine/0", token: admin).problem?.code == "bad-id")
     }
 
     @Test("tokens are stored as hashes in a 0600 file; a revoked token stops working in a running server")

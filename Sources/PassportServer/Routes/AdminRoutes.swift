@@ -65,7 +65,7 @@ extension PassportServer {
 
 func quarantineID(_ context: ServerContext) throws -> UInt64 {
     let text = context.parameters.get("id") ?? ""
-    guard let n = UInt64(text), text.utf8.first != UInt8(ascii: "+"), n <= UInt64(Int64.max) else {
+    guard let n = UInt64(text), text.utf8.first != UInt8(ascii: "+"), n >= 1, n <= UInt64(Int64.max) else {
         throw Problem(.badRequest, "bad-id", "a quarantine entry ID is a whole number ≥ 1, got \(text)")
     }
     return n
