@@ -193,4 +193,48 @@ struct ServeCLITests {
                 "dpp serve ended with \(server.terminationReason == .exit ? "exit code" : "signal") \(server.terminationStatus) after SIGTERM: \(serverLog())")
         }
     }
+
+    @Test("Go's sumdb/tlog follows the log over HTTP from its tlog-tiles: every record proven from the tiles, every entry bundle checked")
+    func goTileClient() async throws {
+        try #require(CLITests.goAvailable, "Go with golang.org/x/mod is missing: run scripts/install-deps.sh --test (./test.sh does)")
+        let demo = try CLI.run(["demo", "--store", store], in: dir.url)
+        try #require(demo.status == 0, "dpp demo failed: \(demo.stderr)")
+        // Past 256 records, so that full and partial tiles of level 0 and a level-1 tile exist.
+        let lines = (0..<300).map { i in
+            #"{"type":"certification.recorded","subject":"facility/PLANT-T","sourceRef":"T-\#(i)","createdAt":"2026-11-20T09:00:00Z","validUntil":"2029-09-01T00:00:00Z","data":{"id":"C-\#(i)","issuer":"Lab","scheme":"ISO 9001"}}"#
+        }
+        try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: dir.path("more.jsonl"))
+        let appended = try dpp("append", "--source", "qa-lab", "more.jsonl")
+        try #require(appended.status == 0, "\(appended.stderr)")
+        let token = try dpp("tokens", "add", "auditor", "--tier", "authority").stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        try Data(try dpp("vkey").stdout.utf8).write(to: dir.path("ledger.vkey"))
+        let port = try Self.freePort()
+        let base = "http://127.0.0.1:\(port)"
+        let server = try CLI.start(["serve", "--store", store, "--port", String(port)], log: dir.path("serve.log"), in: dir.url)
+        defer {
+            if server.isRunning {
+                kill(server.processIdentifier, SIGKILL)
+                server.waitUntilExit()
+            }
+        }
+        var healthy = false
+        for _ in 0..<100 where server.isRunning {
+            if await Self.get("\(base)/healthz")?.status == 200 { healthy = true; break }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        try #require(healthy, "dpp serve did not answer /healthz within 20 s")
+        let go = URL(fileURLWithPath: "/usr/bin/go")
+        let env = ["GO111MODULE": "off", "GOPATH": "/usr/share/gocode", "GOCACHE": dir.path("gocache").path]
+        let program = CLI.packageRoot.appendingPathComponent("Tests/Interop/tlogverify/main.go").path
+        let r = try CLI.runProcess(go, ["run", program, "tiles", "ledger.vkey", base, token], in: dir.url, environment: env)
+        #expect(r.status == 0, "\(r.stdout) \(r.stderr)")
+        let size = try dpp("checkpoint").stdout.split(separator: "\n")[1]
+        #expect(r.stdout.hasPrefix("ok: \(size) records of demo.passport-ledger.example/log proven from"), "\(r.stdout)")
+        // Without a token the records (of every tier) are refused: the client cannot check them.
+        let anonymous = try CLI.runProcess(go, ["run", program, "tiles", "ledger.vkey", base], in: dir.url, environment: env)
+        #expect(anonymous.status == 1)
+        #expect(anonymous.stdout.contains("401"))
+        server.terminate()
+        #expect(try await Self.waitForExit(server, seconds: 5))
+    }
 }
