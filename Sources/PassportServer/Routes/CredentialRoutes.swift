@@ -31,10 +31,7 @@ extension PassportServer {
     /// The passport as a W3C Verifiable Credential (VC Data Model 2.0), issued by the ledger's
     /// `did:web` and secured with an `eddsa-jcs-2022` Data Integrity proof by the ledger key.
     func credential(_ id: Subject, _ request: Request, _ caller: Caller) async throws -> Response {
-        let q = try Query(request, allowed: ["asOf", "validAt", "view"])
-        let view = try caller.view(try q.tier())
-        let asOf = try q.timestamp("asOf")
-        let validAt = try q.timestamp("validAt")
+        let (view, asOf, validAt) = try passportQuery(request, caller)
         let (passport, _, tag) = try await passportValue(id, asOf: asOf, validAt: validAt, view: view)
         let base = configuration.baseURL
         let did = issuerDID

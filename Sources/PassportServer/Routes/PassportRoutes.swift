@@ -62,11 +62,14 @@ extension PassportServer {
         }
     }
 
-    func passport(_ id: Subject, _ request: Request, _ caller: Caller) async throws -> Response {
+    /// What a passport request asks for: `view` (capped at the caller's tier), `asOf`, `validAt`.
+    func passportQuery(_ request: Request, _ caller: Caller) throws -> (view: AccessTier, asOf: Timestamp?, validAt: Timestamp?) {
         let q = try Query(request, allowed: ["asOf", "validAt", "view"])
-        let view = try caller.view(try q.tier())
-        let asOf = try q.timestamp("asOf")
-        let validAt = try q.timestamp("validAt")
+        return (try caller.view(try q.tier()), try q.timestamp("asOf"), try q.timestamp("validAt"))
+    }
+
+    func passport(_ id: Subject, _ request: Request, _ caller: Caller) async throws -> Response {
+        let (view, asOf, validAt) = try passportQuery(request, caller)
         let (_, body, tag) = try await passportView(id, asOf: asOf, validAt: validAt, view: view)
         var headers: HTTPFields = [.vary: "Authorization, Accept"]
         if asOf == nil && validAt == nil {
@@ -115,9 +118,8 @@ extension PassportServer {
     }
 
     func page(_ id: Subject, _ request: Request, _ caller: Caller) async throws -> Response {
-        let q = try Query(request, allowed: ["asOf", "validAt", "view"])
-        let view = try caller.view(try q.tier())
-        let (p, _, tag) = try await passportValue(id, asOf: try q.timestamp("asOf"), validAt: try q.timestamp("validAt"), view: view)
+        let (view, asOf, validAt) = try passportQuery(request, caller)
+        let (p, _, tag) = try await passportValue(id, asOf: asOf, validAt: validAt, view: view)
         return Reply.text(PassportPage.html(p, baseURL: configuration.baseURL), headers: [.eTag: tag, .vary: "Authorization, Accept"], type: "text/html; charset=utf-8")
     }
 }
