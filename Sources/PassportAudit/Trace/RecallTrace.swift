@@ -1,0 +1,288 @@
+import PassportModel
+
+/// The recall trace computed by replaying records (issue 11's reference): which batch used which
+/// components from which suppliers under which declarations, and which models, batches, items,
+/// shipments and markets a supplier reaches. Pure — no store — so an auditor can replay a recall
+/// decision from the records alone, and the ledger's trace index can be tested against it.
+///
+/// Facts read: `bom.released` (a model's lines with part, material, quantity, supplier and
+/// sub-assembly `component`, in force from `validFrom` until the next revision's), `batch.produced`
+/// (a batch and its production date), `item.registered` (an item's lot), `batch.transformed` (input
+/// lots consumed by a batch), `shipment.dispatched` (what left for which market) and
+/// `declaration.recorded` (a supplier's declarations and their validity). Only records recorded at
+/// or before `asOf` count (what the ledger knew then); BoM effectivity and declaration validity are
+/// valid time.
+public struct RecallTrace: Sendable {
+    struct BOM: Sendable {
+        let revision: String
+        let from: Int64  // valid from, µs (min: since ever)
+        let record: UInt64
+        let lines: [JSONObject]
+    }
+
+    struct Batch: Sendable {
+        let model: String
+        let productionDate: Int64?
+        let record: UInt64
+    }
+
+    struct Shipment: Sendable {
+        let subject: String
+        let id: String
+        let destination: String
+        let quantity: Double
+        let record: UInt64
+    }
+
+    struct Declaration: Sendable {
+        let kind: String
+        let from: Int64
+        let until: Int64
+        let record: UInt64
+    }
+
+    private(set) var boms: [String: [BOM]] = [:]  // model → revisions by record order
+    private(set) var batches: [String: Batch] = [:]
+    private(set) var itemLots: [String: (batch: String, record: UInt64)] = [:]
+    private(set) var inputs: [String: [(subject: String, quantity: Double?, record: UInt64)]] = [:]
+    private(set) var shipments: [Shipment] = []
+    private(set) var declarations: [String: [Declaration]] = [:]
+
+    /// Replays `records` (any order), keeping those recorded at or before `asOf` (nil: all).
+    public init(records: some Sequence<Record>, asOf: Timestamp? = nil) {
+        for r in records.sorted(by: { $0.index < $1.index }) where asOf.map({ r.recordedAt <= $0 }) ?? true {
+            add(r)
+        }
+    }
+
+    static func time(_ v: JSONValue?) -> Int64? {
+        guard let s = v?.stringValue, let t = try? Timestamp(dateOrDateTime: s) else { return nil }
+        return t.microseconds
+    }
+
+    mutating func add(_ r: Record) {
+        let e = r.event
+        let subject = e.subject
+        switch e.type {
+        case "bom.released" where subject.kind == .model:
+            let lines = e.data["lines"]?.arrayValue?.compactMap(\.objectValue) ?? []
+            boms[subject.rawValue, default: []].append(
+                BOM(revision: e.data["revision"]?.stringValue ?? "", from: e.validFrom?.microseconds ?? .min, record: r.index, lines: lines))
+        case "batch.produced" where subject.kind == .batch:
+            batches[subject.rawValue] = Batch(model: "01/\(subject.gtin!)", productionDate: Self.time(e.data["productionDate"]), record: r.index)
+        case "item.registered" where subject.kind == .item:
+            if let lot = e.data["lot"]?.stringValue, case .success(let encoded) = GS1.encodeAttribute(value: lot, name: "lot") {
+                itemLots[subject.rawValue] = ("01/\(subject.gtin!)/10/\(encoded)", r.index)
+            }
+        case "batch.transformed" where subject.kind == .batch:
+            for i in e.data["inputs"]?.arrayValue ?? [] {
+                guard let o = i.objectValue, let s = o["subject"]?.stringValue else { continue }
+                inputs[subject.rawValue, default: []].append((s, o["quantity"]?.numberValue?.double, r.index))
+            }
+        case "shipment.dispatched":
+            guard let id = e.data["shipmentId"]?.stringValue, let dest = e.data["destination"]?.stringValue else { return }
+            shipments.append(Shipment(subject: subject.rawValue, id: id, destination: dest, quantity: e.data["quantity"]?.numberValue?.double ?? 0, record: r.index))
+        case "declaration.recorded" where subject.kind == .supplier:
+            declarations[subject.rawValue, default: []].append(Declaration(
+                kind: e.data["kind"]?.stringValue ?? "", from: e.validFrom?.microseconds ?? .min, until: e.validUntil?.microseconds ?? .max, record: r.index))
+        default:
+            break
+        }
+    }
+
+    /// The BoM revision of `model` in force at `t` (the latest effective one; a later record of
+    /// the same effectivity supersedes an earlier one).
+    func bom(_ model: String, at t: Int64) -> BOM? {
+        (boms[model] ?? []).filter { $0.from <= t }.max { ($0.from, $0.record) < ($1.from, $1.record) }
+    }
+
+    /// When each revision of `model` is in force: [from, next revision's from).
+    func windows(_ model: String) -> [(bom: BOM, until: Int64)] {
+        let revs = (boms[model] ?? []).sorted { ($0.from, $0.record) < ($1.from, $1.record) }
+        return revs.enumerated().map { i, b in
+            let next = revs[(i + 1)...].first { $0.from > b.from }
+            return (b, next?.from ?? .max)
+        }
+    }
+
+    // MARK: Down: a batch to its components and suppliers
+
+    /// The tree from a batch (or an item, through its lot) to its components, multi-level, each
+    /// component's supplier and the supplier's declarations at the batch's production date
+    /// (`valid`, `expired`, or `missing` when there is none of that supplier), with the records
+    /// every edge rests on. Cycles are reported, not followed.
+    public func down(_ subject: Subject) -> (tree: JSONObject, records: Set<UInt64>) {
+        var records: Set<UInt64> = []
+        var cycles: [String] = []
+        var tree: JSONObject
+        if subject.kind == .item {
+            guard let lot = itemLots[subject.rawValue] else {
+                return (["subject": .string(subject.rawValue), "problem": "no item.registered with a lot: the item's batch is unknown"], [])
+            }
+            records.insert(lot.record)
+            tree = ["subject": .string(subject.rawValue), "batch": .object(batchNode(lot.batch, path: [], records: &records, cycles: &cycles))]
+        } else {
+            tree = batchNode(subject.rawValue, path: [], records: &records, cycles: &cycles)
+        }
+        if !cycles.isEmpty { tree["cycles"] = .array(cycles.map { .string($0) }) }
+        return (tree, records)
+    }
+
+    func batchNode(_ batch: String, path: [String], records: inout Set<UInt64>, cycles: inout [String]) -> JSONObject {
+        var node: JSONObject = ["subject": .string(batch)]
+        guard !path.contains(batch) else {
+            cycles.append((path + [batch]).joined(separator: " → "))
+            node["cycle"] = true
+            return node
+        }
+        guard let b = batches[batch] else {
+            node["problem"] = "no batch.produced: production date and model unknown"
+            return node
+        }
+        records.insert(b.record)
+        node["model"] = .string(b.model)
+        let date = b.productionDate ?? .max
+        if let d = b.productionDate { node["productionDate"] = .string(Timestamp(microsecondsSinceEpoch: d).description) }
+        let consumed = inputs[batch] ?? []
+        node["components"] = .array(components(b.model, at: date, consumed: consumed, path: path + [batch], records: &records, cycles: &cycles).map { .object($0) })
+        if !consumed.isEmpty {
+            for c in consumed { records.insert(c.record) }
+            node["inputs"] = .array(consumed.map { c in
+                var o: JSONObject = ["subject": .string(c.subject), "record": .number(JSONNumber(Int(c.record)))]
+                if let q = c.quantity { o["quantity"] = .number(JSONNumber(q)) }
+                return .object(o)
+            })
+        }
+        return node
+    }
+
+    func components(_ model: String, at date: Int64, consumed: [(subject: String, quantity: Double?, record: UInt64)], path: [String],
+        records: inout Set<UInt64>, cycles: inout [String]) -> [JSONObject]
+    {
+        guard let bom = bom(model, at: date) else { return [["problem": .string("no bom.released of \(model) in force then")]] }
+        records.insert(bom.record)
+        return bom.lines.map { line in
+            var o: JSONObject = ["bomRevision": .string(bom.revision), "bomRecord": .number(JSONNumber(Int(bom.record)))]
+            for k in ["part", "material", "quantity", "supplier", "component"] { if let v = line[k] { o[k] = v } }
+            if let supplier = line["supplier"]?.stringValue { o["declarations"] = .array(declarationStatus(supplier, at: date, records: &records)) }
+            if let component = line["component"]?.stringValue {
+                // The sub-assembly's own batch, when the genealogy names one; else its BoM at the same date.
+                if let lot = consumed.first(where: { $0.subject.hasPrefix(component + "/10/") }) {
+                    o["batch"] = .object(batchNode(lot.subject, path: path, records: &records, cycles: &cycles))
+                } else if path.contains(component) {
+                    cycles.append((path + [component]).joined(separator: " → "))
+                    o["cycle"] = true
+                } else {
+                    o["components"] = .array(components(component, at: date, consumed: [], path: path + [component], records: &records, cycles: &cycles)
+                        .map { .object($0) })
+                }
+            }
+            return o
+        }
+    }
+
+    func declarationStatus(_ supplier: String, at date: Int64, records: inout Set<UInt64>) -> [JSONValue] {
+        let all = declarations[supplier] ?? []
+        guard !all.isEmpty else { return [["status": "missing"]] }
+        var out: [JSONValue] = []
+        for kind in Set(all.map(\.kind)).sorted() {
+            let ofKind = all.filter { $0.kind == kind }
+            if let valid = ofKind.filter({ $0.from <= date && date < $0.until }).max(by: { $0.record < $1.record }) {
+                records.insert(valid.record)
+                out.append(["kind": .string(kind), "status": "valid", "record": .number(JSONNumber(Int(valid.record))),
+                    "validUntil": .string(Timestamp(microsecondsSinceEpoch: valid.until).description)])
+            } else if let last = ofKind.filter({ $0.until <= date }).max(by: { $0.until < $1.until }) {
+                records.insert(last.record)
+                out.append(["kind": .string(kind), "status": "expired", "record": .number(JSONNumber(Int(last.record))),
+                    "validUntil": .string(Timestamp(microsecondsSinceEpoch: last.until).description)])
+            } else {
+                out.append(["kind": .string(kind), "status": "not-yet-valid"])
+            }
+        }
+        return out
+    }
+
+    // MARK: Up: a supplier to everything it reaches
+
+    /// The recall scope of a supplier (optionally one part, or one of its lots consumed by
+    /// batches) in the production window [`from`, `to`): every model whose BoM named it while in
+    /// force, every batch produced then under such a BoM (or that consumed the lot), the
+    /// higher-level assemblies containing them, their items, shipments and markets (quantities per
+    /// market), with the records every edge rests on.
+    public func up(supplier: String, part: String? = nil, lot: String? = nil, from: Timestamp? = nil, to: Timestamp? = nil)
+        -> (scope: JSONObject, records: Set<UInt64>)
+    {
+        let lo = from?.microseconds ?? .min, hi = to?.microseconds ?? .max
+        var records: Set<UInt64> = []
+        // Models (and their windows) whose BoM named the supplier.
+        var affectedWindows: [String: [(Int64, Int64, UInt64)]] = [:]
+        for model in boms.keys.sorted() {
+            for (b, until) in windows(model) where b.from < hi && until > lo {
+                let named = b.lines.contains { l in
+                    l["supplier"]?.stringValue == supplier && (part.map { l["part"]?.stringValue == $0 } ?? true)
+                }
+                if named, lot == nil { affectedWindows[model, default: []].append((b.from, until, b.record)) }
+            }
+        }
+        // Higher-level assemblies: models whose BoM names an affected model as a component, transitively.
+        var models = Set(affectedWindows.keys)
+        var frontier = Array(models)
+        while let m = frontier.popLast() {
+            for parent in boms.keys.sorted() where !models.contains(parent) {
+                for (b, until) in windows(parent) where b.lines.contains(where: { $0["component"]?.stringValue == m }) && b.from < hi && until > lo {
+                    affectedWindows[parent, default: []].append((b.from, until, b.record))
+                    models.insert(parent)
+                    frontier.append(parent)
+                }
+            }
+        }
+        var affectedBatches: Set<String> = []
+        for (batch, b) in batches {
+            guard let d = b.productionDate, d >= lo, d < hi else { continue }
+            if let w = affectedWindows[b.model]?.first(where: { d >= $0.0 && d < $0.1 }) {
+                affectedBatches.insert(batch)
+                records.insert(b.record)
+                records.insert(w.2)
+            }
+        }
+        // Batches that consumed the lot (or an affected batch), transitively.
+        var consumedSeeds: Set<String> = lot.map { [$0] } ?? []
+        consumedSeeds.formUnion(affectedBatches)
+        var changed = true
+        while changed {
+            changed = false
+            for (out, ins) in inputs.sorted(by: { $0.key < $1.key }) where !affectedBatches.contains(out) {
+                guard let hit = ins.first(where: { consumedSeeds.contains($0.subject) }) else { continue }
+                if let b = batches[out], let d = b.productionDate, d < lo || d >= hi { continue }
+                affectedBatches.insert(out)
+                consumedSeeds.insert(out)
+                records.insert(hit.record)
+                if let b = batches[out] { records.insert(b.record) }
+                changed = true
+            }
+        }
+        let items = itemLots.filter { affectedBatches.contains($0.value.batch) }.map(\.key).sorted()
+        for i in items { records.insert(itemLots[i]!.record) }
+        let reached = affectedBatches.union(items)
+        let ships = shipments.filter { reached.contains($0.subject) }.sorted { $0.record < $1.record }
+        var markets: [String: Double] = [:]
+        for s in ships {
+            records.insert(s.record)
+            markets[s.destination, default: 0] += s.quantity
+        }
+        var perMarket = JSONObject()
+        for (market, quantity) in markets.sorted(by: { $0.key < $1.key }) { perMarket[market] = .number(JSONNumber(quantity)) }
+        let scope: JSONObject = [
+            "supplier": .string(supplier),
+            "models": .array(models.sorted().map { .string($0) }),
+            "batches": .array(affectedBatches.sorted().map { .string($0) }),
+            "items": .array(items.map { .string($0) }),
+            "shipments": .array(ships.map { s in
+                ["subject": .string(s.subject), "shipmentId": .string(s.id), "destination": .string(s.destination),
+                    "quantity": .number(JSONNumber(s.quantity)), "record": .number(JSONNumber(Int(s.record)))]
+            }),
+            "markets": .object(perMarket),
+        ]
+        return (scope, records)
+    }
+}
