@@ -31,6 +31,7 @@ tags:
   - name: writes
   - name: operations
   - name: admin
+  - name: trace
 paths:
   /passports/{subject}:
     get:
@@ -648,6 +649,84 @@ paths:
         "413": {$ref: "#/components/responses/Problem"}
         "415": {$ref: "#/components/responses/Problem"}
         "422": {$ref: "#/components/responses/Problem"}
+        "429": {$ref: "#/components/responses/TooManyRequests"}
+  /trace/batch/{subject}:
+    get:
+      tags: [trace]
+      operationId: traceBatch
+      summary: A batch down to its components (multi-level), their suppliers and the declarations valid at its production date (legitimate-interest and authority tokens).
+      security:
+        - bearer: []
+      parameters:
+        - $ref: "#/components/parameters/subject"
+        - $ref: "#/components/parameters/asOf"
+      responses: &traceResponses
+        "200":
+          description: The trace, with the records every edge rests on (`records`).
+          content:
+            application/json:
+              schema: {type: object, required: [subject, records]}
+        "400": {$ref: "#/components/responses/BadRequest"}
+        "401": {$ref: "#/components/responses/Unauthorized"}
+        "403": {$ref: "#/components/responses/Forbidden"}
+        "404": {$ref: "#/components/responses/NotFound"}
+        "429": {$ref: "#/components/responses/TooManyRequests"}
+  /trace/item/{subject}:
+    get:
+      tags: [trace]
+      operationId: traceItem
+      summary: An item, through its batch, down to its components and suppliers (legitimate-interest and authority tokens).
+      security:
+        - bearer: []
+      parameters:
+        - $ref: "#/components/parameters/subject"
+        - $ref: "#/components/parameters/asOf"
+      responses: *traceResponses
+  /trace/supplier/{id}:
+    get:
+      tags: [trace]
+      operationId: traceSupplier
+      summary: The recall scope of a supplier — models, batches, higher assemblies, items, shipments, totals per market (legitimate-interest and authority tokens; CSV of the shipments with Accept text/csv).
+      security:
+        - bearer: []
+      parameters:
+        - in: path
+          name: id
+          required: true
+          description: The supplier's id (supplier/<id> without the prefix).
+          schema: {type: string}
+        - in: query
+          name: part
+          required: false
+          schema: {type: string}
+        - in: query
+          name: lot
+          required: false
+          description: A lot of the supplier's component, 01/<GTIN>/10/<lot>.
+          schema: {type: string}
+        - in: query
+          name: from
+          required: false
+          description: Production window start.
+          schema: {type: string}
+        - in: query
+          name: to
+          required: false
+          description: Production window end (exclusive).
+          schema: {type: string}
+        - $ref: "#/components/parameters/asOf"
+      responses:
+        "200":
+          description: The scope, with the records every edge rests on.
+          content:
+            application/json:
+              schema: {type: object, required: [supplier, models, batches, items, shipments, markets, records]}
+            text/csv:
+              schema: {type: string}
+        "400": {$ref: "#/components/responses/BadRequest"}
+        "401": {$ref: "#/components/responses/Unauthorized"}
+        "403": {$ref: "#/components/responses/Forbidden"}
+        "404": {$ref: "#/components/responses/NotFound"}
         "429": {$ref: "#/components/responses/TooManyRequests"}
   /ingest/{connector}:
     post:

@@ -42,6 +42,7 @@ public final class PassportServer: Sendable {
     let limiter: RateLimiter
     let pool: NIOThreadPool
     let cache = PassportCache()
+    let traces = TraceCache()
     /// Change-data-capture requests map in order, one at a time.
     let cdcLock = Mutex<Void>(())
     let policies: AccessPolicies
@@ -122,6 +123,7 @@ public final class PassportServer: Sendable {
         addIngestRoutes(to: router)
         addAdminRoutes(to: router)
         addCredentialRoutes(to: router)
+        addTraceRoutes(to: router)
         addOperationRoutes(to: router)
         return router
     }

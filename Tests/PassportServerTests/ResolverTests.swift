@@ -163,3 +163,38 @@ enum PassportQRReference {
         try QRCode(encoding: text, correction: QRCode.ErrorCorrection(rawValue: ecc)!).svg(moduleSize: size, margin: margin)
     }
 }
+
+@Suite("HTTP API: recall trace")
+struct TraceAPITests {
+    @Test("trace endpoints answer what RecallTrace replays, for legitimate-interest and authority tokens only; CSV on request")
+    func trace() async throws {
+        let h = try ServerHarness()
+        let item = try Subject(h.item)
+        let lot = try h.ledger.passport(item).entry("identity.lot")!.value.stringValue!
+        let batch = "01/\(item.gtin!)/10/\(lot)"
+        #expect(try await h.request("/trace/batch/\(batch)").status == .unauthorized)
+        #expect(try await h.request("/trace/batch/\(batch)", token: "public").status == .forbidden)
+        let r = try await h.request("/trace/batch/\(batch)", token: "legitimate-interest")
+        #expect(r.status == .ok, "\(r.text)")
+        var records: [Record] = []
+        try h.ledger.forEachRecord { _, b in records.append(try Record(bytes: Array(b))) }
+        let expected = RecallTrace(records: records).down(try Subject(batch))
+        var body = try #require(r.json.objectValue)
+        #expect(body["records"]?.arrayValue == expected.records.sorted().map { .number(JSONNumber(Int($0))) })
+        body["records"] = nil
+        #expect(body == expected.tree)
+        #expect(try await h.request("/trace/item/\(h.item)", token: "authority").json.objectValue?["batch"]?.objectValue?["subject"] == .string(batch))
+        #expect(try await h.request("/trace/batch/\(h.item)", token: "authority").problem?.code == "bad-subject")
+
+        let supplier = try #require(h.data.suppliers.first)
+        let id = supplier.dropFirst("supplier/".count)
+        let scope = try await h.request("/trace/supplier/\(id)", token: "authority")
+        #expect(scope.status == .ok)
+        #expect(scope.json.objectValue?["supplier"] == .string(supplier))
+        let csv = try await h.request("/trace/supplier/\(id)", token: "authority", headers: [.accept: "text/csv"])
+        #expect(csv.headers[.contentType] == "text/csv; charset=utf-8")
+        #expect(csv.text.hasPrefix("subject,shipmentId,destination,quantity,record\r\n"))
+        #expect(csv.text.split(separator: "\r\n").count - 1 == scope.json.objectValue?["shipments"]?.arrayValue?.count)
+        #expect(try await h.request("/trace/supplier/\(id)?lot=nonsense", token: "authority").status == .badRequest)
+    }
+}
