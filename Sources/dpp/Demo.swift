@@ -157,6 +157,9 @@ struct Demo: ParsableCommand {
             ledgerKey: try NoteVerifierKey(parsing: ledger.vkey.description))
         print("offline check with PassportAudit: record \(index) (\(verified.record.event.type) \(verified.record.event.sourceRef)) is in tree size \(verified.checkpoint.size) — verified")
 
+        section("A recall: the cell module lot in \(item)'s pack is found defective — which packs, shipments and markets?")
+        try demoRecall(ledger, item: item, input: input)
+
         section("Latest signed checkpoint (C2SP tlog-checkpoint)")
         print(try ledger.latestCheckpoint(), terminator: "")
 
@@ -180,6 +183,38 @@ struct Demo: ParsableCommand {
             """)
         print("(to type just dpp, as the README's tour does: export PATH=\"\((dpp as NSString).deletingLastPathComponent):$PATH\")")
         return ledger
+    }
+
+    /// Traces the sub-assembly lot the item's batch consumed up to every pack, shipment and market,
+    /// proves the records it rests on and checks one offline.
+    func demoRecall(_ ledger: Ledger, item: Subject, input: URL) throws {
+        var records: [Record] = []
+        try ledger.forEachRecord { _, bytes in records.append(try Record(bytes: Array(bytes))) }
+        let trace = RecallTrace(records: records)
+        let down = trace.down(item).tree
+        // The module lot the item's batch consumed, and the supplier of the module's cells.
+        guard let batch = down["batch"]?.objectValue, let module = batch["components"]?.arrayValue?.lazy.compactMap({ $0.objectValue?["batch"]?.objectValue }).first,
+            let lot = module["subject"]?.stringValue,
+            let supplier = module["components"]?.arrayValue?.compactMap({ $0.objectValue?["supplier"]?.stringValue }).first
+        else { throw LedgerError(.notFound, "the demo item's trace names no sub-assembly lot") }
+        print("\(item) ← batch \(batch["subject"]?.stringValue ?? "?") ← module lot \(lot) (a component from \(supplier))")
+        let (scope, proofs) = trace.up(supplier: supplier, lot: lot)
+        let batches = scope["batches"]?.arrayValue?.compactMap(\.stringValue) ?? []
+        let items = scope["items"]?.arrayValue?.compactMap(\.stringValue) ?? []
+        let markets = (scope["markets"]?.objectValue ?? [:]).map { "\($0.key) \(CanonicalJSON.string($0.value))" }.sorted()
+        print("affected: \(batches.count) pack batch(es) \(batches.joined(separator: ", ")); \(items.count) serialised packs; \(scope["shipments"]?.arrayValue?.count ?? 0) shipments")
+        print("units per market: \(markets.joined(separator: ", "))")
+        let folder = input.appendingPathComponent("recall-proof")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let size = try ledger.size()
+        for i in proofs.sorted() {
+            try Data(try ledger.recordBytes(i)).write(to: folder.appendingPathComponent("record-\(i).json"))
+            try Data(try ledger.proofBundle(index: i, size: size).text.utf8).write(to: folder.appendingPathComponent("record-\(i).tlog-proof"))
+        }
+        let first = proofs.sorted().first!
+        let verified = try RecordAudit.verify(recordBytes: try ledger.recordBytes(first), bundle: try ledger.proofBundle(index: first, size: size), ledgerKey: ledger.vkey)
+        print("the \(proofs.count) records this rests on, with inclusion proofs at tree size \(size): \(folder.path) (record \(first), \(verified.record.event.type), verified offline)")
+        print("(dpp trace supplier \(supplier) --lot \(lot) --format csv gives the shipments; dpp trace item \(item) the tree down)")
     }
 
     /// Feeds a few Debezium change events (a new production order, its update, a redelivery, a table

@@ -58,6 +58,11 @@ struct OperatorExperienceCLITests {
             #expect(demo.stdout.contains(input) && demo.stdout.split(separator: "\n").contains { $0.contains(input) && $0.contains("appended") },
                 "the demo does not append \(input)")
         }
+        // The recall: a module lot up to the packs, shipments and markets, with proofs.
+        #expect(demo.stdout.contains("== A recall"))
+        #expect(demo.stdout.contains("units per market: "), "\(demo.stdout)")
+        let proofs = dir.path("demo-store/demo-input/recall-proof")
+        #expect((try? FileManager.default.contentsOfDirectory(atPath: proofs.path).filter { $0.hasSuffix(".tlog-proof") }.count) ?? 0 > 0)
         let tail = try #require(demo.stdout.range(of: "== Try it yourself"))
         let commands = demo.stdout[tail.upperBound...].split(separator: "\n").map(String.init).filter { $0.hasPrefix("/") }
         #expect(commands.count >= 7)
