@@ -39,11 +39,12 @@ final class PassportCache: Sendable {
         let view: AccessTier
     }
 
-    private let entries = Mutex<[Key: Entry]>([:])
-    /// At most this many passports are kept (about 6 KB each).
+    private let entries = Mutex<(map: [Key: Entry], bytes: Int)>(([:], 0))
+    /// At most this many bytes of rendered passports are kept (then the cache starts afresh), so
+    /// that a server's memory stays bounded whatever the number of products.
     let capacity: Int
 
-    init(capacity: Int = 20_000) { self.capacity = capacity }
+    init(capacity: Int = 32 << 20) { self.capacity = capacity }
 
     /// Renders a passport: its canonical JSON, its tag, where its query times are.
     static func render(_ p: Passport) -> Rendered {
@@ -73,7 +74,7 @@ final class PassportCache: Sendable {
     /// The current passport of `subject` in `view` if the cache holds it still: no waiting, no
     /// store access beyond reading `commit` (``Ledger/commitID()``), so it may run on an event loop.
     func cached(_ subject: Subject, view: AccessTier, policy: AccessPolicy, commit: Int, now: Timestamp) -> Rendered? {
-        guard let e = entries.withLock({ $0[Key(subject: subject.rawValue, view: view)] }), e.commit == commit, e.policy == policy,
+        guard let e = entries.withLock({ $0.map[Key(subject: subject.rawValue, view: view)] }), e.commit == commit, e.policy == policy,
             e.until.map({ now < $0 }) ?? true
         else { return nil }
         var r = e.rendered
@@ -90,9 +91,12 @@ final class PassportCache: Sendable {
         // it is (recomputed once more), never newer.
         let (full, _, next) = try ledger.passportAndNextChange(subject, asOf: now)
         let rendered = Self.render(full.view(view, policy: policy))
+        let key = Key(subject: subject.rawValue, view: view)
         entries.withLock { e in
-            if e.count >= capacity { e.removeAll(keepingCapacity: true) }
-            e[Key(subject: subject.rawValue, view: view)] = Entry(commit: commit, until: next, policy: policy, rendered: rendered)
+            if let old = e.map[key] { e.bytes -= old.rendered.body.count }
+            if e.bytes + rendered.body.count > capacity { e = ([:], 0) }
+            e.map[key] = Entry(commit: commit, until: next, policy: policy, rendered: rendered)
+            e.bytes += rendered.body.count
         }
         return rendered
     }

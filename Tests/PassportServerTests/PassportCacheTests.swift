@@ -65,6 +65,25 @@ struct PassportCacheTests {
         #expect(after.headers[.eTag] != before.headers[.eTag])
     }
 
+    @Test("the cache keeps at most its capacity in bytes")
+    func capacity() throws {
+        let (dir, clock, ledger, _) = try Self.served()
+        defer { withExtendedLifetime(dir) {} }
+        let cache = PassportCache(capacity: 10_000)
+        let model = try Subject(Fixtures.model)
+        let now = clock.now()
+        let commit = try ledger.commitID()
+        _ = try cache.current(model, view: .public, ledger: ledger, policy: .defaults, now: now)
+        #expect(cache.cached(model, view: .public, policy: .defaults, commit: commit, now: now) != nil)
+        _ = try cache.current(model, view: .authority, ledger: ledger, policy: .defaults, now: now)
+        #expect(cache.cached(model, view: .authority, policy: .defaults, commit: commit, now: now) != nil)
+        let tiny = PassportCache(capacity: 1)
+        _ = try tiny.current(model, view: .public, ledger: ledger, policy: .defaults, now: now)
+        _ = try tiny.current(model, view: .authority, ledger: ledger, policy: .defaults, now: now)
+        #expect(tiny.cached(model, view: .public, policy: .defaults, commit: commit, now: now) == nil, "over capacity, the cache starts afresh")
+        #expect(tiny.cached(model, view: .authority, policy: .defaults, commit: commit, now: now) != nil)
+    }
+
     @Test("the query times sit where the cache rewrites them, whatever the passport holds")
     func offsets() throws {
         let p = Passport(id: try Subject(Fixtures.model), asOf: .now(), validAt: .now(), view: .public, entries: [
