@@ -237,4 +237,27 @@ struct ServeCLITests {
         server.terminate()
         #expect(try await Self.waitForExit(server, seconds: 5))
     }
+
+    @Test("dpp tokens: a token is printed once and kept as a hash (0600); list never shows it; revoke marks it; an unknown source is refused")
+    func tokensCLI() throws {
+        #expect(try CLI.run(["init", "--origin", "tokens.example/log", "--store", store], in: dir.url).status == 0)
+        #expect(try dpp("keys", "add", "erp-sap", "--kind", "erp").status == 0)
+        let add = try dpp("tokens", "add", "erp-writer", "--tier", "legitimate-interest", "--source", "erp-sap")
+        #expect(add.status == 0, "\(add.stderr)")
+        let token = add.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(token.hasPrefix("dppt_") && token.count > 40)
+        #expect(add.stderr.contains("shown only now"))
+        let file = dir.path("store/access-tokens.jsonl")
+        #expect(try FileManager.default.attributesOfItem(atPath: file.path)[.posixPermissions] as? Int == 0o600)
+        #expect(!(try String(contentsOf: file, encoding: .utf8)).contains(token))
+        let list = try dpp("tokens", "list")
+        #expect(list.stdout.contains("erp-writer  legitimate-interest  source=erp-sap"))
+        #expect(!list.stdout.contains(token))
+        #expect(try dpp("tokens", "revoke", "erp-writer").status == 0)
+        #expect(try dpp("tokens", "list").stdout.contains("REVOKED"))
+        let unknown = try dpp("tokens", "add", "x", "--tier", "public", "--source", "nobody")
+        #expect(unknown.status == 1)
+        #expect(unknown.stderr.contains("no active key named nobody"))
+        #expect(try dpp("tokens", "add", "erp-writer", "--tier", "public").stderr.contains("already exists"))
+    }
 }
