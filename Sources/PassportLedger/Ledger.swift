@@ -156,6 +156,13 @@ public final class Ledger: Sendable {
         } catch {
             throw LedgerError(.notAStore, "cannot open the store at \(directory.path): \(error)")
         }
+        // The trace index came after the first stores: a writable store gets its database here
+        // (and its content from the reindex below).
+        if !readOnly {
+            do { try env.write { txn in _ = try txn.openDatabase("trace", create: true) } } catch {
+                throw LedgerError(.notAStore, "cannot prepare the store at \(directory.path): \(error)")
+            }
+        }
         let opened: (Databases, String, String) = try env.read { txn in
             let dbs: Databases
             do { dbs = try Databases(txn, create: false) } catch {

@@ -42,7 +42,6 @@ public final class PassportServer: Sendable {
     let limiter: RateLimiter
     let pool: NIOThreadPool
     let cache = PassportCache()
-    let traces = TraceCache()
     /// Change-data-capture requests map in order, one at a time.
     let cdcLock = Mutex<Void>(())
     let policies: AccessPolicies

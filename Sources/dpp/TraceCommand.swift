@@ -9,8 +9,8 @@ struct TraceCommand: ParsableCommand {
         commandName: "trace",
         abstract: "Recall trace: a batch or item down to its components and suppliers, a supplier up to every model, batch, item, shipment and market.",
         discussion: """
-            Computed by replaying the records (PassportAudit.RecallTrace): exact, and slow on a large store — the \
-            trace index comes next. BoM effectivity and declaration validity are valid time; --as-of is what the \
+            The trace index finds the records a trace rests on; PassportAudit.RecallTrace replays them (the same \
+            replay an auditor can run on every record). BoM effectivity and declaration validity are valid time; --as-of is what the \
             ledger knew then. --prove writes the records every edge rests on with inclusion proofs against one \
             checkpoint, for dpp audit verify.
             """,
@@ -22,11 +22,9 @@ struct TraceCommand: ParsableCommand {
         var asOf: Timestamp?
         @Option(help: "Folder to write the records and their proofs to (never overwrites).") var prove: String?
 
-        /// Replays the store's records.
-        func trace(_ ledger: Ledger) throws -> RecallTrace {
-            var records: [Record] = []
-            try ledger.forEachRecord { _, bytes in records.append(try Record(bytes: Array(bytes))) }
-            return RecallTrace(records: records, asOf: asOf)
+        /// Replays the records the trace of `subject` rests on (found through the trace index).
+        func trace(_ ledger: Ledger, _ subject: Subject, lot: String? = nil) throws -> RecallTrace {
+            RecallTrace(records: try ledger.traceRecords(subject, lot: lot), asOf: asOf)
         }
 
         /// Writes each record and its tlog-proof bundle against the latest checkpoint.
@@ -58,7 +56,7 @@ struct TraceCommand: ParsableCommand {
             try guarded {
                 guard batch.kind == .batch else { throw ValidationError("trace batch takes a batch, 01/<GTIN>/10/<lot>") }
                 let ledger = try common.store.open(readOnly: common.prove == nil)
-                let (tree, records) = try common.trace(ledger).down(batch)
+                let (tree, records) = try common.trace(ledger, batch).down(batch)
                 print(PrettyJSON.string(.object(tree)))
                 try common.writeProofs(ledger, records)
             }
@@ -74,7 +72,7 @@ struct TraceCommand: ParsableCommand {
             try guarded {
                 guard item.kind == .item else { throw ValidationError("trace item takes an item, 01/<GTIN>/21/<serial>") }
                 let ledger = try common.store.open(readOnly: common.prove == nil)
-                let (tree, records) = try common.trace(ledger).down(item)
+                let (tree, records) = try common.trace(ledger, item).down(item)
                 print(PrettyJSON.string(.object(tree)))
                 try common.writeProofs(ledger, records)
             }
@@ -98,7 +96,7 @@ struct TraceCommand: ParsableCommand {
         func run() throws {
             try guarded {
                 let ledger = try common.store.open(readOnly: common.prove == nil)
-                let (scope, records) = try common.trace(ledger).up(supplier: supplier, part: part, lot: lot?.rawValue, from: from, to: to)
+                let (scope, records) = try common.trace(ledger, try Subject(supplier), lot: lot?.rawValue).up(supplier: supplier, part: part, lot: lot?.rawValue, from: from, to: to)
                 if format == .json {
                     print(PrettyJSON.string(.object(scope)))
                 } else {

@@ -3,8 +3,10 @@ import PassportAudit
 import PassportIngest
 import PassportLedger
 import PassportModel
+import PassportDemoData
 import PassportTestSupport
 import Testing
+import LMDB
 
 /// The recall trace replayed from records (the reference the trace index will be tested against).
 @Suite("Recall trace by replay")
@@ -150,3 +152,136 @@ struct RecallTraceTests {
         #expect(then["cycles"] == nil)
     }
 }
+
+@Suite("Recall trace index")
+struct TraceIndexTests {
+    /// A random data set: models with BoM revisions (random effectivity, suppliers, sub-assemblies,
+    /// some cycles), batches, items, genealogy, shipments, declarations, late corrections.
+    static func randomStore(seed: UInt64) throws -> (TemporaryDirectory, Ledger, [Timestamp], [String], [String], [String]) {
+        var rng = SplitMix64(seed: seed)
+        let dir = TemporaryDirectory()
+        let clock = TestClock()
+        let ledger = try Ledger.create(at: dir.path("store"), origin: "trace.example/log", options: clock.options)
+        for (name, kind) in [("plm", "plm"), ("erp", "erp"), ("wms", "wms")] { try ledger.addKey(name: name, kind: kind) }
+        let suppliers = (0..<4).map { "supplier/S\($0)" }
+        for (i, _) in suppliers.enumerated() { try ledger.addKey(name: "s\(i)", kind: "supplier") }
+        let models = (0..<5).map { i in "01/" + DemoDataSet.gtin(900 + i) }
+        var times: [Timestamp] = []
+        var batches: [String] = []
+        var items: [String] = []
+        func day(_ d: Int) -> String { Timestamp(microsecondsSinceEpoch: (1_767_225_600 + Int64(d) * 86_400) * 1_000_000).description }
+        func append(_ source: String, _ e: JSONObject) throws {
+            let o = try ledger.append(unsigned: [e], source: source)
+            #expect(o.allSatisfy { $0.record != nil }, "\(o)")
+            times.append(clock.advance())
+        }
+        for step in 0..<70 {
+            switch Int.random(in: 0..<10, using: &rng) {
+            case 0...2:
+                let m = models.randomElement(using: &rng)!
+                var lines: [JSONValue] = []
+                for l in 0..<Int.random(in: 1...3, using: &rng) {
+                    var o: JSONObject = ["part": .string("P\(l)"), "quantity": 1, "massKg": 1, "material": "x"]
+                    if Bool.random(using: &rng) { o["supplier"] = .string(suppliers.randomElement(using: &rng)!) }
+                    if Int.random(in: 0..<4, using: &rng) == 0 { o["component"] = .string(models.randomElement(using: &rng)!) }
+                    lines.append(.object(o))
+                }
+                try append("plm", ["type": "bom.released", "subject": .string(m), "sourceRef": .string("BOM-\(step)"), "createdAt": "2026-01-01T00:00:00Z",
+                    "validFrom": .string(day(Int.random(in: 0..<200, using: &rng))), "data": ["revision": .string("R\(step)"), "lifecycle": "released", "lines": .array(lines)]])
+            case 3...4:
+                let m = models.randomElement(using: &rng)!
+                let b = "\(m)/10/L\(step)"
+                batches.append(b)
+                try append("erp", ["type": "batch.produced", "subject": .string(b), "sourceRef": .string("B-\(step)"), "createdAt": "2026-01-01T00:00:00Z",
+                    "data": ["quantity": 10, "facility": "facility/F", "productionDate": .string(String(day(Int.random(in: 0..<200, using: &rng)).prefix(10)))]])
+            case 5 where !batches.isEmpty:
+                let b = batches.randomElement(using: &rng)!
+                let item = b.replacingOccurrences(of: "/10/L", with: "/21/S") + "x\(step)"
+                items.append(item)
+                try append("erp", ["type": "item.registered", "subject": .string(item), "sourceRef": .string("I-\(step)"), "createdAt": "2026-01-01T00:00:00Z",
+                    "data": ["lot": .string(String(b.split(separator: "/")[3]))]])
+            case 6 where batches.count > 1:
+                let out = batches.randomElement(using: &rng)!
+                let input = batches.randomElement(using: &rng)!
+                try append("erp", ["type": "batch.transformed", "subject": .string(out), "sourceRef": .string("T-\(step)"), "createdAt": "2026-01-01T00:00:00Z",
+                    "data": ["inputs": [["subject": .string(input), "quantity": 2]]]])
+            case 7 where !batches.isEmpty || !items.isEmpty:
+                let s = (batches + items).randomElement(using: &rng)!
+                try append("wms", ["type": "shipment.dispatched", "subject": .string(s), "sourceRef": .string("SH-\(step)"), "createdAt": "2026-01-01T00:00:00Z",
+                    "data": ["shipmentId": .string("SH-\(step)"), "destination": .string(["DE", "FR", "NO"].randomElement(using: &rng)!), "quantity": .number(JSONNumber(Int.random(in: 1...9, using: &rng)))]])
+            default:
+                let i = Int.random(in: 0..<suppliers.count, using: &rng)
+                let from = Int.random(in: 0..<150, using: &rng)
+                try append("s\(i)", ["type": "declaration.recorded", "subject": .string(suppliers[i]), "sourceRef": .string("D-\(step)"), "createdAt": "2026-01-01T00:00:00Z",
+                    "validFrom": .string(day(from)), "validUntil": .string(day(from + Int.random(in: 1...120, using: &rng))),
+                    "data": ["kind": .string(["conflict-minerals", "recycled-content"].randomElement(using: &rng)!), "scope": "all"]])
+            }
+        }
+        return (dir, ledger, times, batches, items, suppliers)
+    }
+
+    static func all(_ ledger: Ledger) throws -> [Record] {
+        var out: [Record] = []
+        try ledger.forEachRecord { _, b in out.append(try Record(bytes: Array(b))) }
+        return out
+    }
+
+    @Test("property: the indexed trace equals the trace replayed from every record, for random data, random asOf, before and after reindex")
+    func indexedEqualsNaive() throws {
+        let base = SplitMix64.testSeed()
+        print("trace property test seed \(base) (DPP_TEST_SEED replays it)")
+        for round in 0..<4 {
+            let seed = base &+ UInt64(round)
+            let (dir, ledger, times, batches, items, suppliers) = try Self.randomStore(seed: seed)
+            defer { withExtendedLifetime(dir) {} }
+            var rng = SplitMix64(seed: seed &* 31)
+            for pass in 0..<2 {
+                let everything = try Self.all(ledger)
+                for _ in 0..<12 {
+                    let asOf: Timestamp? = Bool.random(using: &rng) ? nil : times.randomElement(using: &rng)
+                    for s in ([batches.randomElement(using: &rng), items.randomElement(using: &rng)].compactMap { $0 }) {
+                        let subject = try Subject(s)
+                        let naive = RecallTrace(records: everything, asOf: asOf).down(subject)
+                        let indexed = RecallTrace(records: try ledger.traceRecords(subject), asOf: asOf).down(subject)
+                        #expect(indexed.tree == naive.tree, "seed \(seed) down \(s) asOf \(String(describing: asOf))")
+                        #expect(indexed.records == naive.records)
+                    }
+                    let supplier = suppliers.randomElement(using: &rng)!
+                    let lot = Bool.random(using: &rng) ? batches.randomElement(using: &rng) : nil
+                    let part: String? = Bool.random(using: &rng) ? "P0" : nil
+                    let from: Timestamp? = Bool.random(using: &rng) ? try Timestamp(dateOrDateTime: "2026-03-01") : nil
+                    let naive = RecallTrace(records: everything, asOf: asOf).up(supplier: supplier, part: part, lot: lot, from: from)
+                    let indexed = RecallTrace(records: try ledger.traceRecords(try Subject(supplier), lot: lot), asOf: asOf)
+                        .up(supplier: supplier, part: part, lot: lot, from: from)
+                    #expect(indexed.scope == naive.scope, "seed \(seed) up \(supplier) lot \(lot ?? "-") part \(part ?? "-")")
+                    #expect(indexed.records == naive.records)
+                }
+                #expect(try ledger.verify().isIntact)
+                if pass == 0 { try ledger.reindex() }
+            }
+        }
+    }
+
+    @Test("verify catches a trace edge removed or added, and reindex repairs the index")
+    func tamperedIndex() throws {
+        let (dir, ledger, _, _, _, _) = try Self.randomStore(seed: 7)
+        #expect(try ledger.verify().isIntact)
+        let env = try Environment(path: dir.path("store/ledger").path)
+        try env.write { txn in
+            let db = try txn.openDatabase("trace", create: false)
+            let first = try #require(try txn.withCursor(db) { c in try c.move(.first) { k, _ in [UInt8](k) } })
+            _ = try txn.delete(first, in: db)
+        }
+        let removed = try Ledger.open(at: dir.path("store")).verify()
+        #expect(removed.problem?.reason.contains("trace index lacks an edge") == true, "\(String(describing: removed.problem))")
+        try Ledger.open(at: dir.path("store")).reindex()
+        #expect(try Ledger.open(at: dir.path("store")).verify().isIntact)
+        try env.write { txn in
+            let db = try txn.openDatabase("trace", create: false)
+            try txn.put([0x53] + Array("supplier/FORGED".utf8) + [0] + [0, 0, 0, 0, 0, 0, 0, 1], [UInt8](), in: db)
+        }
+        let added = try Ledger.open(at: dir.path("store")).verify()
+        #expect(added.problem?.reason.contains("edges but the records state") == true, "\(String(describing: added.problem))")
+    }
+}
+

@@ -224,15 +224,17 @@ public struct RecallTrace: Sendable {
                 if named, lot == nil { affectedWindows[model, default: []].append((b.from, until, b.record)) }
             }
         }
-        // Higher-level assemblies: models whose BoM names an affected model as a component, transitively.
+        // Higher-level assemblies: models whose BoM names an affected model as a component, in the
+        // windows of the revisions that do, transitively (every window, whatever the order found).
         var models = Set(affectedWindows.keys)
-        var frontier = Array(models)
+        var frontier = Array(models).sorted()
+        var expanded: Set<String> = []
         while let m = frontier.popLast() {
-            for parent in boms.keys.sorted() where !models.contains(parent) {
+            guard expanded.insert(m).inserted else { continue }
+            for parent in boms.keys.sorted() {
                 for (b, until) in windows(parent) where b.lines.contains(where: { $0["component"]?.stringValue == m }) && b.from < hi && until > lo {
-                    affectedWindows[parent, default: []].append((b.from, until, b.record))
-                    models.insert(parent)
-                    frontier.append(parent)
+                    if !(affectedWindows[parent] ?? []).contains(where: { $0.2 == b.record }) { affectedWindows[parent, default: []].append((b.from, until, b.record)) }
+                    if models.insert(parent).inserted { frontier.append(parent) }
                 }
             }
         }

@@ -123,7 +123,7 @@ extension Ledger {
         return Passport(id: id, asOf: asOf, validAt: validAt, entries: try Ledger.composed(id) { try project($0) })
     }
 
-    /// Rebuilds the derived passport index from the records alone.
+    /// Rebuilds the derived passport and trace indexes from the records alone.
     /// - Returns: the number of records read.
     @discardableResult
     public func reindex(progress: ((UInt64, UInt64) -> Void)? = nil) throws -> UInt64 {
@@ -140,6 +140,17 @@ extension Ledger {
                 }
                 for k in keys { try txn.delete(k, in: dbs.facts) }
             }
+            if let trace = dbs.trace {
+                try txn.withCursor(trace) { c in
+                    var keys: [[UInt8]] = []
+                    var pos: Cursor.Position = .first
+                    while let k = try c.move(pos, { k, _ in [UInt8](k) }) {
+                        keys.append(k)
+                        pos = .next
+                    }
+                    for k in keys { try txn.delete(k, in: trace) }
+                }
+            }
             done = 0
             var kinds: [String: String?] = [:]
             try txn.withCursor(dbs.records) { c in
@@ -149,6 +160,7 @@ extension Ledger {
                     let ref = record.signature.key
                     if kinds[ref] == nil { kinds[ref] = try txn.get(Array(ref.utf8), in: dbs.keys).map { try KeyEntry(bytes: $0).kind } ?? nil }
                     try FactIndex.add(FactIndex.prepare(record.event), of: record, sourceKind: kinds[ref] ?? nil, txn: txn, db: dbs.facts)
+                    if let trace = dbs.trace { try TraceIndex.add(record, txn: txn, db: trace) }
                     done += 1
                     if done % 65536 == 0 { progress?(done, total) }
                     pos = .next

@@ -15,8 +15,11 @@ struct Databases: Sendable {
     let facts: Database
     /// Derived from `system`: every ownership policy, by the index of its `policy.updated` record.
     let policies: Database
+    /// Derived: the recall trace index (see ``TraceIndex``); nil in a store written before it
+    /// existed and opened read-only.
+    let trace: Database?
 
-    static let names = ["records", "subjects", "nodes", "checkpoints", "idempotency", "blobs", "keys", "quarantine", "meta", "facts", "policies"]
+    static let names = ["records", "subjects", "nodes", "checkpoints", "idempotency", "blobs", "keys", "quarantine", "meta", "facts", "policies", "trace"]
 
     init(_ txn: Transaction, create: Bool) throws {
         records = try txn.openDatabase("records", create: create)
@@ -30,5 +33,6 @@ struct Databases: Sendable {
         meta = try txn.openDatabase("meta", create: create)
         facts = try txn.openDatabase("facts", create: create)
         policies = try txn.openDatabase("policies", create: create)
+        trace = try? txn.openDatabase("trace", create: create)
     }
 }

@@ -63,6 +63,7 @@ extension Ledger {
         var governance = GovernanceState()
         var policies: [UInt64: JSONValue] = [:]
         var expectedFacts = 0
+        var expectedEdges = 0
         var publicKeys: [String: Ed25519.PublicKey] = [:]
         var heads: [String: (seq: UInt64, leaf: [UInt8])] = [:]
         var frontier = MerkleFrontier()
@@ -174,6 +175,15 @@ extension Ledger {
                     }
                     expectedFacts += 1
                 }
+                // And the trace index every edge this record states.
+                if let trace = dbs.trace {
+                    for k in TraceIndex.keys(record) {
+                        guard try txn.get(k, in: trace) != nil else {
+                            return fail(i, "the trace index lacks an edge this record states; rebuild it with dpp reindex")
+                        }
+                        expectedEdges += 1
+                    }
+                }
                 if i == 0, record.event.data["vkey"]?.stringValue != trusted.description {
                     return fail(0, "record 0 registers a ledger key other than the trusted one")
                 }
@@ -217,6 +227,9 @@ extension Ledger {
         let storedFacts = try txn.count(dbs.facts)
         if storedFacts != expectedFacts {
             return fail(nil, "the passport index has \(storedFacts) entries but the records state \(expectedFacts); rebuild it with dpp reindex")
+        }
+        if let trace = dbs.trace, try txn.count(trace) != expectedEdges {
+            return fail(nil, "the trace index has \(try txn.count(trace)) edges but the records state \(expectedEdges); rebuild it with dpp reindex")
         }
         // The derived key table must equal the replay of the system subject.
         var stored = 0

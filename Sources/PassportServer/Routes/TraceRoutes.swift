@@ -3,23 +3,6 @@ import Hummingbird
 import PassportAudit
 import PassportLedger
 import PassportModel
-import Synchronization
-
-/// The recall trace of the store, replayed from its records once per commit (every write
-/// invalidates it) and shared by requests.
-final class TraceCache: Sendable {
-    private let state = Mutex<(commit: Int, trace: RecallTrace)?>(nil)
-
-    func trace(_ ledger: Ledger, asOf: Timestamp?) throws -> RecallTrace {
-        let commit = try ledger.commitID()
-        if asOf == nil, let s = state.withLock({ $0 }), s.commit == commit { return s.trace }
-        var records: [Record] = []
-        try ledger.forEachRecord { _, bytes in records.append(try Record(bytes: Array(bytes))) }
-        let trace = RecallTrace(records: records, asOf: asOf)
-        if asOf == nil { state.withLock { $0 = (commit, trace) } }
-        return trace
-    }
-}
 
 extension PassportServer {
     /// `GET /trace/batch/{batch}`, `/trace/item/{item}`, `/trace/supplier/{supplier}`: the recall
@@ -38,8 +21,7 @@ extension PassportServer {
                 }
                 let asOf = try q.timestamp("asOf")
                 let ledger = self.ledger
-                let cache = self.traces
-                let (tree, records) = try await self.blocking { try cache.trace(ledger, asOf: asOf).down(id) }
+                let (tree, records) = try await self.blocking { RecallTrace(records: try ledger.traceRecords(id), asOf: asOf).down(id) }
                 var body = tree
                 body["records"] = .array(records.sorted().map { .number(JSONNumber(Int($0))) })
                 return Reply.json(.object(body), headers: [.cacheControl: "private, no-store"])
@@ -57,9 +39,8 @@ extension PassportServer {
             }
             let (part, from, to, asOf) = (q["part"], try q.timestamp("from"), try q.timestamp("to"), try q.timestamp("asOf"))
             let ledger = self.ledger
-            let cache = self.traces
             let (scope, records) = try await self.blocking {
-                try cache.trace(ledger, asOf: asOf).up(supplier: id.rawValue, part: part, lot: lot, from: from, to: to)
+                RecallTrace(records: try ledger.traceRecords(id, lot: lot), asOf: asOf).up(supplier: id.rawValue, part: part, lot: lot, from: from, to: to)
             }
             if negotiate(request.headers[.accept], offered: ["application/json", "text/csv"]) == "text/csv" {
                 var csv = "subject,shipmentId,destination,quantity,record\r\n"
