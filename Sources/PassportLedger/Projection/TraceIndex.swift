@@ -8,15 +8,18 @@ import PassportModel
 /// rebuilt by `dpp reindex`, checked by `dpp verify` (every edge is one its record states, and
 /// there are no others).
 ///
-/// Key: `<edge kind byte> <from subject> 0x00 <u64 big-endian record index>`; value empty.
+/// Key: `<edge kind byte> <from subject> 0x00 <u64 big-endian record index>`, value empty; for the
+/// two relations between subjects that BoM revisions repeat (supplier → model, component → parent
+/// model): `<kind> <from> 0x00 <to subject>`, value the first record stating it — a later revision
+/// stating it again writes nothing, so the index costs little on the append path.
 enum TraceIndex {
     /// What an edge says.
     enum Edge: UInt8, CaseIterable {
         /// model → its `bom.released` records.
         case bomOfModel = 0x42  // B
-        /// supplier → `bom.released` records whose lines name it.
+        /// supplier → the models whose BoM lines name it (a relation).
         case bomNamingSupplier = 0x53  // S
-        /// component model → `bom.released` records whose lines name it as a sub-assembly.
+        /// component model → the models whose BoM lines name it as a sub-assembly (a relation).
         case bomNamingComponent = 0x43  // C
         /// model → `batch.produced` records of its batches.
         case batchOfModel = 0x50  // P
@@ -42,7 +45,22 @@ enum TraceIndex {
 
     static func prefix(_ edge: Edge, _ from: String) -> [UInt8] { [edge.rawValue] + Array(from.utf8) + [0] }
 
-    /// The keys of every edge a record states.
+    static func relation(_ edge: Edge, _ from: String, _ to: String) -> [UInt8] { prefix(edge, from) + Array(to.utf8) }
+
+    /// The relations (supplier → model, component → parent) a `bom.released` record states.
+    static func relations(_ r: Record) -> [[UInt8]] {
+        let e = r.event
+        guard e.type == "bom.released", e.subject.kind == .model else { return [] }
+        var suppliers: Set<String> = [], components: Set<String> = []
+        for line in e.data["lines"]?.arrayValue ?? [] {
+            if let v = line.objectValue?["supplier"]?.stringValue { suppliers.insert(v) }
+            if let v = line.objectValue?["component"]?.stringValue { components.insert(v) }
+        }
+        return (suppliers.sorted().map { relation(.bomNamingSupplier, $0, e.subject.rawValue) }
+            + components.sorted().map { relation(.bomNamingComponent, $0, e.subject.rawValue) }).filter { $0.count <= 511 }
+    }
+
+    /// The keys of every per-record edge a record states.
     static func keys(_ r: Record) -> [[UInt8]] {
         let e = r.event
         let s = e.subject
@@ -50,13 +68,6 @@ enum TraceIndex {
         switch e.type {
         case "bom.released" where s.kind == .model:
             out.append(key(.bomOfModel, s.rawValue, r.index))
-            var suppliers: Set<String> = [], components: Set<String> = []
-            for line in e.data["lines"]?.arrayValue ?? [] {
-                if let v = line.objectValue?["supplier"]?.stringValue { suppliers.insert(v) }
-                if let v = line.objectValue?["component"]?.stringValue { components.insert(v) }
-            }
-            out += suppliers.sorted().map { key(.bomNamingSupplier, $0, r.index) }
-            out += components.sorted().map { key(.bomNamingComponent, $0, r.index) }
         case "batch.produced" where s.kind == .batch:
             out.append(key(.batchOfModel, "01/\(s.gtin!)", r.index))
             out.append(key(.batchRecord, s.rawValue, r.index))
@@ -81,9 +92,25 @@ enum TraceIndex {
         return out.filter { $0.count <= 511 }
     }
 
-    /// Writes a record's edges (in the append transaction).
+    /// Writes a record's edges (in the append transaction); a relation already known is left as it is.
     static func add(_ r: Record, txn: Transaction, db: Database) throws {
         for k in keys(r) { try txn.put(k, [UInt8](), in: db) }
+        for k in relations(r) where try txn.get(k, in: db) == nil { try txn.put(k, Keys.u64(r.index), in: db) }
+    }
+
+    /// The subjects a relation leads to from `from`.
+    static func related(_ edge: Edge, _ from: String, txn: Transaction, db: Database) throws -> [String] {
+        let p = prefix(edge, from)
+        var out: [String] = []
+        try txn.withCursor(db) { c in
+            var pos: Cursor.Position = .atOrAfter(p)
+            while let k = try c.move(pos, { k, _ in [UInt8](k) }) {
+                guard k.starts(with: p) else { break }
+                out.append(String(decoding: k[p.count...], as: UTF8.self))
+                pos = .next
+            }
+        }
+        return out
     }
 
     /// The record indexes of `edge` from `from`.
@@ -177,14 +204,13 @@ extension Ledger {
             } else if subject.kind == .supplier {
                 // Up: the BoMs naming the supplier, every revision of those models, the assemblies
                 // above them, their batches, the batches that consumed those (or the lot), items and shipments.
-                var models: [String] = []
-                for b in try edge(.bomNamingSupplier, subject.rawValue) { models.append(try record(b).event.subject.rawValue) }
+                var models = try TraceIndex.related(.bomNamingSupplier, subject.rawValue, txn: txn, db: db)
                 var seenModels: Set<String> = []
                 var batches: [String] = []
                 while let m = models.popLast() {
                     guard seenModels.insert(m).inserted else { continue }
                     _ = try edge(.bomOfModel, m)
-                    for b in try edge(.bomNamingComponent, m) { models.append(try record(b).event.subject.rawValue) }
+                    models += try TraceIndex.related(.bomNamingComponent, m, txn: txn, db: db)
                     for p in try edge(.batchOfModel, m) { batches.append(try record(p).event.subject.rawValue) }
                 }
                 if let lot { batches.append(lot) }

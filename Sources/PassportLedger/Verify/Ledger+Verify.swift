@@ -64,6 +64,7 @@ extension Ledger {
         var policies: [UInt64: JSONValue] = [:]
         var expectedFacts = 0
         var expectedEdges = 0
+        var relations: Set<[UInt8]> = []
         var publicKeys: [String: Ed25519.PublicKey] = [:]
         var heads: [String: (seq: UInt64, leaf: [UInt8])] = [:]
         var frontier = MerkleFrontier()
@@ -180,6 +181,13 @@ extension Ledger {
                     for k in TraceIndex.keys(record) {
                         guard try txn.get(k, in: trace) != nil else {
                             return fail(i, "the trace index lacks an edge this record states; rebuild it with dpp reindex")
+                        }
+                        expectedEdges += 1
+                    }
+                    // A relation is stored once, with the first record that states it.
+                    for k in TraceIndex.relations(record) where relations.insert(k).inserted {
+                        guard try txn.get(k, in: trace) == Keys.u64(i) else {
+                            return fail(i, "the trace index lacks a relation this record is the first to state, or names another record; rebuild it with dpp reindex")
                         }
                         expectedEdges += 1
                     }
