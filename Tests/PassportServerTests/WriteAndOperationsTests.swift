@@ -296,11 +296,10 @@ struct ServeSettingsTests {
     @Test("no token and no Authorization header appears in the request log")
     func noSecretsInLogs() async throws {
         let h = try ServerHarness()
-        let lines = LogCapture.shared
         LogCapture.install()
         _ = try await h.request("/passports/\(h.item)?view=authority", token: "authority")
         _ = try await h.request("/passports/\(h.item)", token: "Bearer dppt_wrongwrongwrong")
-        let captured = lines.lines.joined(separator: "\n")
+        let captured = LogCapture.lines.joined(separator: "\n")
         #expect(captured.contains("/passports/"), "requests are logged: \(captured)")
         for token in h.tokens.values { #expect(!captured.contains(token)) }
         #expect(!captured.contains("dppt_"))
@@ -311,21 +310,23 @@ struct ServeSettingsTests {
 import Logging
 import Synchronization
 
-/// Collects every log line of the process (the logging system is bootstrapped once, for all tests).
-final class LogCapture: LogHandler, @unchecked Sendable {
-    // @unchecked: the mutable state is behind the Mutex; metadata and logLevel are per-handler copies.
-    static let shared = LogCapture()
+/// Collects every log line of the process (the logging system is bootstrapped once, for all
+/// tests). A value type, as swift-log expects: each logger has its own copy of the metadata, and
+/// only the collected lines are shared, behind a mutex.
+struct LogCapture: LogHandler {
     private static let installed = Mutex(false)
-    private let store = Mutex<[String]>([])
+    private static let store = Mutex<[String]>([])
     var metadata: Logger.Metadata = [:]
     var logLevel: Logger.Level = .trace
-    var lines: [String] { store.withLock { $0 } }
+
+    /// What every logger wrote since the capture was installed.
+    static var lines: [String] { store.withLock { $0 } }
 
     static func install() {
         installed.withLock { done in
             guard !done else { return }
             done = true
-            LoggingSystem.bootstrap { _ in LogCapture.shared }
+            LoggingSystem.bootstrap { _ in LogCapture() }
         }
     }
 
@@ -336,6 +337,7 @@ final class LogCapture: LogHandler, @unchecked Sendable {
 
     func log(event: LogEvent) {
         let all = metadata.merging(event.metadata ?? [:]) { $1 }
-        store.withLock { $0.append("\(event.level) \(event.message) \(all.map { "\($0.key)=\($0.value)" }.sorted().joined(separator: " "))") }
+        let line = "\(event.level) \(event.message) \(all.map { "\($0.key)=\($0.value)" }.sorted().joined(separator: " "))"
+        Self.store.withLock { $0.append(line) }
     }
 }
