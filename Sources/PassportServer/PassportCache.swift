@@ -48,14 +48,16 @@ final class PassportCache: Sendable {
 
     /// Renders a passport: its canonical JSON, its tag, where its query times are.
     static func render(_ p: Passport) -> Rendered {
-        let json = p.json
-        var tagged = json.objectValue ?? [:]
-        tagged["asOf"] = nil
-        tagged["validAt"] = nil
-        let tag = "\"" + Hex.encode(SHA256.hash(CanonicalJSON.encode(.object(tagged))).prefix(16)) + "\""
-        let body = CanonicalJSON.encode(json)
-        return Rendered(body: body, tag: tag, asOfAt: offset(of: "{\"asOf\":\"", in: body, last: false),
-            validAtAt: offset(of: "\"validAt\":\"", in: body, last: true))
+        let body = CanonicalJSON.encode(p.json)
+        let asOfAt = offset(of: "{\"asOf\":\"", in: body, last: false)
+        let validAtAt = offset(of: "\"validAt\":\"", in: body, last: true)
+        // The tag hashes the body with its two query times blanked: one encoding serves both.
+        var tagged = body
+        for at in [asOfAt, validAtAt].compactMap({ $0 }) where at + 27 <= tagged.count {
+            tagged.replaceSubrange(at..<(at + 27), with: repeatElement(UInt8(ascii: "0"), count: 27))
+        }
+        let tag = "\"" + Hex.encode(SHA256.hash(tagged).prefix(16)) + "\""
+        return Rendered(body: body, tag: tag, asOfAt: asOfAt, validAtAt: validAtAt)
     }
 
     /// The byte after `marker` (first or last occurrence); canonical JSON escapes quotes inside

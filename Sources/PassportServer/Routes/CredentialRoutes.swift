@@ -32,7 +32,8 @@ extension PassportServer {
     /// `did:web` and secured with an `eddsa-jcs-2022` Data Integrity proof by the ledger key.
     func credential(_ id: Subject, _ request: Request, _ caller: Caller) async throws -> Response {
         let (view, asOf, validAt) = try passportQuery(request, caller)
-        let (passport, _, tag) = try await passportValue(id, asOf: asOf, validAt: validAt, view: view)
+        let passport = try await passportValue(id, asOf: asOf, validAt: validAt, view: view)
+        let tag = PassportCache.render(passport).tag
         let base = configuration.baseURL
         let did = issuerDID
         let json = passport.json.objectValue ?? [:]

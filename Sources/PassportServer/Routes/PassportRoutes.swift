@@ -28,14 +28,14 @@ extension PassportServer {
 
     /// The passport JSON of a view, and its entity tag (over everything but the query times, so
     /// it changes exactly when the passport does). Current passports come from the cache.
-    func passportView(_ id: Subject, asOf: Timestamp?, validAt: Timestamp?, view: AccessTier) async throws -> (Passport?, [UInt8], String) {
+    func passportView(_ id: Subject, asOf: Timestamp?, validAt: Timestamp?, view: AccessTier) async throws -> (body: [UInt8], tag: String) {
         let ledger = self.ledger
         // A cached current passport is answered on the event loop: its check reads no file and
         // waits for nothing (the commit ID is in LMDB's shared memory).
         if asOf == nil, validAt == nil, let policy = policies.fresh(), let commit = try? ledger.commitID(),
             let r = cache.cached(id, view: view, policy: policy, commit: commit, now: ledger.options.clock())
         {
-            return (nil, r.body, r.tag)
+            return (r.body, r.tag)
         }
         let cache = self.cache
         let policies = self.policies
@@ -43,23 +43,18 @@ extension PassportServer {
             let policy = try policies.current()
             if asOf == nil && validAt == nil {
                 let r = try cache.current(id, view: view, ledger: ledger, policy: policy, now: ledger.options.clock())
-                return (nil, r.body, r.tag)
+                return (r.body, r.tag)
             }
-            let p = try ledger.passport(id, asOf: asOf, validAt: validAt).view(view, policy: policy)
-            let r = PassportCache.render(p)
-            return (p, r.body, r.tag)
+            let r = PassportCache.render(try ledger.passport(id, asOf: asOf, validAt: validAt).view(view, policy: policy))
+            return (r.body, r.tag)
         }
     }
 
     /// The passport itself (for pages and links).
-    func passportValue(_ id: Subject, asOf: Timestamp?, validAt: Timestamp?, view: AccessTier) async throws -> (Passport, [UInt8], String) {
+    func passportValue(_ id: Subject, asOf: Timestamp?, validAt: Timestamp?, view: AccessTier) async throws -> Passport {
         let ledger = self.ledger
         let policies = self.policies
-        return try await blocking {
-            let p = try ledger.passport(id, asOf: asOf, validAt: validAt).view(view, policy: try policies.current())
-            let r = PassportCache.render(p)
-            return (p, r.body, r.tag)
-        }
+        return try await blocking { try ledger.passport(id, asOf: asOf, validAt: validAt).view(view, policy: try policies.current()) }
     }
 
     /// What a passport request asks for: `view` (capped at the caller's tier), `asOf`, `validAt`.
@@ -70,7 +65,7 @@ extension PassportServer {
 
     func passport(_ id: Subject, _ request: Request, _ caller: Caller) async throws -> Response {
         let (view, asOf, validAt) = try passportQuery(request, caller)
-        let (_, body, tag) = try await passportView(id, asOf: asOf, validAt: validAt, view: view)
+        let (body, tag) = try await passportView(id, asOf: asOf, validAt: validAt, view: view)
         var headers: HTTPFields = [.vary: "Authorization, Accept"]
         if asOf == nil && validAt == nil {
             headers[.eTag] = tag
@@ -119,8 +114,8 @@ extension PassportServer {
 
     func page(_ id: Subject, _ request: Request, _ caller: Caller) async throws -> Response {
         let (view, asOf, validAt) = try passportQuery(request, caller)
-        let (p, _, tag) = try await passportValue(id, asOf: asOf, validAt: validAt, view: view)
-        return Reply.text(PassportPage.html(p, baseURL: configuration.baseURL), headers: [.eTag: tag, .vary: "Authorization, Accept"], type: "text/html; charset=utf-8")
+        let p = try await passportValue(id, asOf: asOf, validAt: validAt, view: view)
+        return Reply.text(PassportPage.html(p, baseURL: configuration.baseURL), headers: [.eTag: PassportCache.render(p).tag, .vary: "Authorization, Accept"], type: "text/html; charset=utf-8")
     }
 }
 

@@ -134,12 +134,25 @@ extension PassportServer {
     func resolve(_ link: DigitalLinkPath, _ request: Request, _ caller: Caller) async throws -> Response {
         let q = try Query(request, allowed: ["linkType", "view", "context"])
         let view = try caller.view(try q.tier())
-        let (passport, body, tag) = try await passportValue(link.subject, asOf: nil, validAt: nil, view: view)
         let anchor = "\(configuration.baseURL)/\(link.path)"
-        let viewQuery = try q.tier() == nil ? "" : "?view=\(view.rawValue)"
-        let all = links(link, passport, viewQuery: viewQuery)
         var headers: HTTPFields = [.vary: "Accept, Authorization"]
         headers[HTTPField.Name("Link")!] = "<\(anchor)?linkType=all>; rel=\"linkset\"; type=\"application/linkset+json\""
+        let format = q["linkType"] == nil
+            ? negotiate(request.headers[.accept], offered: ["application/json", "text/html", "application/linkset+json"]) : nil
+        // What a scanner gets by default, the passport's JSON, comes from the cache of current
+        // passports; links and the page need the passport itself.
+        if q["linkType"] == nil, format != "text/html", format != "application/linkset+json" {
+            let (body, tag) = try await passportView(link.subject, asOf: nil, validAt: nil, view: view)
+            guard format == "application/json" else {
+                throw Problem(.notAcceptable, "not-acceptable", "this resource is available as application/json, text/html and application/linkset+json")
+            }
+            headers[.eTag] = tag
+            if let match = request.headers[.ifNoneMatch], ifNoneMatch(match, tag) { return Response(status: .notModified, headers: headers) }
+            return Reply.bytes(body, headers: headers, type: "application/json")
+        }
+        let passport = try await passportValue(link.subject, asOf: nil, validAt: nil, view: view)
+        let viewQuery = try q.tier() == nil ? "" : "?view=\(view.rawValue)"
+        let all = links(link, passport, viewQuery: viewQuery)
         if let wanted = q["linkType"] {
             if wanted == "all" || wanted == "linkset" {
                 return Reply.json(linkset(anchor: anchor, all), headers: headers, type: "application/linkset+json")
@@ -158,17 +171,9 @@ extension PassportServer {
             }
             return Reply.json(linkset(anchor: anchor, candidates), status: .multipleChoices, headers: headers, type: "application/linkset+json")
         }
-        switch negotiate(request.headers[.accept], offered: ["application/json", "text/html", "application/linkset+json"]) {
-        case "text/html":
+        if format == "text/html" {
             return Reply.text(PassportPage.html(passport, baseURL: configuration.baseURL), headers: headers, type: "text/html; charset=utf-8")
-        case "application/linkset+json":
-            return Reply.json(linkset(anchor: anchor, all), headers: headers, type: "application/linkset+json")
-        case "application/json":
-            headers[.eTag] = tag
-            if let match = request.headers[.ifNoneMatch], ifNoneMatch(match, tag) { return Response(status: .notModified, headers: headers) }
-            return Reply.bytes(body, headers: headers, type: "application/json")
-        default:
-            throw Problem(.notAcceptable, "not-acceptable", "this resource is available as application/json, text/html and application/linkset+json")
         }
+        return Reply.json(linkset(anchor: anchor, all), headers: headers, type: "application/linkset+json")
     }
 }
