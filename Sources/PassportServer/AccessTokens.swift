@@ -2,7 +2,6 @@ import Foundation
 import PassportLedger
 import PassportModel
 import Sodium
-import Synchronization
 
 /// The bearer tokens of a store's HTTP API (`dpp tokens add|list|revoke`).
 ///
@@ -68,32 +67,22 @@ public final class AccessTokens: Sendable {
 
     /// The file the tokens live in.
     public let url: URL
-    private let state = Mutex<(entries: [Entry], modified: Date?, checked: Date)>(([], nil, .distantPast))
+    private let file: ReloadingFile<[Entry]>
 
     /// The token file of a store (`<store>/access-tokens.jsonl`); a store without one has no tokens.
     /// - Throws: ``LedgerError`` if the file exists but cannot be read.
     public init(store: URL) throws {
-        url = store.appendingPathComponent("access-tokens.jsonl")
+        let url = store.appendingPathComponent("access-tokens.jsonl")
+        self.url = url
+        file = ReloadingFile(url) { try AccessTokens.load(url) }
         _ = try entries()
     }
 
     /// Every token, revoked ones included, in the order they were made.
     /// - Throws: ``LedgerError`` if the file is damaged.
-    public func entries() throws -> [Entry] {
-        let now = Date()
-        if let cached = state.withLock({ s -> [Entry]? in now.timeIntervalSince(s.checked) < 1 ? s.entries : nil }) { return cached }
-        let modified = (try? FileManager.default.attributesOfItem(atPath: url.path))?[.modificationDate] as? Date
-        if let cached = state.withLock({ s -> [Entry]? in
-            guard s.modified == modified else { return nil }
-            s.checked = now
-            return s.entries
-        }) { return cached }
-        let entries = try load()
-        state.withLock { $0 = (entries, modified, now) }
-        return entries
-    }
+    public func entries() throws -> [Entry] { try file.current() }
 
-    private func load() throws -> [Entry] {
+    private static func load(_ url: URL) throws -> [Entry] {
         guard FileManager.default.fileExists(atPath: url.path) else { return [] }
         let data: Data
         do { data = try Data(contentsOf: url) } catch {
@@ -134,7 +123,7 @@ public final class AccessTokens: Sendable {
         guard (try? Subject("supplier/\(name)")) != nil else {
             throw LedgerError(.invalidArgument, "a token name is 1–64 characters of A–Z a–z 0–9 . _ : -, got \"\(name)\"")
         }
-        let existing = try load()
+        let existing = try Self.load(url)
         if existing.contains(where: { $0.name == name }) {
             throw LedgerError(.alreadyExists, "a token named \(name) already exists; choose another name, or revoke it and add one under a new name")
         }
@@ -151,7 +140,7 @@ public final class AccessTokens: Sendable {
     /// - Throws: ``LedgerError`` `not-found` if there is no such token.
     @discardableResult
     public func revoke(name: String, at now: Timestamp = .now()) throws -> Entry {
-        var all = try load()
+        var all = try Self.load(url)
         guard let i = all.firstIndex(where: { $0.name == name }) else {
             throw LedgerError(.notFound, "no token named \(name) (dpp tokens list shows them)")
         }
@@ -176,7 +165,7 @@ public final class AccessTokens: Sendable {
             unlink(temp.path)
             throw LedgerError(.io, "cannot write \(url.path): \(String(cString: strerror(errno)))")
         }
-        state.withLock { $0.checked = .distantPast }
+        file.invalidate()
     }
 
     static func base64url(_ bytes: [UInt8]) -> String {

@@ -44,7 +44,9 @@ public final class PassportServer: Sendable {
     let cache = PassportCache()
     /// Change-data-capture requests map in order, one at a time.
     let cdcLock = Mutex<Void>(())
-    let policies: AccessPolicies
+    /// The deployment's access tiers (`<store>/access-tiers.json`, as ``Ledger/accessPolicy()``
+    /// reads it), read again when the file changes.
+    let policies: ReloadingFile<AccessPolicy>
     private let registered = Mutex<[(method: String, path: String)]>([])
 
     /// Every route ``router()`` registers, as (method, Hummingbird path pattern): `:name` is one
@@ -90,7 +92,7 @@ public final class PassportServer: Sendable {
         metrics = ServerMetrics()
         limiter = RateLimiter(perMinute: configuration.anonymousRequestsPerMinute)
         pool = NIOThreadPool.singleton
-        policies = AccessPolicies(ledger: ledger)
+        policies = ReloadingFile(ledger.directory.appendingPathComponent("access-tiers.json")) { try ledger.accessPolicy() }
     }
 
     /// Runs blocking store work off the event loops.
@@ -146,52 +148,12 @@ public final class PassportServer: Sendable {
         guard let header = request.headers[.authorization] else { return Caller(token: nil) }
         let parts = header.split(separator: " ", maxSplits: 1)
         guard parts.count == 2, parts[0].lowercased() == "bearer" else {
-            var p = Problem(.unauthorized, "bad-credentials", "the Authorization header must be \"Bearer <token>\" (tokens are made with dpp tokens add)")
-            p.headers[.wwwAuthenticate] = "Bearer realm=\"passport-ledger\""
-            throw p
+            throw Problem.unauthorized("bad-credentials", "the Authorization header must be \"Bearer <token>\" (tokens are made with dpp tokens add)")
         }
         guard let entry = try tokens.authenticate(String(parts[1]).trimmingCharacters(in: .whitespaces)) else {
-            var p = Problem(.unauthorized, "bad-credentials", "the bearer token is unknown or revoked")
-            p.headers[.wwwAuthenticate] = "Bearer realm=\"passport-ledger\", error=\"invalid_token\""
-            throw p
+            throw Problem.unauthorized("bad-credentials", "the bearer token is unknown or revoked", tokenError: "invalid_token")
         }
         return Caller(token: entry)
-    }
-}
-
-/// The deployment's access tiers (`<store>/access-tiers.json`), read again when the file changes
-/// (checked at most once a second).
-final class AccessPolicies: Sendable {
-    let ledger: Ledger
-    private let state = Mutex<(policy: AccessPolicy?, modified: Date?, checked: ContinuousClock.Instant?)>((nil, nil, nil))
-
-    init(ledger: Ledger) { self.ledger = ledger }
-
-    /// The policy if it was checked within the last second (no file access), else nil.
-    func fresh() -> AccessPolicy? {
-        let now = ContinuousClock.now
-        return state.withLock { s in
-            guard let p = s.policy, let c = s.checked, now - c < .seconds(1) else { return nil }
-            return p
-        }
-    }
-
-    func current() throws -> AccessPolicy {
-        let now = ContinuousClock.now
-        if let p = state.withLock({ s -> AccessPolicy? in
-            guard let p = s.policy, let c = s.checked, now - c < .seconds(1) else { return nil }
-            return p
-        }) { return p }
-        let url = ledger.directory.appendingPathComponent("access-tiers.json")
-        let modified = (try? FileManager.default.attributesOfItem(atPath: url.path))?[.modificationDate] as? Date
-        if let p = state.withLock({ s -> AccessPolicy? in
-            guard let p = s.policy, s.modified == modified else { return nil }
-            s.checked = now
-            return p
-        }) { return p }
-        let policy = try ledger.accessPolicy()
-        state.withLock { $0 = (policy, modified, now) }
-        return policy
     }
 }
 
@@ -222,12 +184,17 @@ struct Caller: Sendable {
         return requested
     }
 
+    /// The caller's token, or a 401 `code` saying what `what` needs.
+    func token(_ code: String, _ what: String) throws -> AccessTokens.Entry {
+        guard let token else { throw Problem.unauthorized(code, what) }
+        return token
+    }
+
     /// Refuses unless this caller's tier reaches `needed`: 401 for anyone, 403 for a token too low.
     func require(_ needed: AccessTier, for what: String) throws {
         guard needed > tier else { return }
         if token == nil {
-            var p = Problem(.unauthorized, "tier-required", "\(what) needs a bearer token of tier \(needed.rawValue); without one, requests get the public tier")
-            p.headers[.wwwAuthenticate] = "Bearer realm=\"passport-ledger\""
+            var p = Problem.unauthorized("tier-required", "\(what) needs a bearer token of tier \(needed.rawValue); without one, requests get the public tier")
             p.extra["requiredTier"] = .string(needed.rawValue)
             throw p
         }

@@ -30,6 +30,13 @@ public struct Problem: Error, HTTPResponseError, Sendable {
         self.detail = detail
     }
 
+    /// A 401 with the `WWW-Authenticate: Bearer` challenge (RFC 6750), optionally naming the token error.
+    static func unauthorized(_ code: String, _ detail: String, tokenError: String? = nil) -> Problem {
+        var p = Problem(.unauthorized, code, detail)
+        p.headers[.wwwAuthenticate] = "Bearer realm=\"passport-ledger\"" + (tokenError.map { ", error=\"\($0)\"" } ?? "")
+        return p
+    }
+
     /// The problem a ledger error is, with its HTTP status: not found 404; malformed input 400;
     /// an event breaking rules 422; not permitted 403; idempotency and sequence conflicts 409;
     /// too large 413; a full store 507; anything of the store itself 500.

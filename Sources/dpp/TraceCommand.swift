@@ -100,15 +100,7 @@ struct TraceCommand: ParsableCommand {
                 if format == .json {
                     print(PrettyJSON.string(.object(scope)))
                 } else {
-                    print("subject,shipmentId,destination,quantity,record")
-                    for s in scope["shipments"]?.arrayValue ?? [] {
-                        let o = s.objectValue ?? [:]
-                        let fields = ["subject", "shipmentId", "destination", "quantity", "record"].map { k -> String in
-                            let v = o[k].map { $0.stringValue ?? CanonicalJSON.string($0) } ?? ""
-                            return v.contains(",") || v.contains("\"") ? "\"" + v.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : v
-                        }
-                        print(fields.joined(separator: ","))
-                    }
+                    print(RecallTrace.shipmentsCSV(scope, lineEnd: "\n"), terminator: "")
                 }
                 try common.writeProofs(ledger, records)
             }

@@ -287,4 +287,19 @@ public struct RecallTrace: Sendable {
         ]
         return (scope, records)
     }
+
+    /// The shipments of a recall scope (``up(supplier:part:lot:from:to:)``) as CSV (RFC 4180:
+    /// header line, fields with a comma, quote or line break quoted), lines ended by `lineEnd`.
+    public static func shipmentsCSV(_ scope: JSONObject, lineEnd: String = "\r\n") -> String {
+        let columns = ["subject", "shipmentId", "destination", "quantity", "record"]
+        var csv = columns.joined(separator: ",") + lineEnd
+        for s in scope["shipments"]?.arrayValue ?? [] {
+            let o = s.objectValue ?? [:]
+            csv += columns.map { k -> String in
+                let v = o[k].map { $0.stringValue ?? CanonicalJSON.string($0) } ?? ""
+                return v.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) ? "\"" + v.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : v
+            }.joined(separator: ",") + lineEnd
+        }
+        return csv
+    }
 }

@@ -130,26 +130,18 @@ extension Ledger {
         let total = try size()
         var done: UInt64 = 0
         try writeGrowingMap(what: "the index was not rebuilt") { txn in
-            // Empty the facts database, then refill it in one transaction.
-            try txn.withCursor(dbs.facts) { c in
-                var keys: [[UInt8]] = []
-                var pos: Cursor.Position = .first
-                while let k = try c.move(pos, { k, _ in [UInt8](k) }) {
-                    keys.append(k)
-                    pos = .next
-                }
-                for k in keys { try txn.delete(k, in: dbs.facts) }
-            }
-            if let trace = dbs.trace {
-                try txn.withCursor(trace) { c in
+            // Empty the derived databases, then refill them in one transaction.
+            for db in [dbs.facts, dbs.trace].compactMap({ $0 }) {
+                let keys = try txn.withCursor(db) { c in
                     var keys: [[UInt8]] = []
                     var pos: Cursor.Position = .first
                     while let k = try c.move(pos, { k, _ in [UInt8](k) }) {
                         keys.append(k)
                         pos = .next
                     }
-                    for k in keys { try txn.delete(k, in: trace) }
+                    return keys
                 }
+                for k in keys { try txn.delete(k, in: db) }
             }
             done = 0
             var kinds: [String: String?] = [:]

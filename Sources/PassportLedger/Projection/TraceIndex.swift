@@ -98,15 +98,15 @@ enum TraceIndex {
         for k in relations(r) where try txn.get(k, in: db) == nil { try txn.put(k, Keys.u64(r.index), in: db) }
     }
 
-    /// The subjects a relation leads to from `from`.
-    static func related(_ edge: Edge, _ from: String, txn: Transaction, db: Database) throws -> [String] {
+    /// The rest of every key after `edge` and `from` (a record index or a related subject).
+    static func scan(_ edge: Edge, _ from: String, txn: Transaction, db: Database) throws -> [[UInt8]] {
         let p = prefix(edge, from)
-        var out: [String] = []
+        var out: [[UInt8]] = []
         try txn.withCursor(db) { c in
             var pos: Cursor.Position = .atOrAfter(p)
             while let k = try c.move(pos, { k, _ in [UInt8](k) }) {
                 guard k.starts(with: p) else { break }
-                out.append(String(decoding: k[p.count...], as: UTF8.self))
+                out.append(Array(k[p.count...]))
                 pos = .next
             }
         }
@@ -115,17 +115,12 @@ enum TraceIndex {
 
     /// The record indexes of `edge` from `from`.
     static func records(_ edge: Edge, _ from: String, txn: Transaction, db: Database) throws -> [UInt64] {
-        let p = prefix(edge, from)
-        var out: [UInt64] = []
-        try txn.withCursor(db) { c in
-            var pos: Cursor.Position = .atOrAfter(p)
-            while let k = try c.move(pos, { k, _ in [UInt8](k) }) {
-                guard k.count == p.count + 8, k.starts(with: p) else { break }
-                out.append(k.suffix(8).withUnsafeBytes { Keys.readU64($0) })
-                pos = .next
-            }
-        }
-        return out
+        try scan(edge, from, txn: txn, db: db).filter { $0.count == 8 }.map { $0.withUnsafeBytes { Keys.readU64($0) } }
+    }
+
+    /// The subjects a relation leads to from `from`.
+    static func related(_ edge: Edge, _ from: String, txn: Transaction, db: Database) throws -> [String] {
+        try scan(edge, from, txn: txn, db: db).map { String(decoding: $0, as: UTF8.self) }
     }
 }
 

@@ -53,12 +53,7 @@ extension PassportServer {
 
     /// Refuses a caller without an admin token: 401 for anyone, 403 for a token that is not admin.
     func requireAdmin(_ request: Request) throws {
-        let caller = try caller(request)
-        guard let token = caller.token else {
-            var p = Problem(.unauthorized, "admin-required", "this endpoint needs an admin token (dpp tokens add NAME --tier authority --admin)")
-            p.headers[.wwwAuthenticate] = "Bearer realm=\"passport-ledger\""
-            throw p
-        }
+        let token = try caller(request).token("admin-required", "this endpoint needs an admin token (dpp tokens add NAME --tier authority --admin)")
         guard token.admin else { throw Problem(.forbidden, "admin-required", "token \(token.name) is not an admin token") }
     }
 }

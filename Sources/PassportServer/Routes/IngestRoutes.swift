@@ -31,11 +31,7 @@ extension PassportServer {
                 throw Problem(.notFound, "unknown-connector", "no connector \(connector); the connectors are \(Self.connectors.keys.sorted().joined(separator: ", "))")
             }
             let q = try Query(request, allowed: spec.parameters)
-            guard let token = caller.token else {
-                var p = Problem(.unauthorized, "token-required", "ingesting needs a bearer token of a source (dpp tokens add NAME --source SOURCE)")
-                p.headers[.wwwAuthenticate] = "Bearer realm=\"passport-ledger\""
-                throw p
-            }
+            let token = try caller.token("token-required", "ingesting needs a bearer token of a source (dpp tokens add NAME --source SOURCE)")
             guard let source = token.source else {
                 throw Problem(.forbidden, "not-a-source", "token \(token.name) names no source; the connector signs with the token's source key (dpp tokens add NAME --source SOURCE)")
             }

@@ -43,14 +43,7 @@ extension PassportServer {
                 RecallTrace(records: try ledger.traceRecords(id, lot: lot), asOf: asOf).up(supplier: id.rawValue, part: part, lot: lot, from: from, to: to)
             }
             if negotiate(request.headers[.accept], offered: ["application/json", "text/csv"]) == "text/csv" {
-                var csv = "subject,shipmentId,destination,quantity,record\r\n"
-                for s in scope["shipments"]?.arrayValue ?? [] {
-                    let o = s.objectValue ?? [:]
-                    csv += ["subject", "shipmentId", "destination", "quantity", "record"].map { k -> String in
-                        let v = o[k].map { $0.stringValue ?? CanonicalJSON.string($0) } ?? ""
-                        return v.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) ? "\"" + v.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : v
-                    }.joined(separator: ",") + "\r\n"
-                }
+                let csv = RecallTrace.shipmentsCSV(scope)
                 return Reply.text(csv, headers: [.cacheControl: "private, no-store"], type: "text/csv; charset=utf-8")
             }
             var body = scope

@@ -11,11 +11,7 @@ extension PassportServer {
         route(router, .post, "/events") { request, context in
             let caller = try self.caller(request)
             let q = try Query(request, allowed: ["sign"])
-            guard let token = caller.token else {
-                var p = Problem(.unauthorized, "token-required", "writing needs a bearer token of a source (dpp tokens add NAME --source SOURCE)")
-                p.headers[.wwwAuthenticate] = "Bearer realm=\"passport-ledger\""
-                throw p
-            }
+            let token = try caller.token("token-required", "writing needs a bearer token of a source (dpp tokens add NAME --source SOURCE)")
             let serverSigns: Bool
             switch q["sign"] {
             case nil, "source": serverSigns = false
