@@ -202,12 +202,7 @@ struct Demo: ParsableCommand {
         print("affected: \(batches.count) pack batch(es) \(batches.joined(separator: ", ")); \(items.count) serialised packs; \(scope["shipments"]?.arrayValue?.count ?? 0) shipments")
         print("units per market: \(markets.joined(separator: ", "))")
         let folder = input.appendingPathComponent("recall-proof")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        let size = try ledger.size()
-        for i in proofs.sorted() {
-            try Data(try ledger.recordBytes(i)).write(to: folder.appendingPathComponent("record-\(i).json"))
-            try Data(try ledger.proofBundle(index: i, size: size).text.utf8).write(to: folder.appendingPathComponent("record-\(i).tlog-proof"))
-        }
+        let size = try writeRecordProofs(ledger, proofs, to: folder)
         let first = proofs.sorted().first!
         let verified = try RecordAudit.verify(recordBytes: try ledger.recordBytes(first), bundle: try ledger.proofBundle(index: first, size: size), ledgerKey: ledger.vkey)
         print("the \(proofs.count) records this rests on, with inclusion proofs at tree size \(size): \(folder.path) (record \(first), \(verified.record.event.type), verified offline)")

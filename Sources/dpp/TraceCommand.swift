@@ -31,16 +31,7 @@ struct TraceCommand: ParsableCommand {
         func writeProofs(_ ledger: Ledger, _ indexes: Set<UInt64>) throws {
             guard let prove else { return }
             let dir = URL(fileURLWithPath: prove)
-            if FileManager.default.fileExists(atPath: dir.path) {
-                throw LedgerError(.alreadyExists, "\(dir.path) exists; nothing was written — choose a new --prove folder")
-            }
-            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-            let size = try ledger.size()
-            for i in indexes.sorted() {
-                try writeNewFile(dir.appendingPathComponent("record-\(i).json").path, try ledger.recordBytes(i) + [0x0A])
-                try writeNewFile(dir.appendingPathComponent("record-\(i).tlog-proof").path, Array(try ledger.proofBundle(index: i, size: size).text.utf8))
-            }
-            try writeNewFile(dir.appendingPathComponent("ledger.vkey").path, Array((ledger.vkey.description + "\n").utf8))
+            let size = try writeRecordProofs(ledger, indexes, to: dir, option: "--prove folder")
             printError("wrote \(indexes.count) records with their proofs at tree size \(size) to \(dir.path) (dpp audit verify --vkey … --proof … --record …)")
         }
     }
@@ -106,4 +97,24 @@ struct TraceCommand: ParsableCommand {
             }
         }
     }
+}
+
+/// Writes records with their tlog-proof bundles, all against the latest checkpoint, and the
+/// ledger's vkey, into a new folder (`record-N.json`, `record-N.tlog-proof`, `ledger.vkey`), for
+/// `dpp audit verify` or any RFC 9162 tool.
+/// - Returns: the tree size of the proofs.
+/// - Throws: ``LedgerError`` `already-exists` if the folder exists (nothing is overwritten).
+@discardableResult
+func writeRecordProofs(_ ledger: Ledger, _ indexes: Set<UInt64>, to dir: URL, option: String = "folder") throws -> UInt64 {
+    if FileManager.default.fileExists(atPath: dir.path) {
+        throw LedgerError(.alreadyExists, "\(dir.path) exists; nothing was written — choose a new \(option)")
+    }
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    let size = try ledger.size()
+    for i in indexes.sorted() {
+        try writeNewFile(dir.appendingPathComponent("record-\(i).json").path, try ledger.recordBytes(i) + [0x0A])
+        try writeNewFile(dir.appendingPathComponent("record-\(i).tlog-proof").path, Array(try ledger.proofBundle(index: i, size: size).text.utf8))
+    }
+    try writeNewFile(dir.appendingPathComponent("ledger.vkey").path, Array((ledger.vkey.description + "\n").utf8))
+    return size
 }
