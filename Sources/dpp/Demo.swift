@@ -188,14 +188,14 @@ struct Demo: ParsableCommand {
     /// Traces the sub-assembly lot the item's batch consumed up to every pack, shipment and market,
     /// proves the records it rests on and checks one offline.
     func demoRecall(_ ledger: Ledger, item: Subject, input: URL) throws {
-        let down = RecallTrace(records: try ledger.traceRecords(item)).down(item).tree
+        let down = try ledger.traceDown(item).tree
         // The module lot the item's batch consumed, and the supplier of the module's cells.
         guard let batch = down["batch"]?.objectValue, let module = batch["components"]?.arrayValue?.lazy.compactMap({ $0.objectValue?["batch"]?.objectValue }).first,
             let lot = module["subject"]?.stringValue,
             let supplier = module["components"]?.arrayValue?.compactMap({ $0.objectValue?["supplier"]?.stringValue }).first
         else { throw LedgerError(.notFound, "the demo item's trace names no sub-assembly lot") }
         print("\(item) ← batch \(batch["subject"]?.stringValue ?? "?") ← module lot \(lot) (a component from \(supplier))")
-        let (scope, proofs) = RecallTrace(records: try ledger.traceRecords(try Subject(supplier), lot: lot)).up(supplier: supplier, lot: lot)
+        let (scope, proofs) = try ledger.traceUp(supplier: try Subject(supplier), lot: lot)
         let batches = scope["batches"]?.arrayValue?.compactMap(\.stringValue) ?? []
         let items = scope["items"]?.arrayValue?.compactMap(\.stringValue) ?? []
         let markets = (scope["markets"]?.objectValue ?? [:]).map { "\($0.key) \(CanonicalJSON.string($0.value))" }.sorted()

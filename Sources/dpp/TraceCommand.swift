@@ -9,8 +9,8 @@ struct TraceCommand: ParsableCommand {
         commandName: "trace",
         abstract: "Recall trace: a batch or item down to its components and suppliers, a supplier up to every model, batch, item, shipment and market.",
         discussion: """
-            The trace index finds the records a trace rests on; PassportAudit.RecallTrace replays them (the same \
-            replay an auditor can run on every record). BoM effectivity and declaration validity are valid time; --as-of is what the \
+            The trace index finds the records a trace rests on (and, for a supplier's scope, its items and shipments); \
+            PassportAudit.RecallTrace replays them (the same replay an auditor can run on every record). BoM effectivity and declaration validity are valid time; --as-of is what the \
             ledger knew then. --prove writes the records every edge rests on with inclusion proofs against one \
             checkpoint, for dpp audit verify.
             """,
@@ -21,11 +21,6 @@ struct TraceCommand: ParsableCommand {
         @Option(help: "System time: what the ledger knew then (RFC 3339 date-time, or a date; default now).", transform: Arg.timestamp)
         var asOf: Timestamp?
         @Option(help: "Folder to write the records and their proofs to (never overwrites).") var prove: String?
-
-        /// Replays the records the trace of `subject` rests on (found through the trace index).
-        func trace(_ ledger: Ledger, _ subject: Subject, lot: String? = nil) throws -> RecallTrace {
-            RecallTrace(records: try ledger.traceRecords(subject, lot: lot), asOf: asOf)
-        }
 
         /// Writes each record and its tlog-proof bundle against the latest checkpoint.
         func writeProofs(_ ledger: Ledger, _ indexes: Set<UInt64>) throws {
@@ -47,7 +42,7 @@ struct TraceCommand: ParsableCommand {
             try guarded {
                 guard batch.kind == .batch else { throw ValidationError("trace batch takes a batch, 01/<GTIN>/10/<lot>") }
                 let ledger = try common.store.open(readOnly: common.prove == nil)
-                let (tree, records) = try common.trace(ledger, batch).down(batch)
+                let (tree, records) = try ledger.traceDown(batch, asOf: common.asOf)
                 print(PrettyJSON.string(.object(tree)))
                 try common.writeProofs(ledger, records)
             }
@@ -63,7 +58,7 @@ struct TraceCommand: ParsableCommand {
             try guarded {
                 guard item.kind == .item else { throw ValidationError("trace item takes an item, 01/<GTIN>/21/<serial>") }
                 let ledger = try common.store.open(readOnly: common.prove == nil)
-                let (tree, records) = try common.trace(ledger, item).down(item)
+                let (tree, records) = try ledger.traceDown(item, asOf: common.asOf)
                 print(PrettyJSON.string(.object(tree)))
                 try common.writeProofs(ledger, records)
             }
@@ -87,7 +82,7 @@ struct TraceCommand: ParsableCommand {
         func run() throws {
             try guarded {
                 let ledger = try common.store.open(readOnly: common.prove == nil)
-                let (scope, records) = try common.trace(ledger, try Subject(supplier), lot: lot?.rawValue).up(supplier: supplier, part: part, lot: lot?.rawValue, from: from, to: to)
+                let (scope, records) = try ledger.traceUp(supplier: try Subject(supplier), part: part, lot: lot?.rawValue, from: from, to: to, asOf: common.asOf)
                 if format == .json {
                     print(PrettyJSON.string(.object(scope)))
                 } else {

@@ -195,9 +195,16 @@ struct TraceIndexTests {
                 try append("erp", ["type": "batch.produced", "subject": .string(b), "sourceRef": .string("B-\(step)"), "createdAt": "2026-01-01T00:00:00Z",
                     "data": ["quantity": 10, "facility": "facility/F", "productionDate": .string(String(day(Int.random(in: 0..<200, using: &rng)).prefix(10)))]])
             case 5 where !batches.isEmpty:
-                let b = batches.randomElement(using: &rng)!
-                let item = b.replacingOccurrences(of: "/10/L", with: "/21/S") + "x\(step)"
-                items.append(item)
+                var b = batches.randomElement(using: &rng)!
+                var item = b.replacingOccurrences(of: "/10/L", with: "/21/S") + "x\(step)"
+                if let moved = items.randomElement(using: &rng), Int.random(in: 0..<3, using: &rng) == 0,
+                    let other = batches.filter({ $0.hasPrefix(String(moved.prefix(17))) }).randomElement(using: &rng)
+                {
+                    // A correction: an item registered again, in another lot of its model.
+                    (item, b) = (moved, other)
+                } else {
+                    items.append(item)
+                }
                 try append("erp", ["type": "item.registered", "subject": .string(item), "sourceRef": .string("I-\(step)"), "createdAt": "2026-01-01T00:00:00Z",
                     "data": ["lot": .string(String(b.split(separator: "/")[3]))]])
             case 6 where batches.count > 1:
@@ -242,7 +249,7 @@ struct TraceIndexTests {
                     for s in ([batches.randomElement(using: &rng), items.randomElement(using: &rng)].compactMap { $0 }) {
                         let subject = try Subject(s)
                         let naive = RecallTrace(records: everything, asOf: asOf).down(subject)
-                        let indexed = RecallTrace(records: try ledger.traceRecords(subject), asOf: asOf).down(subject)
+                        let indexed = try ledger.traceDown(subject, asOf: asOf)
                         #expect(indexed.tree == naive.tree, "seed \(seed) down \(s) asOf \(String(describing: asOf))")
                         #expect(indexed.records == naive.records)
                     }
@@ -251,8 +258,7 @@ struct TraceIndexTests {
                     let part: String? = Bool.random(using: &rng) ? "P0" : nil
                     let from: Timestamp? = Bool.random(using: &rng) ? try Timestamp(dateOrDateTime: "2026-03-01") : nil
                     let naive = RecallTrace(records: everything, asOf: asOf).up(supplier: supplier, part: part, lot: lot, from: from)
-                    let indexed = RecallTrace(records: try ledger.traceRecords(try Subject(supplier), lot: lot), asOf: asOf)
-                        .up(supplier: supplier, part: part, lot: lot, from: from)
+                    let indexed = try ledger.traceUp(supplier: try Subject(supplier), part: part, lot: lot, from: from, asOf: asOf)
                     #expect(indexed.scope == naive.scope, "seed \(seed) up \(supplier) lot \(lot ?? "-") part \(part ?? "-")")
                     #expect(indexed.records == naive.records)
                 }
@@ -276,6 +282,16 @@ struct TraceIndexTests {
         #expect(removed.problem?.reason.contains("trace index lacks an edge") == true, "\(String(describing: removed.problem))")
         try Ledger.open(at: dir.path("store")).reindex()
         #expect(try Ledger.open(at: dir.path("store")).verify().isIntact)
+        // An item edge naming another item than its record (a recall scope reads items from the index alone).
+        try env.write { txn in
+            let db = try txn.openDatabase("trace", create: false)
+            let (k, v) = try #require(try txn.withCursor(db) { c in try c.move(.atOrAfter([0x49])) { k, v in ([UInt8](k), [UInt8](v)) } })
+            #expect(k.first == 0x49 && v.count > 8)
+            try txn.put(k, Array(v[..<8]) + Array("01/09506000134352/21/FORGED".utf8), in: db)
+        }
+        let forged = try Ledger.open(at: dir.path("store")).verify()
+        #expect(forged.problem?.reason.contains("does not say what the record states") == true, "\(String(describing: forged.problem))")
+        try Ledger.open(at: dir.path("store")).reindex()
         try env.write { txn in
             let db = try txn.openDatabase("trace", create: false)
             try txn.put([0x53] + Array("supplier/FORGED".utf8) + [0] + [0, 0, 0, 0, 0, 0, 0, 1], [UInt8](), in: db)

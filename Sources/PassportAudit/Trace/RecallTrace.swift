@@ -26,13 +26,70 @@ public struct RecallTrace: Sendable {
         let record: UInt64
     }
 
-    struct Shipment: Sendable {
-        let subject: String
-        let id: String
-        let destination: String
-        let quantity: Double
-        let record: UInt64
+    /// An item's registration in a lot (`item.registered`): what the trace needs of it, small
+    /// enough for the ledger's trace index to keep beside the edge, so that a recall scope of
+    /// many thousand items reads no item record.
+    public struct Placement: Sendable, Hashable {
+        /// The item, `01/<GTIN>/21/<serial>`.
+        public let item: String
+        /// The batch the registration names, `01/<GTIN>/10/<lot>`.
+        public let batch: String
+        /// The `item.registered` record.
+        public let record: UInt64
+        /// When that record was recorded (for `asOf`).
+        public let recordedAt: Timestamp
+
+        /// A placement as a record states it; nil for a record that is not an `item.registered`
+        /// of an item with a `lot`.
+        public init?(_ r: Record) {
+            let e = r.event
+            guard e.type == "item.registered", e.subject.kind == .item, let gtin = e.subject.gtin, let lot = e.data["lot"]?.stringValue,
+                case .success(let encoded) = GS1.encodeAttribute(value: lot, name: "lot")
+            else { return nil }
+            self.init(item: e.subject.rawValue, batch: "01/\(gtin)/10/\(encoded)", record: r.index, recordedAt: r.recordedAt)
+        }
+
+        /// A placement from its parts (as an index read them back).
+        public init(item: String, batch: String, record: UInt64, recordedAt: Timestamp) {
+            (self.item, self.batch, self.record, self.recordedAt) = (item, batch, record, recordedAt)
+        }
     }
+
+    /// A shipment (`shipment.dispatched` with a shipment ID and a destination): what the trace
+    /// needs of it, kept beside the index's edge like ``Placement``.
+    public struct Shipment: Sendable, Hashable {
+        /// What was shipped: a batch or an item.
+        public let subject: String
+        /// The shipment's ID.
+        public let id: String
+        /// Where it went (a market, a location).
+        public let destination: String
+        /// How many units.
+        public let quantity: Double
+        /// The `shipment.dispatched` record.
+        public let record: UInt64
+        /// When that record was recorded (for `asOf`).
+        public let recordedAt: Timestamp
+
+        /// A shipment as a record states it; nil for a record that is not a `shipment.dispatched`
+        /// with a shipment ID and a destination.
+        public init?(_ r: Record) {
+            let e = r.event
+            guard e.type == "shipment.dispatched", let id = e.data["shipmentId"]?.stringValue, let dest = e.data["destination"]?.stringValue else { return nil }
+            self.init(subject: e.subject.rawValue, id: id, destination: dest, quantity: e.data["quantity"]?.numberValue?.double ?? 0,
+                record: r.index, recordedAt: r.recordedAt)
+        }
+
+        /// A shipment from its parts (as an index read them back).
+        public init(subject: String, id: String, destination: String, quantity: Double, record: UInt64, recordedAt: Timestamp) {
+            (self.subject, self.id, self.destination, self.quantity, self.record, self.recordedAt) = (subject, id, destination, quantity, record, recordedAt)
+        }
+    }
+
+    /// What a recall scope reaches below its batches: the placements of items in those batches
+    /// and the shipments of those batches and items (more may be given; the trace keeps those
+    /// that apply). ``RecallTrace`` answers from what it replayed; the ledger from its index.
+    public typealias Reach = (_ batches: Set<String>) throws -> (placements: [Placement], shipments: [Shipment])
 
     struct Declaration: Sendable {
         let kind: String
@@ -43,17 +100,23 @@ public struct RecallTrace: Sendable {
 
     private(set) var boms: [String: [BOM]] = [:]  // model → revisions by record order
     private(set) var batches: [String: Batch] = [:]
-    private(set) var itemLots: [String: (batch: String, record: UInt64)] = [:]
+    private(set) var placements: [Placement] = []
     private(set) var inputs: [String: [(subject: String, quantity: Double?, record: UInt64)]] = [:]
     private(set) var shipments: [Shipment] = []
     private(set) var declarations: [String: [Declaration]] = [:]
 
+    /// Only what was recorded at or before this counts (nil: everything).
+    public let asOf: Timestamp?
+
     /// Replays `records` (any order), keeping those recorded at or before `asOf` (nil: all).
     public init(records: some Sequence<Record>, asOf: Timestamp? = nil) {
-        for r in records.sorted(by: { $0.index < $1.index }) where asOf.map({ r.recordedAt <= $0 }) ?? true {
+        self.asOf = asOf
+        for r in records.sorted(by: { $0.index < $1.index }) where known(r.recordedAt) {
             add(r)
         }
     }
+
+    func known(_ recordedAt: Timestamp) -> Bool { asOf.map { recordedAt <= $0 } ?? true }
 
     static func time(_ v: JSONValue?) -> Int64? {
         guard let s = v?.stringValue, let t = try? Timestamp(dateOrDateTime: s) else { return nil }
@@ -70,18 +133,15 @@ public struct RecallTrace: Sendable {
                 BOM(revision: e.data["revision"]?.stringValue ?? "", from: e.validFrom?.microseconds ?? .min, record: r.index, lines: lines))
         case "batch.produced" where subject.kind == .batch:
             batches[subject.rawValue] = Batch(model: "01/\(subject.gtin!)", productionDate: Self.time(e.data["productionDate"]), record: r.index)
-        case "item.registered" where subject.kind == .item:
-            if let lot = e.data["lot"]?.stringValue, case .success(let encoded) = GS1.encodeAttribute(value: lot, name: "lot") {
-                itemLots[subject.rawValue] = ("01/\(subject.gtin!)/10/\(encoded)", r.index)
-            }
+        case "item.registered":
+            if let p = Placement(r) { placements.append(p) }
         case "batch.transformed" where subject.kind == .batch:
             for i in e.data["inputs"]?.arrayValue ?? [] {
                 guard let o = i.objectValue, let s = o["subject"]?.stringValue else { continue }
                 inputs[subject.rawValue, default: []].append((s, o["quantity"]?.numberValue?.double, r.index))
             }
         case "shipment.dispatched":
-            guard let id = e.data["shipmentId"]?.stringValue, let dest = e.data["destination"]?.stringValue else { return }
-            shipments.append(Shipment(subject: subject.rawValue, id: id, destination: dest, quantity: e.data["quantity"]?.numberValue?.double ?? 0, record: r.index))
+            if let s = Shipment(r) { shipments.append(s) }
         case "declaration.recorded" where subject.kind == .supplier:
             declarations[subject.rawValue, default: []].append(Declaration(
                 kind: e.data["kind"]?.stringValue ?? "", from: e.validFrom?.microseconds ?? .min, until: e.validUntil?.microseconds ?? .max, record: r.index))
@@ -116,7 +176,8 @@ public struct RecallTrace: Sendable {
         var cycles: [String] = []
         var tree: JSONObject
         if subject.kind == .item {
-            guard let lot = itemLots[subject.rawValue] else {
+            // The item's latest registration names its batch.
+            guard let lot = placements.last(where: { $0.item == subject.rawValue }) else {
                 return (["subject": .string(subject.rawValue), "problem": "no item.registered with a lot: the item's batch is unknown"], [])
             }
             records.insert(lot.record)
@@ -212,6 +273,18 @@ public struct RecallTrace: Sendable {
     public func up(supplier: String, part: String? = nil, lot: String? = nil, from: Timestamp? = nil, to: Timestamp? = nil)
         -> (scope: JSONObject, records: Set<UInt64>)
     {
+        up(supplier: supplier, part: part, lot: lot, from: from, to: to) { batches in
+            (placements.filter { batches.contains($0.batch) }, shipments)
+        }
+    }
+
+    /// ``up(supplier:part:lot:from:to:)`` with the items and shipments below the affected batches
+    /// read by `reach` (the ledger reads them from its trace index); an item is in scope when any
+    /// of its registrations known then names an affected batch (a recall errs on the side of
+    /// inclusion).
+    public func up(supplier: String, part: String? = nil, lot: String? = nil, from: Timestamp? = nil, to: Timestamp? = nil, reach: Reach) rethrows
+        -> (scope: JSONObject, records: Set<UInt64>)
+    {
         let lo = from?.microseconds ?? .min, hi = to?.microseconds ?? .max
         var records: Set<UInt64> = []
         // Models (and their windows) whose BoM named the supplier.
@@ -263,10 +336,17 @@ public struct RecallTrace: Sendable {
                 changed = true
             }
         }
-        let items = itemLots.filter { affectedBatches.contains($0.value.batch) }.map(\.key).sorted()
-        for i in items { records.insert(itemLots[i]!.record) }
-        let reached = affectedBatches.union(items)
-        let ships = shipments.filter { reached.contains($0.subject) }.sorted { $0.record < $1.record }
+        let below = try reach(affectedBatches)
+        var itemSet: Set<String> = []
+        for p in below.placements where affectedBatches.contains(p.batch) && known(p.recordedAt) {
+            itemSet.insert(p.item)
+            records.insert(p.record)
+        }
+        let items = itemSet.sorted()
+        var shipped: Set<UInt64> = []
+        let ships = below.shipments.filter { s in
+            known(s.recordedAt) && (affectedBatches.contains(s.subject) || itemSet.contains(s.subject)) && shipped.insert(s.record).inserted
+        }.sorted { $0.record < $1.record }
         var markets: [String: Double] = [:]
         for s in ships {
             records.insert(s.record)

@@ -60,81 +60,166 @@ enum TraceIndex {
             + components.sorted().map { relation(.bomNamingComponent, $0, e.subject.rawValue) }).filter { $0.count <= 511 }
     }
 
-    /// The keys of every per-record edge a record states.
-    static func keys(_ r: Record) -> [[UInt8]] {
+    /// Every per-record edge a record states, with its value: empty, except on the edges a recall
+    /// scope reads by the thousand — a batch's items (the ``RecallTrace/Placement``) and a
+    /// subject's shipments (the ``RecallTrace/Shipment``) — so that a scope reads no item or
+    /// shipment record.
+    static func entries(_ r: Record) -> [(key: [UInt8], value: [UInt8])] {
         let e = r.event
         let s = e.subject
-        var out: [[UInt8]] = []
+        var out: [(key: [UInt8], value: [UInt8])] = []
         switch e.type {
         case "bom.released" where s.kind == .model:
-            out.append(key(.bomOfModel, s.rawValue, r.index))
+            out.append((key(.bomOfModel, s.rawValue, r.index), []))
         case "batch.produced" where s.kind == .batch:
-            out.append(key(.batchOfModel, "01/\(s.gtin!)", r.index))
-            out.append(key(.batchRecord, s.rawValue, r.index))
+            out.append((key(.batchOfModel, "01/\(s.gtin!)", r.index), []))
+            out.append((key(.batchRecord, s.rawValue, r.index), []))
         case "item.registered" where s.kind == .item:
-            out.append(key(.itemRecord, s.rawValue, r.index))
-            if let lot = e.data["lot"]?.stringValue, case .success(let encoded) = GS1.encodeAttribute(value: lot, name: "lot") {
-                out.append(key(.itemOfBatch, "01/\(s.gtin!)/10/\(encoded)", r.index))
-            }
+            out.append((key(.itemRecord, s.rawValue, r.index), []))
+            if let p = RecallTrace.Placement(r) { out.append((key(.itemOfBatch, p.batch, r.index), encode(p))) }
         case "batch.transformed" where s.kind == .batch:
-            out.append(key(.transformationOf, s.rawValue, r.index))
+            out.append((key(.transformationOf, s.rawValue, r.index), []))
             var inputs: Set<String> = []
             for i in e.data["inputs"]?.arrayValue ?? [] { if let v = i.objectValue?["subject"]?.stringValue { inputs.insert(v) } }
-            out += inputs.sorted().map { key(.transformationConsuming, $0, r.index) }
+            out += inputs.sorted().map { (key(.transformationConsuming, $0, r.index), []) }
         case "shipment.dispatched":
-            out.append(key(.shipmentOf, s.rawValue, r.index))
+            out.append((key(.shipmentOf, s.rawValue, r.index), RecallTrace.Shipment(r).map(encode) ?? []))
         case "declaration.recorded" where s.kind == .supplier:
-            out.append(key(.declarationOf, s.rawValue, r.index))
+            out.append((key(.declarationOf, s.rawValue, r.index), []))
         default:
             break
         }
         // A key longer than LMDB takes is left out rather than failing the append; verify agrees.
-        return out.filter { $0.count <= 511 }
+        return out.filter { $0.key.count <= 511 }
+    }
+
+    /// A placement beside its edge: recorded-at (u64 µs), then the item.
+    static func encode(_ p: RecallTrace.Placement) -> [UInt8] {
+        Keys.u64(UInt64(bitPattern: p.recordedAt.microseconds)) + Array(p.item.utf8)
+    }
+
+    /// A shipment beside its edge: recorded-at (u64 µs), quantity (IEEE 754 bits), the ID's length
+    /// (u32), the ID, the destination.
+    static func encode(_ s: RecallTrace.Shipment) -> [UInt8] {
+        let id = Array(s.id.utf8)
+        return Keys.u64(UInt64(bitPattern: s.recordedAt.microseconds)) + Keys.u64(s.quantity.bitPattern)
+            + withUnsafeBytes(of: UInt32(id.count).bigEndian) { Array($0) } + id + Array(s.destination.utf8)
+    }
+
+    static func placement(batch: String, record: UInt64, value v: UnsafeRawBufferPointer) -> RecallTrace.Placement? {
+        guard v.count > 8 else { return nil }
+        return RecallTrace.Placement(item: String(decoding: v[8...], as: UTF8.self), batch: batch, record: record,
+            recordedAt: Timestamp(microsecondsSinceEpoch: Int64(bitPattern: Keys.readU64(UnsafeRawBufferPointer(rebasing: v[0..<8])))))
+    }
+
+    static func shipment(subject: String, record: UInt64, value v: UnsafeRawBufferPointer) -> RecallTrace.Shipment? {
+        guard v.count >= 20 else { return nil }
+        let idCount = Int(v[16..<20].reduce(UInt32(0)) { $0 << 8 | UInt32($1) })
+        guard v.count >= 20 + idCount else { return nil }
+        return RecallTrace.Shipment(subject: subject, id: String(decoding: v[20..<(20 + idCount)], as: UTF8.self),
+            destination: String(decoding: v[(20 + idCount)...], as: UTF8.self),
+            quantity: Double(bitPattern: Keys.readU64(UnsafeRawBufferPointer(rebasing: v[8..<16]))), record: record,
+            recordedAt: Timestamp(microsecondsSinceEpoch: Int64(bitPattern: Keys.readU64(UnsafeRawBufferPointer(rebasing: v[0..<8])))))
     }
 
     /// Writes a record's edges (in the append transaction); a relation already known is left as it is.
     static func add(_ r: Record, txn: Transaction, db: Database) throws {
-        for k in keys(r) { try txn.put(k, [UInt8](), in: db) }
+        for (k, v) in entries(r) { try txn.put(k, v, in: db) }
         for k in relations(r) where try txn.get(k, in: db) == nil { try txn.put(k, Keys.u64(r.index), in: db) }
+    }
+
+    /// Calls `body` with the rest of every key under `prefix` (after it) and its value.
+    static func forEach(under prefix: [UInt8], txn: Transaction, db: Database, _ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws -> Void) throws {
+        try txn.withCursor(db) { c in
+            var pos: Cursor.Position = .atOrAfter(prefix)
+            while try c.move(pos, { k, v -> Bool in
+                guard k.count >= prefix.count, k.starts(with: prefix) else { return false }
+                try body(UnsafeRawBufferPointer(rebasing: k[prefix.count...]), v)
+                return true
+            }) == true {
+                pos = .next
+            }
+        }
     }
 
     /// The rest of every key after `edge` and `from` (a record index or a related subject).
     static func scan(_ edge: Edge, _ from: String, txn: Transaction, db: Database) throws -> [[UInt8]] {
-        let p = prefix(edge, from)
         var out: [[UInt8]] = []
-        try txn.withCursor(db) { c in
-            var pos: Cursor.Position = .atOrAfter(p)
-            while let k = try c.move(pos, { k, _ in [UInt8](k) }) {
-                guard k.starts(with: p) else { break }
-                out.append(Array(k[p.count...]))
-                pos = .next
-            }
-        }
+        try forEach(under: prefix(edge, from), txn: txn, db: db) { rest, _ in out.append([UInt8](rest)) }
         return out
     }
 
     /// The record indexes of `edge` from `from`.
     static func records(_ edge: Edge, _ from: String, txn: Transaction, db: Database) throws -> [UInt64] {
-        try scan(edge, from, txn: txn, db: db).filter { $0.count == 8 }.map { $0.withUnsafeBytes { Keys.readU64($0) } }
+        try scan(edge, from, txn: txn, db: db).filter { $0.count == 8 }.map { Keys.readU64($0) }
     }
 
     /// The subjects a relation leads to from `from`.
     static func related(_ edge: Edge, _ from: String, txn: Transaction, db: Database) throws -> [String] {
         try scan(edge, from, txn: txn, db: db).map { String(decoding: $0, as: UTF8.self) }
     }
+
+    /// What a recall scope reaches below `batches`: the placements of their items and the
+    /// shipments of the batches and of every item of their GTINs (``RecallTrace`` keeps those in scope).
+    static func reach(_ batches: Set<String>, txn: Transaction, db: Database) throws -> (placements: [RecallTrace.Placement], shipments: [RecallTrace.Shipment]) {
+        var placements: [RecallTrace.Placement] = [], shipments: [RecallTrace.Shipment] = []
+        var gtins: Set<String> = []
+        for b in batches.sorted() {
+            try forEach(under: prefix(.itemOfBatch, b), txn: txn, db: db) { rest, v in
+                if rest.count == 8, let p = placement(batch: b, record: Keys.readU64(rest), value: v) { placements.append(p) }
+            }
+            try forEach(under: prefix(.shipmentOf, b), txn: txn, db: db) { rest, v in
+                if rest.count == 8, let s = shipment(subject: b, record: Keys.readU64(rest), value: v) { shipments.append(s) }
+            }
+            if let g = try? Subject(b).gtin { gtins.insert(g) }
+        }
+        // Item shipments: one range per GTIN (`H 01/<GTIN>/21/<serial> 0 <index>`), not one seek per item.
+        for g in gtins.sorted() {
+            let items = "01/\(g)/21/"
+            try forEach(under: [Edge.shipmentOf.rawValue] + Array(items.utf8), txn: txn, db: db) { rest, v in
+                guard rest.count > 9, rest[rest.count - 9] == 0 else { return }
+                let subject = items + String(decoding: rest[..<(rest.count - 9)], as: UTF8.self)
+                if let s = shipment(subject: subject, record: Keys.readU64(UnsafeRawBufferPointer(rebasing: rest[(rest.count - 8)...])), value: v) {
+                    shipments.append(s)
+                }
+            }
+        }
+        return (placements, shipments)
+    }
 }
 
 extension Ledger {
-    /// The records a recall trace of `subject` (a batch or an item: down; a supplier: up) rests
-    /// on, found through the trace index; replaying them with ``RecallTrace`` gives the same trace
-    /// as replaying every record.
-    /// - Parameters:
-    ///   - lot: for a supplier, a lot of its component whose consumers are traced too.
-    /// - Complexity: proportional to the records reached, not to the log.
-    public func traceRecords(_ subject: Subject, lot: String? = nil) throws -> [Record] {
+    /// The recall trace down from a batch or an item (``RecallTrace/down(_:)``): its components,
+    /// multi-level, their suppliers and declarations, as the ledger knew them at `asOf` (nil:
+    /// now), with the records every edge rests on.
+    /// - Complexity: proportional to the records reached (through the trace index), not to the log.
+    public func traceDown(_ subject: Subject, asOf: Timestamp? = nil) throws -> (tree: JSONObject, records: Set<UInt64>) {
+        try env.read { txn in RecallTrace(records: try traceRecords(subject, lot: nil, txn: txn).records, asOf: asOf).down(subject) }
+    }
+
+    /// The recall scope of a supplier (``RecallTrace/up(supplier:part:lot:from:to:)``): the
+    /// models, batches, items, shipments and markets it reaches, as the ledger knew them at
+    /// `asOf`, with the records every edge rests on. Items and shipments come from the trace
+    /// index without reading their records.
+    /// - Complexity: proportional to the models, batches, items and shipments reached.
+    public func traceUp(supplier: Subject, part: String? = nil, lot: String? = nil, from: Timestamp? = nil, to: Timestamp? = nil,
+        asOf: Timestamp? = nil) throws -> (scope: JSONObject, records: Set<UInt64>)
+    {
         try env.read { txn in
+            let found = try traceRecords(supplier, lot: lot, txn: txn)
+            let trace = RecallTrace(records: found.records, asOf: asOf)
+            guard found.indexed, let db = dbs.trace else { return trace.up(supplier: supplier.rawValue, part: part, lot: lot, from: from, to: to) }
+            return try trace.up(supplier: supplier.rawValue, part: part, lot: lot, from: from, to: to) { batches in
+                try TraceIndex.reach(batches, txn: txn, db: db)
+            }
+        }
+    }
+
+    /// The records a trace of `subject` replays (down from a batch or item; up from a supplier, to
+    /// its batches — their items and shipments are read by ``TraceIndex/reach``); every record
+    /// when the store's index is of another version (opened read-only), `indexed` false.
+    func traceRecords(_ subject: Subject, lot: String?, txn: Transaction) throws -> (records: [Record], indexed: Bool) {
             guard let db = dbs.trace, try txn.get(Keys.metaFactsVersion, in: dbs.meta) == Array(FactIndex.version.utf8) else {
-                // A store indexed by another version (opened read-only): every record.
                 var all: [Record] = []
                 try txn.withCursor(dbs.records) { c in
                     var pos: Cursor.Position = .first
@@ -143,7 +228,7 @@ extension Ledger {
                         pos = .next
                     }
                 }
-                return all
+                return (all, false)
             }
             var indexes: Set<UInt64> = []
             func edge(_ e: TraceIndex.Edge, _ from: String) throws -> [UInt64] {
@@ -213,11 +298,6 @@ extension Ledger {
                 while let b = batches.popLast() {
                     guard seenBatches.insert(b).inserted else { continue }
                     _ = try edge(.batchRecord, b)
-                    _ = try edge(.shipmentOf, b)
-                    for i in try edge(.itemOfBatch, b) {
-                        let item = try record(i).event.subject.rawValue
-                        _ = try edge(.shipmentOf, item)
-                    }
                     for t in try edge(.transformationConsuming, b) {
                         let out = try record(t).event.subject.rawValue
                         _ = try edge(.transformationOf, out)
@@ -225,7 +305,6 @@ extension Ledger {
                     }
                 }
             }
-            return try indexes.sorted().map(record)
-        }
+            return (try indexes.sorted().map(record), true)
     }
 }

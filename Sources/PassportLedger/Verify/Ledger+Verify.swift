@@ -178,9 +178,12 @@ extension Ledger {
                 }
                 // And the trace index every edge this record states.
                 if let trace = dbs.trace {
-                    for k in TraceIndex.keys(record) {
-                        guard try txn.get(k, in: trace) != nil else {
+                    for (k, v) in TraceIndex.entries(record) {
+                        guard let stored = try txn.get(k, in: trace) else {
                             return fail(i, "the trace index lacks an edge this record states; rebuild it with dpp reindex")
+                        }
+                        guard stored == v else {
+                            return fail(i, "the trace index's edge from this record does not say what the record states; rebuild it with dpp reindex")
                         }
                         expectedEdges += 1
                     }

@@ -21,7 +21,7 @@ extension PassportServer {
                 }
                 let asOf = try q.timestamp("asOf")
                 let ledger = self.ledger
-                let (tree, records) = try await self.blocking { RecallTrace(records: try ledger.traceRecords(id), asOf: asOf).down(id) }
+                let (tree, records) = try await self.blocking { try ledger.traceDown(id, asOf: asOf) }
                 var body = tree
                 body["records"] = .array(records.sorted().map { .number(JSONNumber(Int($0))) })
                 return Reply.json(.object(body), headers: [.cacheControl: "private, no-store"])
@@ -39,9 +39,7 @@ extension PassportServer {
             }
             let (part, from, to, asOf) = (q["part"], try q.timestamp("from"), try q.timestamp("to"), try q.timestamp("asOf"))
             let ledger = self.ledger
-            let (scope, records) = try await self.blocking {
-                RecallTrace(records: try ledger.traceRecords(id, lot: lot), asOf: asOf).up(supplier: id.rawValue, part: part, lot: lot, from: from, to: to)
-            }
+            let (scope, records) = try await self.blocking { try ledger.traceUp(supplier: id, part: part, lot: lot, from: from, to: to, asOf: asOf) }
             if negotiate(request.headers[.accept], offered: ["application/json", "text/csv"]) == "text/csv" {
                 let csv = RecallTrace.shipmentsCSV(scope)
                 return Reply.text(csv, headers: [.cacheControl: "private, no-store"], type: "text/csv; charset=utf-8")
