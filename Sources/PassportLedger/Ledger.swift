@@ -24,6 +24,9 @@ public final class Ledger: Sendable {
         /// Enforce source permissions and data ownership on append (on by default; off only to
         /// measure what they cost).
         public var governance: Bool
+        /// Maintain the recall trace index on append (on by default; off only to measure what it
+        /// costs: a store appended to with it off fails `verify` until `reindex`).
+        public var traceIndex: Bool
         /// The ownership policy a new store starts with (recorded as record 1); nil for none.
         public var initialPolicy: OwnershipPolicy?
         /// Where the ledger reads the system time: records' `recordedAt` (never decreasing along the
@@ -35,17 +38,18 @@ public final class Ledger: Sendable {
         var storeFault: (@Sendable (Event) throws -> Void)?
 
         /// Defaults: 64 MiB initial map, 1 TiB maximum, 4096 events a batch, 256 MiB attachments,
-        /// governance on, the default ownership policy, and the system clock.
+        /// governance and the trace index on, the default ownership policy, and the system clock.
         public init(
             initialMapSize: Int = 64 << 20, maxMapSize: Int = 1 << 40, maxBatchEvents: Int = 4096,
-            maxAttachmentSize: Int = 256 << 20, governance: Bool = true, initialPolicy: OwnershipPolicy? = .default,
-            clock: @escaping @Sendable () -> Timestamp = Timestamp.now
+            maxAttachmentSize: Int = 256 << 20, governance: Bool = true, traceIndex: Bool = true,
+            initialPolicy: OwnershipPolicy? = .default, clock: @escaping @Sendable () -> Timestamp = Timestamp.now
         ) {
             self.initialMapSize = initialMapSize
             self.maxMapSize = maxMapSize
             self.maxBatchEvents = maxBatchEvents
             self.maxAttachmentSize = maxAttachmentSize
             self.governance = governance
+            self.traceIndex = traceIndex
             self.initialPolicy = initialPolicy
             self.clock = clock
         }

@@ -158,6 +158,7 @@ let benchmarks: @Sendable () -> Void = {
 
     ingestBenchmarks()
     qrBenchmarks()
+    traceBenchmarks()
 
     appendBenchmark("Append 1 KiB signed events, durable", store: "append", options: .init())
     appendBenchmark(

@@ -20,10 +20,59 @@ public struct RecallTrace: Sendable {
         let lines: [JSONObject]
     }
 
-    struct Batch: Sendable {
-        let model: String
-        let productionDate: Int64?
-        let record: UInt64
+    /// A batch's production (`batch.produced`): what the trace needs of it, kept beside the
+    /// index's edges like ``Placement``.
+    public struct Batch: Sendable, Hashable {
+        /// The batch, `01/<GTIN>/10/<lot>`.
+        public let subject: String
+        /// Its production date (µs since the epoch), nil when the record gives none.
+        public let productionDate: Int64?
+        /// The `batch.produced` record.
+        public let record: UInt64
+        /// When that record was recorded (for `asOf`).
+        public let recordedAt: Timestamp
+
+        /// The batch's model, `01/<GTIN>`.
+        public var model: String { "01/" + subject.dropFirst(3).prefix(14) }
+
+        /// A production as a record states it; nil for a record that is not a `batch.produced` of a batch.
+        public init?(_ r: Record) {
+            guard r.event.type == "batch.produced", r.event.subject.kind == .batch else { return nil }
+            self.init(subject: r.event.subject.rawValue, productionDate: RecallTrace.time(r.event.data["productionDate"]), record: r.index, recordedAt: r.recordedAt)
+        }
+
+        /// A production from its parts (as an index read them back).
+        public init(subject: String, productionDate: Int64?, record: UInt64, recordedAt: Timestamp) {
+            (self.subject, self.productionDate, self.record, self.recordedAt) = (subject, productionDate, record, recordedAt)
+        }
+    }
+
+    /// One input a batch consumed (`batch.transformed`), as a recall scope follows it upwards;
+    /// kept beside the index's edge from the input like ``Placement``.
+    public struct Consumption: Sendable, Hashable {
+        /// The batch that consumed it (the transformation's subject).
+        public let batch: String
+        /// The input: a lot or an item.
+        public let input: String
+        /// The `batch.transformed` record.
+        public let record: UInt64
+        /// When that record was recorded (for `asOf`).
+        public let recordedAt: Timestamp
+
+        /// The inputs a record states, once each; empty for a record that is not a `batch.transformed` of a batch.
+        public static func of(_ r: Record) -> [Consumption] {
+            guard r.event.type == "batch.transformed", r.event.subject.kind == .batch else { return [] }
+            var seen: Set<String> = []
+            return (r.event.data["inputs"]?.arrayValue ?? []).compactMap { i in
+                guard let s = i.objectValue?["subject"]?.stringValue, seen.insert(s).inserted else { return nil }
+                return Consumption(batch: r.event.subject.rawValue, input: s, record: r.index, recordedAt: r.recordedAt)
+            }
+        }
+
+        /// A consumption from its parts (as an index read them back).
+        public init(batch: String, input: String, record: UInt64, recordedAt: Timestamp) {
+            (self.batch, self.input, self.record, self.recordedAt) = (batch, input, record, recordedAt)
+        }
     }
 
     /// An item's registration in a lot (`item.registered`): what the trace needs of it, small
@@ -102,6 +151,7 @@ public struct RecallTrace: Sendable {
     private(set) var batches: [String: Batch] = [:]
     private(set) var placements: [Placement] = []
     private(set) var inputs: [String: [(subject: String, quantity: Double?, record: UInt64)]] = [:]
+    private(set) var consumptions: [Consumption] = []
     private(set) var shipments: [Shipment] = []
     private(set) var declarations: [String: [Declaration]] = [:]
 
@@ -110,11 +160,28 @@ public struct RecallTrace: Sendable {
 
     /// Replays `records` (any order), keeping those recorded at or before `asOf` (nil: all).
     public init(records: some Sequence<Record>, asOf: Timestamp? = nil) {
+        self.init(records: records, batches: [], consumptions: [], asOf: asOf)
+    }
+
+    /// Replays `records` and facts read from an index instead of their records (any order; a
+    /// fact of a record also given counts once), keeping what was recorded at or before `asOf`.
+    public init(records: some Sequence<Record>, batches: [Batch], consumptions: [Consumption], asOf: Timestamp? = nil) {
         self.asOf = asOf
-        for r in records.sorted(by: { $0.index < $1.index }) where known(r.recordedAt) {
-            add(r)
+        // Records before facts of the same index (the sort is stable), so that a fact of a record given counts once.
+        let facts: [(UInt64, Fact)] = records.map { ($0.index, .record($0)) } + batches.map { ($0.record, .batch($0)) }
+            + consumptions.map { ($0.record, .consumption($0)) }
+        var done: Set<UInt64> = []
+        for (index, fact) in facts.sorted(by: { $0.0 < $1.0 }) {
+            switch fact {
+            case .record(let r) where known(r.recordedAt) && done.insert(index).inserted: add(r)
+            case .batch(let b) where known(b.recordedAt) && !done.contains(index): self.batches[b.subject] = b
+            case .consumption(let c) where known(c.recordedAt) && !done.contains(index): self.consumptions.append(c)
+            default: break
+            }
         }
     }
+
+    enum Fact { case record(Record), batch(Batch), consumption(Consumption) }
 
     func known(_ recordedAt: Timestamp) -> Bool { asOf.map { recordedAt <= $0 } ?? true }
 
@@ -132,7 +199,7 @@ public struct RecallTrace: Sendable {
             boms[subject.rawValue, default: []].append(
                 BOM(revision: e.data["revision"]?.stringValue ?? "", from: e.validFrom?.microseconds ?? .min, record: r.index, lines: lines))
         case "batch.produced" where subject.kind == .batch:
-            batches[subject.rawValue] = Batch(model: "01/\(subject.gtin!)", productionDate: Self.time(e.data["productionDate"]), record: r.index)
+            batches[subject.rawValue] = Batch(r)
         case "item.registered":
             if let p = Placement(r) { placements.append(p) }
         case "batch.transformed" where subject.kind == .batch:
@@ -140,6 +207,7 @@ public struct RecallTrace: Sendable {
                 guard let o = i.objectValue, let s = o["subject"]?.stringValue else { continue }
                 inputs[subject.rawValue, default: []].append((s, o["quantity"]?.numberValue?.double, r.index))
             }
+            consumptions += Consumption.of(r)
         case "shipment.dispatched":
             if let s = Shipment(r) { shipments.append(s) }
         case "declaration.recorded" where subject.kind == .supplier:
@@ -321,13 +389,14 @@ public struct RecallTrace: Sendable {
             }
         }
         // Batches that consumed the lot (or an affected batch), transitively.
+        let consumers = Dictionary(grouping: consumptions, by: \.batch).sorted { $0.key < $1.key }
         var consumedSeeds: Set<String> = lot.map { [$0] } ?? []
         consumedSeeds.formUnion(affectedBatches)
         var changed = true
         while changed {
             changed = false
-            for (out, ins) in inputs.sorted(by: { $0.key < $1.key }) where !affectedBatches.contains(out) {
-                guard let hit = ins.first(where: { consumedSeeds.contains($0.subject) }) else { continue }
+            for (out, ins) in consumers where !affectedBatches.contains(out) {
+                guard let hit = ins.first(where: { consumedSeeds.contains($0.input) }) else { continue }
                 if let b = batches[out], let d = b.productionDate, d < lo || d >= hi { continue }
                 affectedBatches.insert(out)
                 consumedSeeds.insert(out)

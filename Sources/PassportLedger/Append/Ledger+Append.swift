@@ -261,7 +261,7 @@ extension Ledger {
             try txn.put(Keys.node(level: node.level, index: node.index), node.hash, in: dbs.nodes)
         }
         try FactIndex.add(precheck.facts, of: record, sourceKind: key?.kind, txn: txn, db: dbs.facts)
-        if let trace = dbs.trace { try TraceIndex.add(record, txn: txn, db: trace) }
+        if options.traceIndex, let trace = dbs.trace { try TraceIndex.add(record, txn: txn, db: trace) }
         if effect != nil { keys.removeAll() }
         try apply(effect, at: size, recordedAt: recordedAt, txn: txn)
         let ref = RecordRef(index: size, subject: event.subject.rawValue, seq: seq)

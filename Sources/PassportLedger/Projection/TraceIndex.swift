@@ -72,16 +72,15 @@ enum TraceIndex {
         case "bom.released" where s.kind == .model:
             out.append((key(.bomOfModel, s.rawValue, r.index), []))
         case "batch.produced" where s.kind == .batch:
-            out.append((key(.batchOfModel, "01/\(s.gtin!)", r.index), []))
-            out.append((key(.batchRecord, s.rawValue, r.index), []))
+            let fact = RecallTrace.Batch(r).map(encode) ?? []
+            out.append((key(.batchOfModel, "01/\(s.gtin!)", r.index), fact))
+            out.append((key(.batchRecord, s.rawValue, r.index), fact))
         case "item.registered" where s.kind == .item:
             out.append((key(.itemRecord, s.rawValue, r.index), []))
             if let p = RecallTrace.Placement(r) { out.append((key(.itemOfBatch, p.batch, r.index), encode(p))) }
         case "batch.transformed" where s.kind == .batch:
             out.append((key(.transformationOf, s.rawValue, r.index), []))
-            var inputs: Set<String> = []
-            for i in e.data["inputs"]?.arrayValue ?? [] { if let v = i.objectValue?["subject"]?.stringValue { inputs.insert(v) } }
-            out += inputs.sorted().map { (key(.transformationConsuming, $0, r.index), []) }
+            out += RecallTrace.Consumption.of(r).map { (key(.transformationConsuming, $0.input, r.index), encode($0)) }
         case "shipment.dispatched":
             out.append((key(.shipmentOf, s.rawValue, r.index), RecallTrace.Shipment(r).map(encode) ?? []))
         case "declaration.recorded" where s.kind == .supplier:
@@ -93,33 +92,85 @@ enum TraceIndex {
         return out.filter { $0.key.count <= 511 }
     }
 
-    /// A placement beside its edge: recorded-at (u64 µs), then the item.
-    static func encode(_ p: RecallTrace.Placement) -> [UInt8] {
-        Keys.u64(UInt64(bitPattern: p.recordedAt.microseconds)) + Array(p.item.utf8)
+    // The facts beside their edges: recorded-at first (u64 µs, two's complement), then the fact's
+    // fields; strings last or length-prefixed (u32). See Specs/recall-trace.md.
+
+    /// A batch → item edge's value: recorded-at, the item.
+    static func encode(_ p: RecallTrace.Placement) -> [UInt8] { time(p.recordedAt) + Array(p.item.utf8) }
+
+    /// A shipment edge's value: recorded-at, quantity (IEEE 754 bits), the ID (u32 length, bytes), the destination.
+    static func encode(_ s: RecallTrace.Shipment) -> [UInt8] {
+        time(s.recordedAt) + Keys.u64(s.quantity.bitPattern) + string(s.id) + Array(s.destination.utf8)
     }
 
-    /// A shipment beside its edge: recorded-at (u64 µs), quantity (IEEE 754 bits), the ID's length
-    /// (u32), the ID, the destination.
-    static func encode(_ s: RecallTrace.Shipment) -> [UInt8] {
-        let id = Array(s.id.utf8)
-        return Keys.u64(UInt64(bitPattern: s.recordedAt.microseconds)) + Keys.u64(s.quantity.bitPattern)
-            + withUnsafeBytes(of: UInt32(id.count).bigEndian) { Array($0) } + id + Array(s.destination.utf8)
+    /// A model → batch and batch → production edge's value: recorded-at, 1 and the production
+    /// date (µs) or 0 when there is none, the batch.
+    static func encode(_ b: RecallTrace.Batch) -> [UInt8] {
+        time(b.recordedAt) + (b.productionDate.map { [1] + Keys.u64(UInt64(bitPattern: $0)) } ?? [0]) + Array(b.subject.utf8)
+    }
+
+    /// An input → consuming transformation edge's value: recorded-at, the consuming batch.
+    static func encode(_ c: RecallTrace.Consumption) -> [UInt8] { time(c.recordedAt) + Array(c.batch.utf8) }
+
+    static func time(_ t: Timestamp) -> [UInt8] { Keys.u64(UInt64(bitPattern: t.microseconds)) }
+    static func string(_ s: String) -> [UInt8] { withUnsafeBytes(of: UInt32(s.utf8.count).bigEndian) { Array($0) } + Array(s.utf8) }
+
+    /// Reads a fact's fields in order; nil past the end (a damaged value reads as no fact).
+    struct Reader {
+        var rest: Slice<UnsafeRawBufferPointer>
+        init(_ v: UnsafeRawBufferPointer) { rest = v[...] }
+        mutating func u64() -> UInt64? {
+            guard rest.count >= 8 else { return nil }
+            defer { rest = rest.dropFirst(8) }
+            return rest.prefix(8).reduce(0) { $0 << 8 | UInt64($1) }
+        }
+        mutating func time() -> Timestamp? { u64().map { Timestamp(microsecondsSinceEpoch: Int64(bitPattern: $0)) } }
+        mutating func byte() -> UInt8? { rest.popFirst() }
+        mutating func string() -> String? {
+            guard rest.count >= 4 else { return nil }
+            let n = Int(rest.prefix(4).reduce(UInt32(0)) { $0 << 8 | UInt32($1) })
+            rest = rest.dropFirst(4)
+            guard rest.count >= n else { return nil }
+            defer { rest = rest.dropFirst(n) }
+            return String(decoding: rest.prefix(n), as: UTF8.self)
+        }
+        /// The rest, as a string.
+        mutating func tail() -> String { defer { rest = rest.suffix(0) }; return String(decoding: rest, as: UTF8.self) }
     }
 
     static func placement(batch: String, record: UInt64, value v: UnsafeRawBufferPointer) -> RecallTrace.Placement? {
-        guard v.count > 8 else { return nil }
-        return RecallTrace.Placement(item: String(decoding: v[8...], as: UTF8.self), batch: batch, record: record,
-            recordedAt: Timestamp(microsecondsSinceEpoch: Int64(bitPattern: Keys.readU64(UnsafeRawBufferPointer(rebasing: v[0..<8])))))
+        var r = Reader(v)
+        guard let at = r.time(), !r.rest.isEmpty else { return nil }
+        return RecallTrace.Placement(item: r.tail(), batch: batch, record: record, recordedAt: at)
     }
 
     static func shipment(subject: String, record: UInt64, value v: UnsafeRawBufferPointer) -> RecallTrace.Shipment? {
-        guard v.count >= 20 else { return nil }
-        let idCount = Int(v[16..<20].reduce(UInt32(0)) { $0 << 8 | UInt32($1) })
-        guard v.count >= 20 + idCount else { return nil }
-        return RecallTrace.Shipment(subject: subject, id: String(decoding: v[20..<(20 + idCount)], as: UTF8.self),
-            destination: String(decoding: v[(20 + idCount)...], as: UTF8.self),
-            quantity: Double(bitPattern: Keys.readU64(UnsafeRawBufferPointer(rebasing: v[8..<16]))), record: record,
-            recordedAt: Timestamp(microsecondsSinceEpoch: Int64(bitPattern: Keys.readU64(UnsafeRawBufferPointer(rebasing: v[0..<8])))))
+        var r = Reader(v)
+        guard let at = r.time(), let q = r.u64(), let id = r.string() else { return nil }
+        return RecallTrace.Shipment(subject: subject, id: id, destination: r.tail(), quantity: Double(bitPattern: q), record: record, recordedAt: at)
+    }
+
+    static func batch(record: UInt64, value v: UnsafeRawBufferPointer) -> RecallTrace.Batch? {
+        var r = Reader(v)
+        guard let at = r.time(), let flag = r.byte() else { return nil }
+        let date = flag == 1 ? r.u64().map { Int64(bitPattern: $0) } : nil
+        guard flag == 0 || date != nil, !r.rest.isEmpty else { return nil }
+        return RecallTrace.Batch(subject: r.tail(), productionDate: date, record: record, recordedAt: at)
+    }
+
+    static func consumption(input: String, record: UInt64, value v: UnsafeRawBufferPointer) -> RecallTrace.Consumption? {
+        var r = Reader(v)
+        guard let at = r.time(), !r.rest.isEmpty else { return nil }
+        return RecallTrace.Consumption(batch: r.tail(), input: input, record: record, recordedAt: at)
+    }
+
+    /// The facts of `edge` from `from`, read by `read` from each edge's record index and value.
+    static func facts<T>(_ edge: Edge, _ from: String, txn: Transaction, db: Database, _ read: (UInt64, UnsafeRawBufferPointer) -> T?) throws -> [T] {
+        var out: [T] = []
+        try forEach(under: prefix(edge, from), txn: txn, db: db) { rest, v in
+            if rest.count == 8, let f = read(Keys.readU64(rest), v) { out.append(f) }
+        }
+        return out
     }
 
     /// Writes a record's edges (in the append transaction); a relation already known is left as it is.
@@ -165,12 +216,8 @@ enum TraceIndex {
         var placements: [RecallTrace.Placement] = [], shipments: [RecallTrace.Shipment] = []
         var gtins: Set<String> = []
         for b in batches.sorted() {
-            try forEach(under: prefix(.itemOfBatch, b), txn: txn, db: db) { rest, v in
-                if rest.count == 8, let p = placement(batch: b, record: Keys.readU64(rest), value: v) { placements.append(p) }
-            }
-            try forEach(under: prefix(.shipmentOf, b), txn: txn, db: db) { rest, v in
-                if rest.count == 8, let s = shipment(subject: b, record: Keys.readU64(rest), value: v) { shipments.append(s) }
-            }
+            placements += try facts(.itemOfBatch, b, txn: txn, db: db) { placement(batch: b, record: $0, value: $1) }
+            shipments += try facts(.shipmentOf, b, txn: txn, db: db) { shipment(subject: b, record: $0, value: $1) }
             if let g = try? Subject(b).gtin { gtins.insert(g) }
         }
         // Item shipments: one range per GTIN (`H 01/<GTIN>/21/<serial> 0 <index>`), not one seek per item.
@@ -194,117 +241,115 @@ extension Ledger {
     /// now), with the records every edge rests on.
     /// - Complexity: proportional to the records reached (through the trace index), not to the log.
     public func traceDown(_ subject: Subject, asOf: Timestamp? = nil) throws -> (tree: JSONObject, records: Set<UInt64>) {
-        try env.read { txn in RecallTrace(records: try traceRecords(subject, lot: nil, txn: txn).records, asOf: asOf).down(subject) }
+        try env.read { txn in
+            guard let db = try traceIndex(txn) else { return RecallTrace(records: try allRecords(txn), asOf: asOf).down(subject) }
+            return RecallTrace(records: try downRecords(subject, txn: txn, db: db), asOf: asOf).down(subject)
+        }
     }
 
     /// The recall scope of a supplier (``RecallTrace/up(supplier:part:lot:from:to:)``): the
     /// models, batches, items, shipments and markets it reaches, as the ledger knew them at
-    /// `asOf`, with the records every edge rests on. Items and shipments come from the trace
-    /// index without reading their records.
+    /// `asOf`, with the records every edge rests on. Only the BoMs are read from their records;
+    /// batches, genealogy, items and shipments come from the facts beside the index's edges.
     /// - Complexity: proportional to the models, batches, items and shipments reached.
     public func traceUp(supplier: Subject, part: String? = nil, lot: String? = nil, from: Timestamp? = nil, to: Timestamp? = nil,
         asOf: Timestamp? = nil) throws -> (scope: JSONObject, records: Set<UInt64>)
     {
         try env.read { txn in
-            let found = try traceRecords(supplier, lot: lot, txn: txn)
-            let trace = RecallTrace(records: found.records, asOf: asOf)
-            guard found.indexed, let db = dbs.trace else { return trace.up(supplier: supplier.rawValue, part: part, lot: lot, from: from, to: to) }
-            return try trace.up(supplier: supplier.rawValue, part: part, lot: lot, from: from, to: to) { batches in
-                try TraceIndex.reach(batches, txn: txn, db: db)
+            guard let db = try traceIndex(txn) else {
+                return RecallTrace(records: try allRecords(txn), asOf: asOf).up(supplier: supplier.rawValue, part: part, lot: lot, from: from, to: to)
             }
+            // The BoMs naming the supplier, every revision of those models and of the assemblies
+            // above them; their batches; the batches that consumed those (or the lot), to closure.
+            var models = try TraceIndex.related(.bomNamingSupplier, supplier.rawValue, txn: txn, db: db)
+            var seenModels: Set<String> = []
+            var boms: [Record] = [], batches: [UInt64: RecallTrace.Batch] = [:], consumptions: [RecallTrace.Consumption] = []
+            var frontier: [String] = []
+            while let m = models.popLast() {
+                guard seenModels.insert(m).inserted else { continue }
+                boms += try TraceIndex.records(.bomOfModel, m, txn: txn, db: db).map { try record($0, txn: txn) }
+                models += try TraceIndex.related(.bomNamingComponent, m, txn: txn, db: db)
+                for b in try TraceIndex.facts(.batchOfModel, m, txn: txn, db: db, TraceIndex.batch) {
+                    batches[b.record] = b
+                    frontier.append(b.subject)
+                }
+            }
+            if let lot { frontier.append(lot) }
+            var seenBatches: Set<String> = []
+            while let b = frontier.popLast() {
+                guard seenBatches.insert(b).inserted else { continue }
+                for p in try TraceIndex.facts(.batchRecord, b, txn: txn, db: db, TraceIndex.batch) { batches[p.record] = p }
+                for c in try TraceIndex.facts(.transformationConsuming, b, txn: txn, db: db, { TraceIndex.consumption(input: b, record: $0, value: $1) }) {
+                    consumptions.append(c)
+                    frontier.append(c.batch)
+                }
+            }
+            return try RecallTrace(records: boms, batches: Array(batches.values), consumptions: consumptions, asOf: asOf)
+                .up(supplier: supplier.rawValue, part: part, lot: lot, from: from, to: to) { try TraceIndex.reach($0, txn: txn, db: db) }
         }
     }
 
-    /// The records a trace of `subject` replays (down from a batch or item; up from a supplier, to
-    /// its batches — their items and shipments are read by ``TraceIndex/reach``); every record
-    /// when the store's index is of another version (opened read-only), `indexed` false.
-    func traceRecords(_ subject: Subject, lot: String?, txn: Transaction) throws -> (records: [Record], indexed: Bool) {
-            guard let db = dbs.trace, try txn.get(Keys.metaFactsVersion, in: dbs.meta) == Array(FactIndex.version.utf8) else {
-                var all: [Record] = []
-                try txn.withCursor(dbs.records) { c in
-                    var pos: Cursor.Position = .first
-                    while let b = try c.move(pos, { _, v in [UInt8](v) }) {
-                        all.append(try Record(bytes: b))
-                        pos = .next
-                    }
-                }
-                return (all, false)
+    /// The trace index, when the store's is of this version (else nil: a store indexed by another
+    /// version, opened read-only, is traced by replaying every record).
+    func traceIndex(_ txn: Transaction) throws -> Database? {
+        guard let db = dbs.trace, try txn.get(Keys.metaFactsVersion, in: dbs.meta) == Array(FactIndex.version.utf8) else { return nil }
+        return db
+    }
+
+    func allRecords(_ txn: Transaction) throws -> [Record] {
+        var all: [Record] = []
+        try txn.withCursor(dbs.records) { c in
+            var pos: Cursor.Position = .first
+            while let b = try c.move(pos, { _, v in [UInt8](v) }) {
+                all.append(try Record(bytes: b))
+                pos = .next
             }
-            var indexes: Set<UInt64> = []
-            func edge(_ e: TraceIndex.Edge, _ from: String) throws -> [UInt64] {
-                let found = try TraceIndex.records(e, from, txn: txn, db: db)
-                indexes.formUnion(found)
-                return found
-            }
-            var recordCache: [UInt64: Record] = [:]
-            func record(_ i: UInt64) throws -> Record {
-                if let r = recordCache[i] { return r }
-                guard let b = try txn.get(Keys.u64(i), in: dbs.records) else {
-                    throw LedgerError(.notAStore, "the trace index names record \(i), which is missing; run dpp verify")
-                }
-                let r = try Record(bytes: b)
-                recordCache[i] = r
+        }
+        return all
+    }
+
+    /// Record `i`, as the trace index names it (its canonical form is `verify`'s to check).
+    func record(_ i: UInt64, txn: Transaction) throws -> Record {
+        guard let b = try txn.get(Keys.u64(i), in: dbs.records) else {
+            throw LedgerError(.notAStore, "the trace index names record \(i), which is missing; run dpp verify")
+        }
+        return try Record(bytes: b, requireCanonical: false)
+    }
+
+    /// The records a trace down from a batch or an item replays: the batch (through the item's
+    /// lot), its model's BoMs, the genealogy's input lots, the sub-assemblies' BoMs and the
+    /// suppliers' declarations, to closure.
+    func downRecords(_ subject: Subject, txn: Transaction, db: Database) throws -> [Record] {
+        var found: [UInt64: Record] = [:]
+        func edge(_ e: TraceIndex.Edge, _ from: String) throws -> [Record] {
+            try TraceIndex.records(e, from, txn: txn, db: db).map { i in
+                if let r = found[i] { return r }
+                let r = try record(i, txn: txn)
+                found[i] = r
                 return r
             }
-            func bomLines(_ indexes: [UInt64]) throws -> [JSONObject] {
-                try indexes.flatMap { try record($0).event.data["lines"]?.arrayValue?.compactMap(\.objectValue) ?? [] }
+        }
+        var batches: [String] = []
+        if subject.kind == .item {
+            batches += try edge(.itemRecord, subject.rawValue).compactMap { RecallTrace.Placement($0)?.batch }
+        } else {
+            batches.append(subject.rawValue)
+        }
+        var seenBatches: Set<String> = [], seenModels: Set<String> = [], seenSuppliers: Set<String> = []
+        var models: [String] = []
+        while let b = batches.popLast() {
+            guard seenBatches.insert(b).inserted, let s = try? Subject(b), let gtin = s.gtin else { continue }
+            _ = try edge(.batchRecord, b)
+            models.append("01/\(gtin)")
+            for t in try edge(.transformationOf, b) { batches += RecallTrace.Consumption.of(t).map(\.input) }
+        }
+        while let m = models.popLast() {
+            guard seenModels.insert(m).inserted else { continue }
+            for line in try edge(.bomOfModel, m).flatMap({ $0.event.data["lines"]?.arrayValue?.compactMap(\.objectValue) ?? [] }) {
+                if let c = line["component"]?.stringValue { models.append(c) }
+                if let s = line["supplier"]?.stringValue, seenSuppliers.insert(s).inserted { _ = try edge(.declarationOf, s) }
             }
-            if subject.kind == .batch || subject.kind == .item {
-                // Down: the batch (through the item's lot), its model's BoMs, the genealogy's input
-                // lots, the sub-assemblies' BoMs and the suppliers' declarations, to closure.
-                var batches: [String] = []
-                if subject.kind == .item {
-                    for i in try edge(.itemRecord, subject.rawValue) {
-                        if let lot = try record(i).event.data["lot"]?.stringValue, case .success(let encoded) = GS1.encodeAttribute(value: lot, name: "lot") {
-                            batches.append("01/\(subject.gtin!)/10/\(encoded)")
-                        }
-                    }
-                } else {
-                    batches.append(subject.rawValue)
-                }
-                var seenBatches: Set<String> = [], seenModels: Set<String> = [], seenSuppliers: Set<String> = []
-                var models: [String] = []
-                while let b = batches.popLast() {
-                    guard seenBatches.insert(b).inserted, let s = try? Subject(b), let gtin = s.gtin else { continue }
-                    _ = try edge(.batchRecord, b)
-                    models.append("01/\(gtin)")
-                    for t in try edge(.transformationOf, b) {
-                        for i in try record(t).event.data["inputs"]?.arrayValue ?? [] {
-                            if let v = i.objectValue?["subject"]?.stringValue { batches.append(v) }
-                        }
-                    }
-                }
-                while let m = models.popLast() {
-                    guard seenModels.insert(m).inserted else { continue }
-                    for line in try bomLines(try edge(.bomOfModel, m)) {
-                        if let c = line["component"]?.stringValue { models.append(c) }
-                        if let s = line["supplier"]?.stringValue, seenSuppliers.insert(s).inserted { _ = try edge(.declarationOf, s) }
-                    }
-                }
-            } else if subject.kind == .supplier {
-                // Up: the BoMs naming the supplier, every revision of those models, the assemblies
-                // above them, their batches, the batches that consumed those (or the lot), items and shipments.
-                var models = try TraceIndex.related(.bomNamingSupplier, subject.rawValue, txn: txn, db: db)
-                var seenModels: Set<String> = []
-                var batches: [String] = []
-                while let m = models.popLast() {
-                    guard seenModels.insert(m).inserted else { continue }
-                    _ = try edge(.bomOfModel, m)
-                    models += try TraceIndex.related(.bomNamingComponent, m, txn: txn, db: db)
-                    for p in try edge(.batchOfModel, m) { batches.append(try record(p).event.subject.rawValue) }
-                }
-                if let lot { batches.append(lot) }
-                var seenBatches: Set<String> = []
-                while let b = batches.popLast() {
-                    guard seenBatches.insert(b).inserted else { continue }
-                    _ = try edge(.batchRecord, b)
-                    for t in try edge(.transformationConsuming, b) {
-                        let out = try record(t).event.subject.rawValue
-                        _ = try edge(.transformationOf, out)
-                        batches.append(out)
-                    }
-                }
-            }
-            return (try indexes.sorted().map(record), true)
+        }
+        return Array(found.values)
     }
 }
