@@ -135,9 +135,11 @@ public struct RecallTrace: Sendable {
         }
     }
 
-    /// What a recall scope reaches below its batches: the placements of items in those batches
-    /// and the shipments of those batches and items (more may be given; the trace keeps those
-    /// that apply). ``RecallTrace`` answers from what it replayed; the ledger from its index.
+    /// What a recall scope reaches below its batches: the placements of items in those batches,
+    /// in the order of their items (an item's registrations together, by record), and the
+    /// shipments of those batches and items (more may be given; the trace keeps those that
+    /// apply). ``RecallTrace`` answers from what it replayed; the ledger from its index, where
+    /// the items of a model come in order without sorting.
     public typealias Reach = (_ batches: Set<String>) throws -> (placements: [Placement], shipments: [Shipment])
 
     struct Declaration: Sendable {
@@ -342,7 +344,7 @@ public struct RecallTrace: Sendable {
         -> (scope: JSONObject, records: Set<UInt64>)
     {
         up(supplier: supplier, part: part, lot: lot, from: from, to: to) { batches in
-            (placements.filter { batches.contains($0.batch) }, shipments)
+            (placements.filter { batches.contains($0.batch) }.sorted { ($0.item, $0.record) < ($1.item, $1.record) }, shipments)
         }
     }
 
@@ -406,16 +408,25 @@ public struct RecallTrace: Sendable {
             }
         }
         let below = try reach(affectedBatches)
-        var itemSet: Set<String> = []
-        for p in below.placements where affectedBatches.contains(p.batch) && known(p.recordedAt) {
-            itemSet.insert(p.item)
+        var items: [String] = []
+        items.reserveCapacity(below.placements.count)
+        records.reserveCapacity(records.count + below.placements.count + below.shipments.count)
+        for p in below.placements where known(p.recordedAt) {
+            assert(affectedBatches.contains(p.batch) && items.last.map { $0 <= p.item } ?? true, "reach breaks its contract")
             records.insert(p.record)
+            if items.last != p.item { items.append(p.item) }
         }
-        let items = itemSet.sorted()
+        func inScope(_ subject: String) -> Bool {
+            if affectedBatches.contains(subject) { return true }
+            var (lo, hi) = (0, items.count)  // items are in order: binary search
+            while lo < hi {
+                let mid = (lo + hi) / 2
+                if items[mid] < subject { lo = mid + 1 } else { hi = mid }
+            }
+            return lo < items.count && items[lo] == subject
+        }
         var shipped: Set<UInt64> = []
-        let ships = below.shipments.filter { s in
-            known(s.recordedAt) && (affectedBatches.contains(s.subject) || itemSet.contains(s.subject)) && shipped.insert(s.record).inserted
-        }.sorted { $0.record < $1.record }
+        let ships = below.shipments.filter { s in known(s.recordedAt) && inScope(s.subject) && shipped.insert(s.record).inserted }.sorted { $0.record < $1.record }
         var markets: [String: Double] = [:]
         for s in ships {
             records.insert(s.record)

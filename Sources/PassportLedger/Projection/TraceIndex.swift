@@ -1,14 +1,16 @@
+import Foundation
 import LMDB
 import PassportAudit
 import PassportModel
 
 /// The recall trace index: the edges between subjects that the records state, each carrying the
-/// record that states it, so that a trace reads only the records it needs (``Ledger/traceRecords``)
-/// and replays them with ``RecallTrace``. Derived data: written in the append transaction,
-/// rebuilt by `dpp reindex`, checked by `dpp verify` (every edge is one its record states, and
-/// there are no others).
+/// record that states it, so that a trace reads only what it needs (``Ledger/traceDown(_:asOf:)``,
+/// ``Ledger/traceUp(supplier:part:lot:from:to:asOf:)``) and replays it with ``RecallTrace``.
+/// Derived data: written in the append transaction, rebuilt by `dpp reindex`, checked by `dpp
+/// verify` (every edge is one its record states, with the value it states, and there are no others).
 ///
-/// Key: `<edge kind byte> <from subject> 0x00 <u64 big-endian record index>`, value empty; for the
+/// Key: `<edge kind byte> <from subject> 0x00 <u64 big-endian record index>`, value empty or, on
+/// the edges a recall scope reads in bulk, the fact it needs (see Specs/recall-trace.md); for the
 /// two relations between subjects that BoM revisions repeat (supplier → model, component → parent
 /// model): `<kind> <from> 0x00 <to subject>`, value the first record stating it — a later revision
 /// stating it again writes nothing, so the index costs little on the append path.
@@ -76,8 +78,9 @@ enum TraceIndex {
             out.append((key(.batchOfModel, "01/\(s.gtin!)", r.index), fact))
             out.append((key(.batchRecord, s.rawValue, r.index), fact))
         case "item.registered" where s.kind == .item:
-            out.append((key(.itemRecord, s.rawValue, r.index), []))
-            if let p = RecallTrace.Placement(r) { out.append((key(.itemOfBatch, p.batch, r.index), encode(p))) }
+            let p = RecallTrace.Placement(r)
+            out.append((key(.itemRecord, s.rawValue, r.index), p.map { time($0.recordedAt) + Array($0.batch.utf8) } ?? []))
+            if let p { out.append((key(.itemOfBatch, p.batch, r.index), encode(p))) }
         case "batch.transformed" where s.kind == .batch:
             out.append((key(.transformationOf, s.rawValue, r.index), []))
             out += RecallTrace.Consumption.of(r).map { (key(.transformationConsuming, $0.input, r.index), encode($0)) }
@@ -95,7 +98,8 @@ enum TraceIndex {
     // The facts beside their edges: recorded-at first (u64 µs, two's complement), then the fact's
     // fields; strings last or length-prefixed (u32). See Specs/recall-trace.md.
 
-    /// A batch → item edge's value: recorded-at, the item.
+    /// A batch → item edge's value: recorded-at, the item. (The item → registration edge's value:
+    /// recorded-at, the batch.)
     static func encode(_ p: RecallTrace.Placement) -> [UInt8] { time(p.recordedAt) + Array(p.item.utf8) }
 
     /// A shipment edge's value: recorded-at, quantity (IEEE 754 bits), the ID (u32 length, bytes), the destination.
@@ -210,18 +214,26 @@ enum TraceIndex {
         try scan(edge, from, txn: txn, db: db).map { String(decoding: $0, as: UTF8.self) }
     }
 
-    /// What a recall scope reaches below `batches`: the placements of their items and the
-    /// shipments of the batches and of every item of their GTINs (``RecallTrace`` keeps those in scope).
+    /// What a recall scope reaches below `batches` (see ``RecallTrace/Reach``): the placements of
+    /// their items, in item order, and the shipments of the batches and of every item of their
+    /// GTINs (``RecallTrace`` keeps those in scope). A model most of whose batches are affected is
+    /// read in one range of its items (`J 01/<GTIN>/21/`, already in order); else batch by batch,
+    /// then sorted.
     static func reach(_ batches: Set<String>, txn: Transaction, db: Database) throws -> (placements: [RecallTrace.Placement], shipments: [RecallTrace.Shipment]) {
         var placements: [RecallTrace.Placement] = [], shipments: [RecallTrace.Shipment] = []
-        var gtins: Set<String> = []
+        var byGTIN: [String: [String]] = [:]
         for b in batches.sorted() {
-            placements += try facts(.itemOfBatch, b, txn: txn, db: db) { placement(batch: b, record: $0, value: $1) }
             shipments += try facts(.shipmentOf, b, txn: txn, db: db) { shipment(subject: b, record: $0, value: $1) }
-            if let g = try? Subject(b).gtin { gtins.insert(g) }
+            if let s = try? Subject(b), s.kind == .batch, let g = s.gtin { byGTIN[g, default: []].append(b) }
         }
-        // Item shipments: one range per GTIN (`H 01/<GTIN>/21/<serial> 0 <index>`), not one seek per item.
-        for g in gtins.sorted() {
+        for (g, affected) in byGTIN.sorted(by: { $0.key < $1.key }) {
+            if try affected.count * 2 >= scan(.batchOfModel, "01/\(g)", txn: txn, db: db).count {
+                try itemsInOrder(gtin: g, batches: affected, into: &placements, txn: txn, db: db)
+            } else {
+                placements += try affected.flatMap { b in try facts(.itemOfBatch, b, txn: txn, db: db) { placement(batch: b, record: $0, value: $1) } }
+                    .sorted { ($0.item, $0.record) < ($1.item, $1.record) }
+            }
+            // Item shipments: one range per GTIN (`H 01/<GTIN>/21/<serial> 0 <index>`), not one seek per item.
             let items = "01/\(g)/21/"
             try forEach(under: [Edge.shipmentOf.rawValue] + Array(items.utf8), txn: txn, db: db) { rest, v in
                 guard rest.count > 9, rest[rest.count - 9] == 0 else { return }
@@ -232,6 +244,43 @@ enum TraceIndex {
             }
         }
         return (placements, shipments)
+    }
+
+    /// The placements in `batches` (all of GTIN `gtin`) of the GTIN's items, read from the item →
+    /// registration edges (`J <item> 0 <index>` → recorded-at, batch) in key order, which is item order.
+    static func itemsInOrder(gtin: String, batches: [String], into placements: inout [RecallTrace.Placement], txn: Transaction, db: Database) throws {
+        let lots = batches.map { Array($0.utf8) }.sorted { $0.lexicographicallyPrecedes($1) }
+        let names = lots.map { String(decoding: $0, as: UTF8.self) }
+        /// The index in `lots` of the batch `v` names, by binary search on the bytes.
+        func lot(_ v: Slice<UnsafeRawBufferPointer>) -> Int? {
+            var (lo, hi) = (0, lots.count)
+            while lo < hi {
+                let mid = (lo + hi) / 2
+                let c = lots[mid].withUnsafeBytes { m in
+                    let n = min(m.count, v.count)
+                    let d = n == 0 ? 0 : memcmp(m.baseAddress!, v.base.baseAddress! + v.startIndex, n)
+                    return d != 0 ? Int(d) : m.count - v.count
+                }
+                if c == 0 { return mid }
+                if c < 0 { lo = mid + 1 } else { hi = mid }
+            }
+            return nil
+        }
+        let prefix = [Edge.itemRecord.rawValue] + Array("01/\(gtin)/21/".utf8)
+        try txn.withCursor(db) { c in
+            var pos: Cursor.Position = .atOrAfter(prefix)
+            while try c.move(pos, { k, v -> Bool in
+                guard k.count > prefix.count + 9, k.starts(with: prefix) else { return false }
+                guard v.count > 8, k[k.count - 9] == 0, let i = lot(v[8...]) else { return true }
+                placements.append(RecallTrace.Placement(
+                    item: String(decoding: k[1..<(k.count - 9)], as: UTF8.self), batch: names[i],
+                    record: Keys.readU64(UnsafeRawBufferPointer(rebasing: k[(k.count - 8)...])),
+                    recordedAt: Timestamp(microsecondsSinceEpoch: Int64(bitPattern: Keys.readU64(UnsafeRawBufferPointer(rebasing: v[0..<8]))))))
+                return true
+            }) == true {
+                pos = .next
+            }
+        }
     }
 }
 
