@@ -123,6 +123,8 @@ struct PassportAPITests {
             ("/passports/\(h.item)", "Basic dXNlcjpwYXNz", .unauthorized, "bad-credentials", "Bearer <token>"),
             ("/nothing/here", nil, .notFound, "no-route", "openapi.json"),
             ("/records/abc", nil, .badRequest, "bad-index", "whole number"),
+            ("/records/007", nil, .badRequest, "bad-index", "write the record index as 7"),
+            ("/records/00/proof", nil, .badRequest, "bad-index", "write the record index as 0"),
             ("/records/999999", nil, .notFound, "not-found", "no record 999999"),
         ]
         for (uri, auth, status, code, detail) in cases {

@@ -108,6 +108,8 @@ func recordIndex(_ context: ServerContext) throws -> UInt64 {
     guard let n = UInt64(text), text.utf8.first != UInt8(ascii: "+"), n <= UInt64(Int64.max) else {
         throw Problem(.badRequest, "bad-index", "a record index is a whole number ≥ 0, got \(text)")
     }
+    // One spelling per record, so that caches and links agree.
+    guard String(n) == text else { throw Problem(.badRequest, "bad-index", "write the record index as \(n), without leading zeros (got \(text))") }
     return n
 }
 
