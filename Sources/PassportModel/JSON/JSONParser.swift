@@ -327,10 +327,16 @@ private struct Parser {
         pos += 1  // opening quote
         let start = pos
         // Fast path: no escapes.
+        var bits: UInt8 = 0
         while pos < buf.count {
             let c = buf[pos]
             if c == UInt8(ascii: "\"") {
                 let slice = UnsafeBufferPointer(rebasing: buf[start..<pos])
+                // ASCII is valid UTF-8 as it is (and the common case); anything else is validated.
+                if bits < 0x80 {
+                    pos += 1
+                    return String(decoding: slice, as: UTF8.self)
+                }
                 guard let s = String(validating: slice, as: UTF8.self) else {
                     throw error("string is not valid UTF-8", at: start)
                 }
@@ -339,6 +345,7 @@ private struct Parser {
             }
             if c == UInt8(ascii: "\\") { break }
             if c < 0x20 { throw error("unescaped control character U+00\(hex2(c)) in string") }
+            bits |= c
             pos += 1
         }
         guard pos < buf.count else { throw error("unterminated string", at: start - 1) }
