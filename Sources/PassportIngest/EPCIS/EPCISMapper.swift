@@ -151,6 +151,19 @@ public struct EPCISMapper: Sendable {
 /// A CBV value without its vocabulary prefix: `urn:epcglobal:cbv:bizstep:shipping` and
 /// `https://ref.gs1.org/cbv/BizStep-shipping` are `shipping`.
 func cbvWord(_ s: String, urn: String, web: String) -> String {
+    let u = s.utf8
+    if u.allSatisfy({ $0 < 0x80 }) {
+        // ASCII: the same prefixes compared as bytes, without building them.
+        func after(_ parts: String...) -> String? {
+            var rest = Substring(s).utf8
+            for p in parts {
+                guard rest.starts(with: p.utf8) else { return nil }
+                rest = rest.dropFirst(p.utf8.count)
+            }
+            return String(Substring(rest))
+        }
+        return after("urn:epcglobal:cbv:", urn, ":") ?? after("https://ref.gs1.org/cbv/", web, "-") ?? s
+    }
     if s.hasPrefix("urn:epcglobal:cbv:\(urn):") { return String(s.dropFirst(19 + urn.utf8.count)) }
     if s.hasPrefix("https://ref.gs1.org/cbv/\(web)-") { return String(s.dropFirst(25 + web.utf8.count)) }
     return s

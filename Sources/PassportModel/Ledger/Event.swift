@@ -61,7 +61,8 @@ public struct Event: Sendable, Hashable {
             c.add(path + "source", "must be 1–64 characters of A–Z a–z 0–9 . _ -", .string(source))
         }
         let sourceRef = c.string(o, "sourceRef", at: path)
-        if let sourceRef, sourceRef.isEmpty || sourceRef.utf8.count > 256 || sourceRef.unicodeScalars.contains(where: { $0.value < 0x20 }) {
+        // A control character (below U+0020) is one byte below 0x20 in UTF-8, and no other byte is.
+        if let sourceRef, sourceRef.isEmpty || sourceRef.utf8.count > 256 || sourceRef.utf8.contains(where: { $0 < 0x20 }) {
             c.add(path + "sourceRef", "must be 1–256 bytes with no control characters", .string(sourceRef))
         }
         let createdAt = c.timestamp(o, "createdAt", at: path, required: true)
