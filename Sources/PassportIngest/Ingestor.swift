@@ -150,12 +150,16 @@ public struct Ingestor: Sendable {
         if o["source"] == nil { o["source"] = .string(source) }
         for field in ["createdAt", "validFrom", "validUntil"] {
             guard case .string(let s)? = o[field] else { continue }
-            do { o[field] = .string(try Timestamp(rfc3339: s).description) } catch {
+            do {
+                let canonical = try Timestamp(rfc3339: s).description
+                if canonical != s { o[field] = .string(canonical) }
+            } catch {
                 violations.append(Violation(path: field, rule: error.reason, value: "\"\(s)\""))
             }
         }
         var blobs: [[UInt8]] = []
-        if case .array(let items)? = o["attachments"] {
+        // Only attachments given by path change.
+        if case .array(let items)? = o["attachments"], items.contains(where: { if case .string? = $0.objectValue?["path"] { true } else { false } }) {
             var out: [JSONValue] = []
             for (i, item) in items.enumerated() {
                 guard case .object(let a) = item, case .string(let path)? = a["path"] else {

@@ -3,12 +3,16 @@ import Foundation
 /// Hex and base64 helpers used by every format in the project.
 public enum Hex {
     /// Lowercase hex of bytes.
+    @inlinable
     public static func encode(_ bytes: some Sequence<UInt8>) -> String {
-        let digits = Array("0123456789abcdef".utf8)
+        let digits: StaticString = "0123456789abcdef"
         var out: [UInt8] = []
-        for b in bytes {
-            out.append(digits[Int(b >> 4)])
-            out.append(digits[Int(b & 0xF)])
+        out.reserveCapacity(bytes.underestimatedCount * 2)
+        digits.withUTF8Buffer { d in
+            for b in bytes {
+                out.append(d[Int(b >> 4)])
+                out.append(d[Int(b & 0xF)])
+            }
         }
         return String(decoding: out, as: UTF8.self)
     }
@@ -48,6 +52,7 @@ public enum Hex {
 /// Standard base64 (RFC 4648 §4), strict: padding required, no white space.
 public enum Base64 {
     /// Encodes bytes.
+    @inlinable
     public static func encode(_ bytes: some Sequence<UInt8>) -> String { Data(bytes).base64EncodedString() }
 
     /// Decodes strictly; nil if malformed or not in canonical form.

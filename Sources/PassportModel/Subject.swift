@@ -34,13 +34,19 @@ public struct Subject: Sendable, Hashable, CustomStringConvertible {
     /// - Throws: ``SubjectError`` naming the rule broken; for a lot or serial spelled another way
     ///   (`%41` for `A`, `%2f` for `%2F`, a raw `?`), the message gives the canonical spelling.
     public init(_ text: String) throws(SubjectError) {
+        try self.init(text, parts: nil, attributeIsCanonical: false)
+    }
+
+    /// Validates `text`, already split at its `/` when `parts` is given; `attributeIsCanonical`
+    /// when the caller made the lot or serial canonical itself.
+    private init(_ text: String, parts given: [String]?, attributeIsCanonical: Bool) throws(SubjectError) {
         func fail(_ reason: String) -> SubjectError { SubjectError(subject: text, reason: reason) }
         rawValue = text
         if text == "system" {
             kind = .system
             return
         }
-        let parts = text.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+        let parts = given ?? GS1.pathSegments(Substring(text))
         switch parts.first {
         case "supplier", "facility":
             guard parts.count == 2 else { throw fail("expected \(parts[0])/<id> with no further '/'") }
@@ -63,6 +69,7 @@ public struct Subject: Sendable, Hashable, CustomStringConvertible {
             default: throw fail("after the GTIN expected application identifier 10 (lot) or 21 (serial), got \(parts[2])")
             }
             let name = kind == .batch ? "lot" : "serial"
+            if attributeIsCanonical { return }
             switch GS1.canonicalAttribute(parts[3], name: name) {
             case .failure(let problem): throw fail(problem.reason)
             case .success(let canonical) where canonical != parts[3]:
@@ -85,7 +92,8 @@ public struct Subject: Sendable, Hashable, CustomStringConvertible {
     /// - Returns: the subject in canonical spelling, e.g. `01/09506000134352/21/A%2Fb`.
     /// - Throws: ``SubjectError`` if no spelling of `text` is a valid subject.
     public static func canonical(_ text: String) throws(SubjectError) -> Subject {
-        var parts = text.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+        var parts = GS1.pathSegments(Substring(text))
+        var attributeIsCanonical = false
         if parts.first == "01", parts.count == 2 || parts.count == 4 {
             let gtin = parts[1]
             if [8, 12, 13].contains(gtin.utf8.count), gtin.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) {
@@ -93,17 +101,21 @@ public struct Subject: Sendable, Hashable, CustomStringConvertible {
             }
             if parts.count == 4, parts[2] == "10" || parts[2] == "21" {
                 switch GS1.canonicalAttribute(parts[3], name: parts[2] == "10" ? "lot" : "serial") {
-                case .success(let canonical): parts[3] = canonical
+                case .success(let canonical):
+                    parts[3] = canonical
+                    attributeIsCanonical = true
                 case .failure(let e): throw SubjectError(subject: text, reason: e.reason)
                 }
             }
         }
         do {
-            return try Subject(parts.joined(separator: "/"))
+            // No part holds a '/' (a canonical lot or serial spells it %2F), so these are the parts of the joined text.
+            return try Subject(parts.joined(separator: "/"), parts: parts, attributeIsCanonical: attributeIsCanonical)
         } catch {
             throw SubjectError(subject: text, reason: error.reason)
         }
     }
+
 
     static func isPlainID(_ s: String) -> Bool {
         guard (1...64).contains(s.utf8.count) else { return false }
@@ -131,6 +143,14 @@ public struct SubjectError: Error, CustomStringConvertible, Sendable, Equatable 
 
 /// GS1 identifier rules.
 public enum GS1 {
+    /// A path split at every `/`, empty segments kept, as `split(separator: "/")` splits its
+    /// characters; ASCII text (every GS1 key in practice) is split byte by byte, which is faster.
+    /// - Complexity: O(n) in the path's length.
+    public static func pathSegments(_ path: Substring) -> [String] {
+        guard path.utf8.allSatisfy({ $0 < 0x80 }) else { return path.split(separator: "/", omittingEmptySubsequences: false).map(String.init) }
+        return path.utf8.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false).map { String(Substring($0)) }
+    }
+
     /// Returns why `digits` is not a valid GTIN-14 (length, digits, check digit), or nil.
     public static func gtinProblem(_ digits: String) -> String? {
         let b = Array(digits.utf8)

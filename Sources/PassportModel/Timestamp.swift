@@ -23,6 +23,33 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
         let days = floorDiv(secs, 86_400)
         let secOfDay = secs - days * 86_400
         let (y, m, d) = civil(fromDays: days)
+        if (0...9999).contains(y) {
+            // The usual case, written into 27 bytes: YYYY-MM-DDTHH:MM:SS.ffffffZ.
+            return String(unsafeUninitializedCapacity: 27) { out in
+                func put(_ v: Int64, _ width: Int, at start: Int) {
+                    var v = v
+                    for i in stride(from: start + width - 1, through: start, by: -1) {
+                        out[i] = UInt8(truncatingIfNeeded: v % 10) + 0x30
+                        v /= 10
+                    }
+                }
+                put(y, 4, at: 0)
+                out[4] = UInt8(ascii: "-")
+                put(m, 2, at: 5)
+                out[7] = UInt8(ascii: "-")
+                put(d, 2, at: 8)
+                out[10] = UInt8(ascii: "T")
+                put(secOfDay / 3600, 2, at: 11)
+                out[13] = UInt8(ascii: ":")
+                put(secOfDay / 60 % 60, 2, at: 14)
+                out[16] = UInt8(ascii: ":")
+                put(secOfDay % 60, 2, at: 17)
+                out[19] = UInt8(ascii: ".")
+                put(micros, 6, at: 20)
+                out[26] = UInt8(ascii: "Z")
+                return 27
+            }
+        }
         var s = pad(y, 4) + "-" + pad(m, 2) + "-" + pad(d, 2) + "T"
         s += pad(secOfDay / 3600, 2) + ":" + pad(secOfDay / 60 % 60, 2) + ":" + pad(secOfDay % 60, 2)
         return s + "." + pad(micros, 6) + "Z"

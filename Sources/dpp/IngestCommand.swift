@@ -50,7 +50,7 @@ struct IngestCommand: ParsableCommand {
                 let inputs = files.isEmpty ? ["-"] : files
                 func name(_ file: String) -> String { file == "-" ? "stdin" : (file as NSString).lastPathComponent }
                 var summary = AppendSummary(name: inputs.count == 1 ? name(inputs[0]) : "\(inputs.count) files")
-                // Pipeline: while one slice of a document's events commits, the next is signed.
+                // Pipeline: while one slice of a document's events commits, the next is mapped and signed.
                 var inFlight: ([Submission], PendingAppend)?
                 func finish(_ b: ([Submission], PendingAppend)) throws {
                     var out = ""
@@ -63,9 +63,10 @@ struct IngestCommand: ParsableCommand {
                 }
                 for file in inputs {
                     let bytes = try readWholeInput(file, ledger)
-                    let results = ingest.mapper.map(bytes, input: name(file))
-                    for start in stride(from: 0, to: results.count, by: 4096) {
-                        let items = ingest.items(results[start..<min(results.count, start + 4096)], document: bytes, input: name(file))
+                    var document = ingest.mapper.prepare(bytes, input: name(file))
+                    for start in stride(from: 0, to: document.count, by: 2048) {
+                        let results = ingest.mapper.map(&document, range: start..<min(document.count, start + 2048))
+                        let items = ingest.items(results, document: bytes, input: name(file))
                         for item in items {
                             guard let reason = item.skipReason else { continue }
                             kept += 1

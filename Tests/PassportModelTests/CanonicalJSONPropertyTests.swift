@@ -68,6 +68,33 @@ struct CanonicalJSONPropertyTests {
         }
     }
 
+    @Test("a parse that splits arrays gives what the parse in one piece gives: the same value, or the same error")
+    func splitParseAgrees() {
+        // Every array is split (at any depth, from one element), so the scan meets all of the mangling.
+        let splitting = JSONParser.ArraySplitting(maxDepth: JSONParser.maxDepth, minimumCount: 1) { ranges, parse in ranges.map(parse) }
+        var rng = RNG(seed: 2026_11_26)
+        for round in 0..<3000 {
+            var bytes = CanonicalJSON.encode(.array((0..<Int.random(in: 0...6, using: &rng)).map { _ in Self.value(&rng) }))
+            if round % 2 == 1 {
+                for _ in 0..<Int.random(in: 1...3, using: &rng) where !bytes.isEmpty {
+                    let i = Int.random(in: 0..<bytes.count, using: &rng)
+                    switch Int.random(in: 0..<3, using: &rng) {
+                    case 0: bytes[i] = UInt8.random(in: 0...255, using: &rng)
+                    case 1: bytes.remove(at: i)
+                    default: bytes.insert(UInt8.random(in: 0...255, using: &rng), at: i)
+                    }
+                }
+            }
+            let whole = Result { () throws(JSONError) in try JSONParser.parse(bytes) }
+            let split = Result { () throws(JSONError) in try JSONParser.parse(bytes, splitting: splitting) }
+            switch (whole, split) {
+            case (.success(let a), .success(let b)): #expect(a == b && CanonicalJSON.encode(a) == CanonicalJSON.encode(b))
+            case (.failure(let a), .failure(let b)): #expect(a == b)
+            default: Issue.record("one parse failed, the other did not: \(String(decoding: bytes, as: UTF8.self))")
+            }
+        }
+    }
+
     @Test("mangled input never crashes the parser: it parses or names the offset")
     func mangledInput() {
         var rng = RNG(seed: 99)

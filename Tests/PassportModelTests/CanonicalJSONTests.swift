@@ -103,6 +103,9 @@ struct CanonicalJSONTests {
 
     @Test(arguments: [
         (#"{"a":1,"a":2}"#, "duplicate member name \"a\""),
+        // Past 16 members the parser looks names up by hash: a duplicate early or late is found.
+        ("{" + (0..<20).map { "\"k\($0)\":\($0)" }.joined(separator: ",") + #","k3":0}"#, "duplicate member name \"k3\""),
+        ("{" + (0..<20).map { "\"k\($0)\":\($0)" }.joined(separator: ",") + #","k19":0}"#, "duplicate member name \"k19\""),
         (#"["\ud800"]"#, "lone high surrogate"),
         (#"["\udc00x"]"#, "lone low surrogate"),
         ("[1,]", "unexpected character"),

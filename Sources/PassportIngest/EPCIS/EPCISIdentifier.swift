@@ -139,22 +139,16 @@ public enum EPCISIdentifier: Sendable, Hashable {
 
     static func parseDigitalLink(_ text: String) -> Result<EPCISIdentifier, Problem> {
         func fail(_ reason: String) -> Result<EPCISIdentifier, Problem> { .failure(Problem(reason: reason)) }
-        var rest = Substring(text)
-        rest = rest.drop { $0 != ":" }.dropFirst(3)  // after "https://"
-        guard let slash = rest.firstIndex(of: "/") else { return fail("a GS1 Digital Link URI has a path (https://<host>/01/<GTIN>…)") }
-        var path = rest[slash...].dropFirst()
-        if let q = path.firstIndex(where: { $0 == "?" || $0 == "#" }) { path = path[..<q] }
-        let segments = path.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+        guard let segments = pathSegments(text) else { return fail("a GS1 Digital Link URI has a path (https://<host>/01/<GTIN>…)") }
         // The primary key is the first segment, after any path prefix, that is a GS1 primary-key
         // AI followed by pairs of segments.
-        guard let start = segments.indices.first(where: { primaryKeyAIs.contains(segments[$0]) && (segments.count - $0) % 2 == 0 }) else {
+        guard let start = segments.indices.first(where: { (segments.count - $0) % 2 == 0 && primaryKeyAIs.contains(segments[$0]) }) else {
             return fail("not a GS1 Digital Link URI with a known primary key (01 GTIN, 00 SSCC, 414 GLN, 417 party GLN, …)")
         }
-        var pairs: [String: String] = [:]
-        var order: [String] = []
-        for i in stride(from: start, to: segments.count, by: 2) {
-            pairs[segments[i]] = segments[i + 1]
-            order.append(segments[i])
+        // AI → value pairs in order; a repeated AI's last value counts.
+        let order = stride(from: start, to: segments.count, by: 2).map { segments[$0] }
+        func pair(_ ai: String) -> String? {
+            stride(from: segments.count - 2, through: start, by: -2).first { segments[$0] == ai }.map { segments[$0 + 1] }
         }
         let ai = segments[start]
         let value = segments[start + 1]
@@ -165,22 +159,22 @@ public enum EPCISIdentifier: Sendable, Hashable {
         }
         switch ai {
         case "01":
-            let qualifiers = Set(order.dropFirst())
-            if let unknown = qualifiers.subtracting(["22", "10", "21"]).first {
+            if let unknown = order.dropFirst().first(where: { $0 != "22" && $0 != "10" && $0 != "21" }) {
                 return fail("after the GTIN only the key qualifiers 22, 10 and 21 may follow, got \(unknown)")
             }
             var lot: String?
-            if let l = pairs["10"] {
+            if let l = pair("10") {
                 switch GS1.canonicalAttribute(l, name: "lot") {
                 case .success(let c): lot = c
                 case .failure(let e): return fail(e.reason)
                 }
             }
             let subject: String
-            if let serial = pairs["21"] { subject = "01/\(value)/21/\(serial)" } else if let lot { subject = "01/\(value)/10/\(lot)" } else { subject = "01/\(value)" }
+            let serial = pair("21")
+            if let serial { subject = "01/\(value)/21/\(serial)" } else if let lot { subject = "01/\(value)/10/\(lot)" } else { subject = "01/\(value)" }
             let canonical: String
             do { canonical = try Subject.canonical(subject).rawValue } catch { return fail(error.reason) }
-            if pairs["21"] != nil { return .success(.item(subject: canonical, lot: lot)) }
+            if serial != nil { return .success(.item(subject: canonical, lot: lot)) }
             return .success(lot == nil ? .model(subject: canonical) : .batch(subject: canonical))
         case "00":
             guard digits(18) else { return fail("an SSCC is 18 digits") }
@@ -189,9 +183,31 @@ public enum EPCISIdentifier: Sendable, Hashable {
         case "414", "417":
             guard digits(13) else { return fail("a GLN is 13 digits") }
             if let p = checked("GLN") { return fail(p) }
-            return .success(ai == "414" ? .location(gln: value, extension: pairs["254"]) : .party(gln: value))
+            return .success(ai == "414" ? .location(gln: value, extension: pair("254")) : .party(gln: value))
         default:
             return .success(.other(scheme: otherAIs[ai] ?? ai))
         }
+    }
+
+    /// The path segments of a URI (after `<scheme>://<host>/`, before any `?` or `#`), or nil
+    /// when it has no path.
+    static func pathSegments(_ text: String) -> [String]? {
+        let utf8 = text.utf8
+        if utf8.allSatisfy({ $0 < 0x80 }) {
+            // ASCII: the same steps on bytes.
+            guard let colon = utf8.firstIndex(of: UInt8(ascii: ":")),
+                let host = utf8.index(colon, offsetBy: 3, limitedBy: utf8.endIndex),
+                let slash = utf8[host...].firstIndex(of: UInt8(ascii: "/"))
+            else { return nil }
+            let path = utf8[utf8.index(after: slash)...]
+            let end = path.firstIndex { $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "#") } ?? path.endIndex
+            return GS1.pathSegments(Substring(path[..<end]))
+        }
+        var rest = Substring(text)
+        rest = rest.drop { $0 != ":" }.dropFirst(3)  // after "https://"
+        guard let slash = rest.firstIndex(of: "/") else { return nil }
+        var path = rest[slash...].dropFirst()
+        if let q = path.firstIndex(where: { $0 == "?" || $0 == "#" }) { path = path[..<q] }
+        return GS1.pathSegments(path)
     }
 }

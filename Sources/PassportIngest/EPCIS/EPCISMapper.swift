@@ -27,20 +27,53 @@ public struct EPCISMapper: Sendable {
     /// - Returns: one result per EPCIS event in document order, or one rejection for a document
     ///   that is not valid JSON or not an EPCIS document.
     public func map(_ bytes: some Collection<UInt8>, input: String) -> [EPCISResult] {
-        let value: JSONValue
-        do {
-            value = try JSONParser.parse(bytes)
-        } catch {
-            return [EPCISResult(input: input, index: nil, eventID: nil, kept: nil, outcome: .reject([Violation(
-                code: Violation.Code(rawValue: "malformed-json"), path: "", rule: "I-JSON text (RFC 8259, RFC 7493)",
-                message: "not valid JSON: \(error.description)")]))]
-        }
-        return map(document: value, input: input)
+        var prepared = prepare(bytes, input: input)
+        return map(&prepared, range: 0..<prepared.count)
     }
 
     /// Maps a parsed document.
     public func map(document: JSONValue, input: String) -> [EPCISResult] {
-        func reject(_ v: Violation) -> [EPCISResult] { [EPCISResult(input: input, index: nil, eventID: nil, kept: nil, outcome: .reject([v]))] }
+        var prepared = prepare(document: document, input: input)
+        return map(&prepared, range: 0..<prepared.count)
+    }
+
+    /// A document read and checked, its events not yet mapped: ``map(_:range:)`` maps them a
+    /// slice at a time, so that a pipeline can sign and commit the first slice while it maps the next.
+    public struct Prepared: Sendable {
+        let input: String
+        /// The result for a document that cannot be mapped at all (not JSON, not EPCIS, no event list).
+        let rejection: EPCISResult?
+        let list: [JSONValue]
+        let listPath: String
+        /// Whether events can be mapped on all cores (no AggregationEvent changes what the others see).
+        let independent: Bool
+        var doc: DocumentContext
+
+        /// How many results mapping the whole document gives: one per EPCIS event, or one rejection.
+        public var count: Int { rejection == nil ? list.count : 1 }
+    }
+
+    /// Reads a document given as JSON text (its event list parsed on all cores).
+    /// - Parameters:
+    ///   - bytes: the document (UTF-8 JSON).
+    ///   - input: its name, repeated in every result.
+    public func prepare(_ bytes: some Collection<UInt8>, input: String) -> Prepared {
+        let value: JSONValue
+        do {
+            // The event list's elements are parsed on all cores (the list sits at depth 3 of a
+            // capture document, 5 of a query document).
+            value = try JSONParser.parse(Array(bytes), splitting: JSONParser.ArraySplitting(maxDepth: 5, minimumCount: 256) { parallelMap($0, $1) })
+        } catch {
+            return Prepared(rejecting: EPCISResult(input: input, index: nil, eventID: nil, kept: nil, outcome: .reject([Violation(
+                code: Violation.Code(rawValue: "malformed-json"), path: "", rule: "I-JSON text (RFC 8259, RFC 7493)",
+                message: "not valid JSON: \(error.description)")])))
+        }
+        return prepare(document: value, input: input)
+    }
+
+    /// Reads a parsed document.
+    public func prepare(document: JSONValue, input: String) -> Prepared {
+        func reject(_ v: Violation) -> Prepared { Prepared(rejecting: EPCISResult(input: input, index: nil, eventID: nil, kept: nil, outcome: .reject([v]))) }
         guard case .object(let root) = document else {
             return reject(Violation(code: .type, path: "", rule: "an EPCIS document", message: "not an EPCIS document: the JSON is \(document.typeName), not an object"))
         }
@@ -65,20 +98,35 @@ public struct EPCISMapper: Sendable {
         guard case .array(let list) = node else {
             return reject(Violation(code: .type, path: path, rule: "array", message: "must be an array of EPCIS events, not \(node.typeName)"))
         }
-        var doc = DocumentContext(context: root["@context"], countries: EPCISMapper.masterDataCountries(root))
+        return Prepared(
+            input: input, rejection: nil, list: list, listPath: path,
+            independent: !list.contains(where: { $0.objectValue?["type"]?.stringValue == "AggregationEvent" }),
+            doc: DocumentContext(context: root["@context"], countries: EPCISMapper.masterDataCountries(root)))
+    }
+
+    /// Maps the events of a prepared document at `range` (in order: a document with
+    /// AggregationEvents must be mapped in consecutive slices from its start).
+    /// - Parameters:
+    ///   - prepared: the document; it keeps what its AggregationEvents packed for the next slices.
+    ///   - range: positions in `0..<prepared.count`.
+    /// - Returns: one result per EPCIS event in `range`, or the document's rejection.
+    public func map(_ prepared: inout Prepared, range: Range<Int>) -> [EPCISResult] {
+        if let rejection = prepared.rejection { return range.isEmpty ? [] : [rejection] }
+        let input = prepared.input
+        let listPath = prepared.listPath
         // Without AggregationEvents no event changes what the others see: map them on all cores.
-        if !list.contains(where: { $0.objectValue?["type"]?.stringValue == "AggregationEvent" }) {
-            let shared = doc
-            let listPath = path
-            return parallelMap(Array(list.enumerated())) { i, item in
+        if prepared.independent {
+            let shared = prepared.doc
+            let list = prepared.list
+            return parallelMap(Array(range)) { i in
                 var d = shared
-                return self.mapEvent(item, index: i, path: "\(listPath)[\(i)]", input: input, doc: &d)
+                return self.mapEvent(list[i], index: i, path: "\(listPath)[\(i)]", input: input, doc: &d)
             }
         }
         var out: [EPCISResult] = []
-        out.reserveCapacity(list.count)
-        for (i, item) in list.enumerated() {
-            out.append(mapEvent(item, index: i, path: "\(path)[\(i)]", input: input, doc: &doc))
+        out.reserveCapacity(range.count)
+        for i in range {
+            out.append(mapEvent(prepared.list[i], index: i, path: "\(listPath)[\(i)]", input: input, doc: &prepared.doc))
         }
         return out
     }
@@ -149,6 +197,19 @@ public struct EPCISMapper: Sendable {
 /// A CBV value without its vocabulary prefix: `urn:epcglobal:cbv:bizstep:shipping` and
 /// `https://ref.gs1.org/cbv/BizStep-shipping` are `shipping`.
 func cbvWord(_ s: String, urn: String, web: String) -> String {
+    let u = s.utf8
+    if u.allSatisfy({ $0 < 0x80 }) {
+        // ASCII: the same prefixes compared as bytes, without building them.
+        func after(_ parts: String...) -> String? {
+            var rest = Substring(s).utf8
+            for p in parts {
+                guard rest.starts(with: p.utf8) else { return nil }
+                rest = rest.dropFirst(p.utf8.count)
+            }
+            return String(Substring(rest))
+        }
+        return after("urn:epcglobal:cbv:", urn, ":") ?? after("https://ref.gs1.org/cbv/", web, "-") ?? s
+    }
     if s.hasPrefix("urn:epcglobal:cbv:\(urn):") { return String(s.dropFirst(19 + urn.utf8.count)) }
     if s.hasPrefix("https://ref.gs1.org/cbv/\(web)-") { return String(s.dropFirst(25 + web.utf8.count)) }
     return s
@@ -564,5 +625,12 @@ struct EventReader {
         if !context.bizStep.isEmpty { data["process"] = .string(context.bizStep) }
         for b in batches { out.append(context.event("batch.transformed", b, data)) }
         return out
+    }
+}
+
+extension EPCISMapper.Prepared {
+    init(rejecting result: EPCISResult) {
+        self.init(input: result.input, rejection: result, list: [], listPath: "", independent: true,
+            doc: EPCISMapper.DocumentContext(context: nil, countries: [:]))
     }
 }

@@ -27,7 +27,7 @@ public enum CanonicalJSON {
         switch value {
         case .null: out.append(contentsOf: "null".utf8)
         case .bool(let b): out.append(contentsOf: (b ? "true" : "false").utf8)
-        case .number(let n): out.append(contentsOf: formatNumber(n.double).utf8)
+        case .number(let n): writeNumber(n.double, into: &out)
         case .string(let s): writeString(s, into: &out)
         case .array(let items):
             out.append(UInt8(ascii: "["))
@@ -38,18 +38,40 @@ public enum CanonicalJSON {
             out.append(UInt8(ascii: "]"))
         case .object(let object):
             out.append(UInt8(ascii: "{"))
-            // Input that is already canonical (signed events usually are) needs no sort.
-            var inOrder = true
-            for i in object.members.indices.dropFirst() where !utf16Less(object.members[i - 1].key, object.members[i].key) {
-                inOrder = false
-                break
-            }
-            let sorted = inOrder ? object.members : object.members.sorted { utf16Less($0.key, $1.key) }
-            for (i, member) in sorted.enumerated() {
-                if i > 0 { out.append(UInt8(ascii: ",")) }
-                writeString(member.key, into: &out)
-                out.append(UInt8(ascii: ":"))
-                write(member.value, into: &out)
+            object.members.withUnsafeBufferPointer { members in
+                // Input that is already canonical (signed events usually are) needs no sort;
+                // other input is sorted by position (an insertion sort: objects are small),
+                // which moves no member.
+                var inOrder = true
+                for i in members.indices.dropFirst() where !utf16Less(members[i - 1].key, members[i].key) {
+                    inOrder = false
+                    break
+                }
+                if inOrder {
+                    for i in members.indices {
+                        if i > 0 { out.append(UInt8(ascii: ",")) }
+                        writeString(members[i].key, into: &out)
+                        out.append(UInt8(ascii: ":"))
+                        write(members[i].value, into: &out)
+                    }
+                } else {
+                    var order = Array(members.indices)
+                    for i in order.indices.dropFirst() {
+                        let moving = order[i]
+                        var j = i
+                        while j > 0, utf16Less(members[moving].key, members[order[j - 1]].key) {
+                            order[j] = order[j - 1]
+                            j -= 1
+                        }
+                        order[j] = moving
+                    }
+                    for (n, i) in order.enumerated() {
+                        if n > 0 { out.append(UInt8(ascii: ",")) }
+                        writeString(members[i].key, into: &out)
+                        out.append(UInt8(ascii: ":"))
+                        write(members[i].value, into: &out)
+                    }
+                }
             }
             out.append(UInt8(ascii: "}"))
         }
@@ -61,6 +83,20 @@ public enum CanonicalJSON {
     /// supplementary character and one in U+E000–U+FFFF; only there (both differing bytes ≥ 0xEE)
     /// does it compare UTF-16.
     public static func utf16Less(_ a: String, _ b: String) -> Bool {
+        // Contiguous UTF-8 (native and small strings): compare bytes, unless the first
+        // difference is where UTF-8 and UTF-16 order can disagree.
+        // 1: less, 2: not less, 0: compare UTF-16.
+        let fast = a.utf8.withContiguousStorageIfAvailable { x in
+            b.utf8.withContiguousStorageIfAvailable { y -> Int in
+                let n = min(x.count, y.count)
+                var i = 0
+                while i < n, x[i] == y[i] { i += 1 }
+                if i == n { return x.count < y.count ? 1 : 2 }
+                if x[i] >= 0xEE && y[i] >= 0xEE { return 0 }
+                return x[i] < y[i] ? 1 : 2
+            } ?? 0
+        } ?? 0
+        if fast != 0 { return fast == 1 }
         var ia = a.utf8.makeIterator()
         var ib = b.utf8.makeIterator()
         while true {
@@ -104,6 +140,30 @@ public enum CanonicalJSON {
             if start < buf.count { out.append(contentsOf: UnsafeBufferPointer(rebasing: buf[start...])) }
         }
         out.append(UInt8(ascii: "\""))
+    }
+
+    /// Appends ``formatNumber(_:)`` of `value`; integers of up to 15 digits (the common case,
+    /// and exactly how ECMAScript writes them) without going through text.
+    static func writeNumber(_ value: Double, into out: inout [UInt8]) {
+        guard value == value.rounded(.towardZero), abs(value) < 1e15, value != 0 else {
+            out.append(contentsOf: formatNumber(value).utf8)
+            return
+        }
+        var n = Int64(value)
+        if n < 0 {
+            out.append(UInt8(ascii: "-"))
+            n = -n
+        }
+        var digits: (UInt64, UInt64) = (0, 0)  // up to 16 bytes, written backwards
+        var count = 0
+        withUnsafeMutableBytes(of: &digits) { d in
+            repeat {
+                count += 1
+                d[16 - count] = UInt8(truncatingIfNeeded: n % 10) + 0x30
+                n /= 10
+            } while n > 0
+            out.append(contentsOf: d[(16 - count)...])
+        }
     }
 
     /// Formats a finite double as ECMAScript's `Number.prototype.toString` does (RFC 8785 §3.2.2.3).

@@ -49,12 +49,59 @@ public struct JSONParser {
             return value
         }
     }
+
+    /// How ``parse(_:splitting:)`` hands the elements of a large array to other threads.
+    public struct ArraySplitting: Sendable {
+        /// Arrays nested at most this deep are candidates (the top-level value is at depth 1).
+        public var maxDepth: Int
+        /// Arrays with fewer elements are parsed in place.
+        public var minimumCount: Int
+        /// Calls `parse` on every range, on as many threads as it likes, and returns the results in order.
+        public var map: @Sendable ([Range<Int>], @Sendable (Range<Int>) -> Result<JSONValue, JSONError>) -> [Result<JSONValue, JSONError>]
+
+        /// Describes the splitting.
+        /// - Parameters:
+        ///   - maxDepth: the deepest nesting of an array whose elements may be split off.
+        ///   - minimumCount: the fewest elements worth splitting.
+        ///   - map: runs the element parses (e.g. on all cores), keeping their order.
+        public init(
+            maxDepth: Int, minimumCount: Int,
+            map: @escaping @Sendable ([Range<Int>], @Sendable (Range<Int>) -> Result<JSONValue, JSONError>) -> [Result<JSONValue, JSONError>]
+        ) {
+            self.maxDepth = maxDepth
+            self.minimumCount = minimumCount
+            self.map = map
+        }
+    }
+
+    /// Parses like ``parse(_:)``, with the same result and the same errors, but the elements of
+    /// large arrays (a document's list of thousands of events) are parsed by `splitting.map`,
+    /// typically on all cores: their boundaries are found by a quick scan, then each element is
+    /// parsed on its own. When the scan or any element fails, the array is parsed again in
+    /// place, so an error names the same offset and rule as ``parse(_:)`` does.
+    /// - Complexity: O(n) work, as ``parse(_:)``, plus one scan of each split array.
+    /// - Throws: ``JSONError`` naming the offset and the rule broken.
+    public static func parse(_ bytes: [UInt8], splitting: ArraySplitting) throws(JSONError) -> JSONValue {
+        try bytes.withUnsafeBufferPointer { (buf) throws(JSONError) -> JSONValue in
+            var p = Parser(buf: buf)
+            p.splitting = splitting
+            p.source = bytes
+            p.skipWhitespace()
+            let value = try p.parseValue(depth: 0)
+            p.skipWhitespace()
+            if p.pos != buf.count { throw p.error("unexpected data after the JSON value") }
+            return value
+        }
+    }
 }
 
 private struct Parser {
     let buf: UnsafeBufferPointer<UInt8>
     var pos = 0
     var keepLargeIntegers = false
+    /// Set for a parse that splits large arrays; `source` is the array `buf` points into.
+    var splitting: JSONParser.ArraySplitting?
+    var source: [UInt8] = []
 
     init(buf: UnsafeBufferPointer<UInt8>) { self.buf = buf }
 
@@ -98,6 +145,7 @@ private struct Parser {
         if depth > JSONParser.maxDepth { throw error("nesting deeper than \(JSONParser.maxDepth) levels") }
         pos += 1
         var members: [(key: String, value: JSONValue)] = []
+        // Small objects (nearly all) find a duplicate name by looking; large ones by hashing.
         var seen = Set<String>()
         skipWhitespace()
         if pos < buf.count, buf[pos] == UInt8(ascii: "}") {
@@ -109,7 +157,14 @@ private struct Parser {
             guard pos < buf.count, buf[pos] == UInt8(ascii: "\"") else { throw error("expected a member name in quotes") }
             let keyOffset = pos
             let key = try parseString()
-            if !seen.insert(key).inserted {
+            let duplicate: Bool
+            if members.count < 16 {
+                duplicate = members.contains { $0.key == key }
+            } else {
+                if seen.isEmpty { seen = Set(members.map(\.key)) }
+                duplicate = !seen.insert(key).inserted
+            }
+            if duplicate {
                 throw error("duplicate member name \"\(key)\"", at: keyOffset)
             }
             skipWhitespace()
@@ -134,6 +189,7 @@ private struct Parser {
 
     mutating func parseArray(depth: Int) throws(JSONError) -> JSONValue {
         if depth > JSONParser.maxDepth { throw error("nesting deeper than \(JSONParser.maxDepth) levels") }
+        if let splitting, depth <= splitting.maxDepth, let split = parseSplit(depth: depth, splitting) { return split }
         pos += 1
         var items: [JSONValue] = []
         skipWhitespace()
@@ -155,6 +211,97 @@ private struct Parser {
                 return .array(items)
             }
             throw error("expected ',' or ']' in array")
+        }
+    }
+
+    /// The array at `pos` with its elements parsed by `splitting.map`, `pos` after it; nil (and
+    /// `pos` unchanged) when it is too small, or the scan or an element fails: the caller then
+    /// parses it in place, which finds the same error as a parse in one piece would.
+    mutating func parseSplit(depth: Int, _ splitting: JSONParser.ArraySplitting) -> JSONValue? {
+        let start = pos
+        guard let (ranges, end) = elementRanges(), ranges.count >= splitting.minimumCount else {
+            pos = start
+            return nil
+        }
+        let source = self.source
+        let keepLarge = keepLargeIntegers
+        let results = splitting.map(ranges) { range in
+            source.withUnsafeBufferPointer { buf in
+                var p = Parser(buf: buf)
+                p.pos = range.lowerBound
+                p.keepLargeIntegers = keepLarge
+                do throws(JSONError) {
+                    let value = try p.parseValue(depth: depth)
+                    guard p.pos == range.upperBound else { return .failure(p.error("element ends elsewhere than the scan found")) }
+                    return .success(value)
+                } catch {
+                    return .failure(error)
+                }
+            }
+        }
+        var items: [JSONValue] = []
+        items.reserveCapacity(results.count)
+        for r in results {
+            guard case .success(let v) = r else {
+                pos = start
+                return nil
+            }
+            items.append(v)
+        }
+        pos = end
+        return .array(items)
+    }
+
+    /// The byte ranges of the elements of the array at `pos` (white space trimmed) and the offset
+    /// after its `]`, found by matching brackets and strings without parsing; nil if the scan
+    /// finds something malformed (the parse in place reports it).
+    func elementRanges() -> ([Range<Int>], Int)? {
+        var i = pos + 1
+        var ranges: [Range<Int>] = []
+        func skipSpace() {
+            while i < buf.count, buf[i] == 0x20 || buf[i] == 0x09 || buf[i] == 0x0A || buf[i] == 0x0D { i += 1 }
+        }
+        skipSpace()
+        if i < buf.count, buf[i] == UInt8(ascii: "]") { return (ranges, i + 1) }
+        while true {
+            skipSpace()
+            let elementStart = i
+            var nesting = 0
+            // One value: a string, a bracketed run (strings inside skipped), or a bare literal or number.
+            repeat {
+                guard i < buf.count else { return nil }
+                let c = buf[i]
+                if c == UInt8(ascii: "\"") {
+                    i += 1
+                    while i < buf.count, buf[i] != UInt8(ascii: "\"") { i += buf[i] == UInt8(ascii: "\\") ? 2 : 1 }
+                    guard i < buf.count else { return nil }
+                    i += 1
+                } else if c == UInt8(ascii: "{") || c == UInt8(ascii: "[") {
+                    nesting += 1
+                    i += 1
+                } else if c == UInt8(ascii: "}") || c == UInt8(ascii: "]") {
+                    if nesting == 0 { return nil }
+                    nesting -= 1
+                    i += 1
+                } else if nesting == 0 {
+                    // A bare literal or number runs to the next separator.
+                    while i < buf.count, buf[i] != UInt8(ascii: ","), buf[i] != UInt8(ascii: "]"), buf[i] != 0x20, buf[i] != 0x09,
+                        buf[i] != 0x0A, buf[i] != 0x0D
+                    { i += 1 }
+                } else {
+                    i += 1
+                }
+            } while nesting > 0
+            if i == elementStart { return nil }
+            ranges.append(elementStart..<i)
+            skipSpace()
+            guard i < buf.count else { return nil }
+            if buf[i] == UInt8(ascii: ",") {
+                i += 1
+                continue
+            }
+            if buf[i] == UInt8(ascii: "]") { return (ranges, i + 1) }
+            return nil
         }
     }
 
@@ -180,10 +327,16 @@ private struct Parser {
         pos += 1  // opening quote
         let start = pos
         // Fast path: no escapes.
+        var bits: UInt8 = 0
         while pos < buf.count {
             let c = buf[pos]
             if c == UInt8(ascii: "\"") {
                 let slice = UnsafeBufferPointer(rebasing: buf[start..<pos])
+                // ASCII is valid UTF-8 as it is (and the common case); anything else is validated.
+                if bits < 0x80 {
+                    pos += 1
+                    return String(decoding: slice, as: UTF8.self)
+                }
                 guard let s = String(validating: slice, as: UTF8.self) else {
                     throw error("string is not valid UTF-8", at: start)
                 }
@@ -192,6 +345,7 @@ private struct Parser {
             }
             if c == UInt8(ascii: "\\") { break }
             if c < 0x20 { throw error("unescaped control character U+00\(hex2(c)) in string") }
+            bits |= c
             pos += 1
         }
         guard pos < buf.count else { throw error("unterminated string", at: start - 1) }

@@ -61,7 +61,8 @@ public struct Event: Sendable, Hashable {
             c.add(path + "source", "must be 1–64 characters of A–Z a–z 0–9 . _ -", .string(source))
         }
         let sourceRef = c.string(o, "sourceRef", at: path)
-        if let sourceRef, sourceRef.isEmpty || sourceRef.utf8.count > 256 || sourceRef.unicodeScalars.contains(where: { $0.value < 0x20 }) {
+        // A control character (below U+0020) is one byte below 0x20 in UTF-8, and no other byte is.
+        if let sourceRef, sourceRef.isEmpty || sourceRef.utf8.count > 256 || sourceRef.utf8.contains(where: { $0 < 0x20 }) {
             c.add(path + "sourceRef", "must be 1–256 bytes with no control characters", .string(sourceRef))
         }
         let createdAt = c.timestamp(o, "createdAt", at: path, required: true)
@@ -128,12 +129,13 @@ public struct Event: Sendable, Hashable {
 
     /// Whether `type` is a well-formed event type name.
     public static func isValidType(_ s: String) -> Bool {
-        let b = Array(s.utf8)
+        let b = s.utf8
         guard (3...64).contains(b.count), b.contains(UInt8(ascii: ".")) else { return false }
-        let words = s.split(separator: ".", omittingEmptySubsequences: false)
+        // Bytes, not characters: a word is ASCII, and anything else fails either way.
+        let words = b.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
         return words.allSatisfy { w in
-            guard let f = w.utf8.first, f >= 0x61 && f <= 0x7A else { return false }
-            return w.utf8.allSatisfy { ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == UInt8(ascii: "-") }
+            guard let f = w.first, f >= 0x61 && f <= 0x7A else { return false }
+            return w.allSatisfy { ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == UInt8(ascii: "-") }
         }
     }
 
@@ -163,6 +165,9 @@ public struct Attachment: Sendable, Hashable {
         self.name = name
     }
 
+    /// Every field an attachment has.
+    static let fields: Set<String> = ["sha256", "mediaType", "name"]
+
     /// The attachment as JSON.
     public var json: JSONValue { ["sha256": .string(sha256), "mediaType": .string(mediaType), "name": .string(name)] }
 
@@ -172,7 +177,7 @@ public struct Attachment: Sendable, Hashable {
             return nil
         }
         let before = c.violations.count
-        c.unknownFields(o, allowed: ["sha256", "mediaType", "name"], at: path)
+        c.unknownFields(o, allowed: Attachment.fields, at: path)
         let sha = c.string(o, "sha256", at: path)
         if let sha, !Hex.isLowercaseHex(sha, bytes: 32) {
             c.add(path + "sha256", "must be 64 lowercase hex digits", .string(sha))
@@ -182,7 +187,7 @@ public struct Attachment: Sendable, Hashable {
             c.add(path + "mediaType", "must be a media type like application/pdf", .string(mediaType))
         }
         let name = c.string(o, "name", at: path)
-        if let name, name.isEmpty || name.utf8.count > 255 || name.contains("/") {
+        if let name, name.isEmpty || name.utf8.count > 255 || name.utf8.contains(UInt8(ascii: "/")) {
             c.add(path + "name", "must be a file name of 1–255 bytes without '/'", .string(name))
         }
         guard let sha, let mediaType, let name, c.violations.count == before else { return nil }
@@ -190,10 +195,11 @@ public struct Attachment: Sendable, Hashable {
     }
 
     static func isMediaType(_ s: String) -> Bool {
-        let parts = s.split(separator: "/", omittingEmptySubsequences: false)
+        // Bytes, not characters: a media type is printable ASCII, and anything else fails either way.
+        let parts = s.utf8.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false)
         guard parts.count == 2, s.utf8.count <= 255 else { return false }
         return parts.allSatisfy { p in
-            !p.isEmpty && p.utf8.allSatisfy { c in c > 0x20 && c < 0x7F && c != UInt8(ascii: "/") }
+            !p.isEmpty && p.allSatisfy { c in c > 0x20 && c < 0x7F && c != UInt8(ascii: "/") }
         }
     }
 }
