@@ -167,9 +167,13 @@ enum TraceState {
 /// 10, with their lots) and shipments, signed by the ERP's and the WMS's keys.
 func itemLines(_ range: Range<Int>, erp: NoteSigner, wms: NoteSigner) -> [[UInt8]] {
     parallelMap(Array(range)) { n in
-        let (json, signer) = n % 10 == 9
-            ? (RecallDataSet.shipment(RecallDataSet.itemSubject(n), "PCL-\(n)", "US", 1), wms) : (RecallDataSet.itemRegistered(n), erp)
-        let event = try! Event(json: try! JSONParser.parse(json))
+        let (json, signer, source) = n % 10 == 9
+            ? (RecallDataSet.shipment(RecallDataSet.itemSubject(n), "PCL-\(n)", "US", 1), wms, "wms") : (RecallDataSet.itemRegistered(n), erp, "erp")
+        // As a source signs them: its name in the event, times in canonical form.
+        var o = try! JSONParser.parse(json).objectValue!
+        o["source"] = .string(source)
+        o["createdAt"] = .string(try! Timestamp(rfc3339: o["createdAt"]!.stringValue!).description)
+        let event = try! Event(json: .object(o))
         return CanonicalJSON.encode(SignedEvent(event: event, signature: EventSignature(key: signer.verifier.reference, sig: signer.key.sign(event.signatureInput))).json)
     }
 }

@@ -33,7 +33,7 @@ public struct RecallTrace: Sendable {
         public let recordedAt: Timestamp
 
         /// The batch's model, `01/<GTIN>`.
-        public var model: String { "01/" + subject.dropFirst(3).prefix(14) }
+        public var model: String { String(decoding: subject.utf8.prefix(17), as: UTF8.self) }
 
         /// A production as a record states it; nil for a record that is not a `batch.produced` of a batch.
         public init?(_ r: Record) {

@@ -224,7 +224,11 @@ enum TraceIndex {
         var byGTIN: [String: [String]] = [:]
         for b in batches.sorted() {
             shipments += try facts(.shipmentOf, b, txn: txn, db: db) { shipment(subject: b, record: $0, value: $1) }
-            if let s = try? Subject(b), s.kind == .batch, let g = s.gtin { byGTIN[g, default: []].append(b) }
+            // A batch in canonical spelling, `01/<GTIN-14>/10/<lot>` (read as bytes: one per affected batch).
+            let u = Array(b.utf8)
+            if u.count > 21, u.starts(with: Array("01/".utf8)), u[17..<21].elementsEqual("/10/".utf8) {
+                byGTIN[String(decoding: u[3..<17], as: UTF8.self), default: []].append(b)
+            }
         }
         for (g, affected) in byGTIN.sorted(by: { $0.key < $1.key }) {
             if try affected.count * 2 >= scan(.batchOfModel, "01/\(g)", txn: txn, db: db).count {
