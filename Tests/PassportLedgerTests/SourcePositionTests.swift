@@ -4,6 +4,7 @@ import PassportAudit
 import PassportIngest
 import PassportModel
 import PassportTestSupport
+import Sodium
 import Testing
 @testable import PassportLedger
 
@@ -80,6 +81,31 @@ struct SourceSigningTests {
         let impostor = try NoteSigner.generate(name: "plm")
         try Data(impostor.secretBytes() + [0x0A]).write(to: file)
         #expect(throws: LedgerError.self) { try ledger.sourceSigning("plm") }
+    }
+
+    @Test("a checked submission whose event or attachments are changed afterwards is checked again: a forged signature is refused")
+    func checksBindToContent() throws {
+        let dir = TemporaryDirectory()
+        let (ledger, _) = try Fixtures.store(in: dir)
+        let signing = try ledger.sourceSigning("plm")
+        let event = try Event(json: .object(Fixtures.eventJSON(sourceRef: "S-2").merging(["createdAt": "2026-11-20T09:15:00.000000Z"])))
+        var s = signing.submission(signing: event, raw: [], origin: "t", intake: ["connector": "test"])
+        // The same signature over another event: the ledger's earlier check must not vouch for it.
+        guard case .success(let signed) = s.content else { Issue.record("not signed"); return }
+        let other = try Event(json: .object(Fixtures.eventJSON(sourceRef: "S-3").merging(["createdAt": "2026-11-20T09:15:00.000000Z"])))
+        s.content = .success(SignedEvent(event: other, signature: signed.signature))
+        let outcome = try ledger.appendSync([s])[0]
+        #expect(outcome.record == nil, "\(outcome)")
+        #expect("\(outcome)".contains("signature"), "\(outcome)")
+        // Attachments changed after the check are hashed again: bytes that do not match the event's SHA-256 are not stored.
+        let blob = Array("certificate".utf8)
+        var withBlob = Fixtures.eventJSON(sourceRef: "S-4").merging(["createdAt": "2026-11-20T09:15:00.000000Z"])
+        withBlob["attachments"] = [["sha256": .string(Hex.encode(SHA256.hash(blob))), "mediaType": "application/pdf", "name": "c.pdf"]]
+        var b = signing.submission(signing: try Event(json: .object(withBlob)), raw: [], origin: "t", intake: ["connector": "test"], blobs: [blob])
+        b.blobs = [Array("forged".utf8)]
+        let stored = try ledger.appendSync([b])[0]
+        #expect(stored.record == nil, "\(stored)")
+        #expect(try ledger.verify().isIntact)
     }
 }
 

@@ -59,7 +59,7 @@ extension Ledger {
 
     /// The order-independent checks of one submission.
     static func precheck(_ s: Submission, keys: [String: NoteVerifierKey], governance: Bool, signedHereBy: NoteVerifierKey? = nil) -> Precheck {
-        guard case .success(let e) = s.content else { return Precheck(verifiedKey: nil, violations: [], facts: []) }
+        guard case .success(let e) = s.content else { return Precheck(verifiedKey: nil, violations: [], facts: [], blobHashes: []) }
         var verified: [UInt8]?
         if let here = signedHereBy, here.reference == e.signature.key {
             verified = here.publicKey.bytes  // signed a moment ago by the ledger itself, with this registered key
@@ -67,7 +67,8 @@ extension Ledger {
             verified = k.publicKey.bytes
         }
         let violations = governance ? EventCatalog.validate(e.event) : []
-        return Precheck(verifiedKey: verified, violations: violations, facts: violations.isEmpty ? FactIndex.prepare(e.event) : [])
+        return Precheck(verifiedKey: verified, violations: violations, facts: violations.isEmpty ? FactIndex.prepare(e.event) : [],
+            blobHashes: s.blobs.map { Hex.encode(SHA256.hash($0)) })
     }
 
     /// Commits a group of jobs in one write transaction, growing the map when it fills.
@@ -223,7 +224,9 @@ extension Ledger {
                 path: "expectedSeq", rule: "next seq \(seq)", value: String(expected)))
         }
         var supplied: [String: [UInt8]] = [:]
-        for b in s.blobs { supplied[Hex.encode(SHA256.hash(b))] = b }
+        // Hashed ahead of the commit, on all cores (the precheck), unless a submission came without one.
+        let hashes = precheck.blobHashes.count == s.blobs.count ? precheck.blobHashes : s.blobs.map { Hex.encode(SHA256.hash($0)) }
+        for (b, h) in zip(s.blobs, hashes) { supplied[h] = b }
         var missing: [Violation] = []
         for (i, a) in event.attachments.enumerated() where supplied[a.sha256] == nil {
             if try txn.withValue(forKey: Hex.decode(a.sha256)!, in: dbs.blobs, { _ in true }) == nil {
@@ -362,6 +365,8 @@ struct Precheck: Sendable {
     let violations: [Violation]
     /// The passport facts the event states, encoded but for what only the commit knows.
     let facts: [FactIndex.Prepared]
+    /// The SHA-256 (lowercase hex) of each blob supplied with the submission, in order.
+    let blobHashes: [String]
 }
 
 /// Keys and the policy read during one write transaction (cleared whenever a system event changes them).

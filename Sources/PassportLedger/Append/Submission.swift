@@ -10,10 +10,10 @@ public struct Submission: Sendable {
     /// How the ingest layer reads `raw` again on retry — connector, source, attachments folder,
     /// mapping version… — kept with a quarantined entry as it is: the ledger does not interpret it.
     public var intake: JSONObject
-    /// The parsed event, or why parsing failed.
-    public var content: Result<SignedEvent, LedgerError>
-    /// Attachment bytes supplied with the submission, stored with the record.
-    public var blobs: [[UInt8]]
+    /// The parsed event, or why parsing failed. Changing it drops the ledger's checks (they were of the old content).
+    public var content: Result<SignedEvent, LedgerError> { didSet { prechecked = nil } }
+    /// Attachment bytes supplied with the submission, stored with the record. Changing them drops the ledger's checks.
+    public var blobs: [[UInt8]] { didSet { prechecked = nil } }
     /// When retrying a quarantined entry, its ID.
     public var quarantineID: UInt64?
     /// Set when `raw` is only a prefix of an input too long to keep: the whole input's length and hash.
