@@ -282,12 +282,12 @@ struct TraceIndexTests {
         #expect(removed.problem?.reason.contains("trace index lacks an edge") == true, "\(String(describing: removed.problem))")
         try Ledger.open(at: dir.path("store")).reindex()
         #expect(try Ledger.open(at: dir.path("store")).verify().isIntact)
-        // An item edge naming another item than its record (a recall scope reads items from the index alone).
+        // An item's registration edge naming another batch than its record (a recall scope reads items from the index alone).
         try env.write { txn in
             let db = try txn.openDatabase("trace", create: false)
-            let (k, v) = try #require(try txn.withCursor(db) { c in try c.move(.atOrAfter([0x49])) { k, v in ([UInt8](k), [UInt8](v)) } })
-            #expect(k.first == 0x49 && v.count > 8)
-            try txn.put(k, Array(v[..<8]) + Array("01/09506000134352/21/FORGED".utf8), in: db)
+            let (k, v) = try #require(try txn.withCursor(db) { c in try c.move(.atOrAfter([0x4A])) { k, v in ([UInt8](k), [UInt8](v)) } })
+            #expect(k.first == 0x4A && v.count > 8)
+            try txn.put(k, Array(v[..<8]) + Array("01/09506000134352/10/FORGED".utf8), in: db)
         }
         let forged = try Ledger.open(at: dir.path("store")).verify()
         #expect(forged.problem?.reason.contains("does not say what the record states") == true, "\(String(describing: forged.problem))")

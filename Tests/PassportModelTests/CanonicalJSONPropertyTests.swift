@@ -68,6 +68,18 @@ struct CanonicalJSONPropertyTests {
         }
     }
 
+    /// Changes, removes or inserts one to three random bytes.
+    static func mangle(_ bytes: inout [UInt8], _ rng: inout RNG) {
+        for _ in 0..<Int.random(in: 1...3, using: &rng) where !bytes.isEmpty {
+            let i = Int.random(in: 0..<bytes.count, using: &rng)
+            switch Int.random(in: 0..<3, using: &rng) {
+            case 0: bytes[i] = UInt8.random(in: 0...255, using: &rng)
+            case 1: bytes.remove(at: i)
+            default: bytes.insert(UInt8.random(in: 0...255, using: &rng), at: i)
+            }
+        }
+    }
+
     @Test("a parse that splits arrays gives what the parse in one piece gives: the same value, or the same error")
     func splitParseAgrees() {
         // Every array is split (at any depth, from one element), so the scan meets all of the mangling.
@@ -75,16 +87,7 @@ struct CanonicalJSONPropertyTests {
         var rng = RNG(seed: 2026_11_26)
         for round in 0..<3000 {
             var bytes = CanonicalJSON.encode(.array((0..<Int.random(in: 0...6, using: &rng)).map { _ in Self.value(&rng) }))
-            if round % 2 == 1 {
-                for _ in 0..<Int.random(in: 1...3, using: &rng) where !bytes.isEmpty {
-                    let i = Int.random(in: 0..<bytes.count, using: &rng)
-                    switch Int.random(in: 0..<3, using: &rng) {
-                    case 0: bytes[i] = UInt8.random(in: 0...255, using: &rng)
-                    case 1: bytes.remove(at: i)
-                    default: bytes.insert(UInt8.random(in: 0...255, using: &rng), at: i)
-                    }
-                }
-            }
+            if round % 2 == 1 { Self.mangle(&bytes, &rng) }
             let whole = Result { () throws(JSONError) in try JSONParser.parse(bytes) }
             let split = Result { () throws(JSONError) in try JSONParser.parse(bytes, splitting: splitting) }
             switch (whole, split) {
@@ -100,14 +103,7 @@ struct CanonicalJSONPropertyTests {
         var rng = RNG(seed: 99)
         for _ in 0..<3000 {
             var bytes = CanonicalJSON.encode(Self.value(&rng))
-            for _ in 0..<Int.random(in: 1...3, using: &rng) where !bytes.isEmpty {
-                let i = Int.random(in: 0..<bytes.count, using: &rng)
-                switch Int.random(in: 0..<3, using: &rng) {
-                case 0: bytes[i] = UInt8.random(in: 0...255, using: &rng)
-                case 1: bytes.remove(at: i)
-                default: bytes.insert(UInt8.random(in: 0...255, using: &rng), at: i)
-                }
-            }
+            Self.mangle(&bytes, &rng)
             do {
                 let v = try JSONParser.parse(bytes)
                 // Whatever parses must canonicalize to something that parses back to itself.

@@ -127,8 +127,12 @@ final class State: @unchecked Sendable {
 
 let perIteration = 16_384
 
-/// Bulk append of pre-signed 1 KiB events into a fresh store with the given options.
-func appendBenchmark(_ name: String, store: String, options: Ledger.Options) {
+/// Bulk append of pre-signed events (by default 1 KiB events signed by `plm`; `lines` makes them,
+/// registering the keys it signs with) into a fresh store with the given options.
+func appendBenchmark(
+    _ name: String, store: String, options: Ledger.Options,
+    lines: @escaping @Sendable (Ledger) throws -> [[UInt8]] = { signedLines(0..<(perIteration * 9), signer: try $0.sourceSigner("plm")) }
+) {
     Benchmark(
         name,
         configuration: .init(metrics: [.wallClock, .peakMemoryResident, .custom("events/s", polarity: .prefersLarger)], maxIterations: 8),
@@ -146,7 +150,7 @@ func appendBenchmark(_ name: String, store: String, options: Ledger.Options) {
         setup: {
             let ledger = try freshStore(store, options: options)
             State.appendLedger = ledger
-            State.appendLines = signedLines(0..<(perIteration * 9), signer: try ledger.sourceSigner("plm"))
+            State.appendLines = try lines(ledger)
             State.appendNext = 0
         },
         teardown: { State.appendLedger = nil })

@@ -158,9 +158,6 @@ func recallStore() throws -> Ledger {
 enum TraceState {
     nonisolated(unsafe) static var ledger: Ledger?
     nonisolated(unsafe) static var next = 0
-    nonisolated(unsafe) static var appendLedger: Ledger?
-    nonisolated(unsafe) static var appendLines: [[UInt8]] = []
-    nonisolated(unsafe) static var appendNext = 0
 }
 
 /// Pre-signed lines of what a 1,000,000-item store is mostly made of: item registrations (9 in
@@ -225,30 +222,13 @@ func traceBenchmarks() {
         setup: { TraceState.ledger = try recallStore(); TraceState.next = 0 },
         teardown: { TraceState.ledger = nil })
     for traceIndex in [true, false] {
-        Benchmark(
-            "Append item registrations and shipments, durable, trace index \(traceIndex ? "on" : "off")",
-            configuration: .init(metrics: [.wallClock, .custom("events/s", polarity: .prefersLarger)], maxIterations: 8),
-            closure: { benchmark in
-                let lines = Array(TraceState.appendLines[TraceState.appendNext..<(TraceState.appendNext + perIteration)])
-                TraceState.appendNext += perIteration
-                let start = DispatchTime.now().uptimeNanoseconds
-                benchmark.startMeasurement()
-                let n = try! appendPipelined(TraceState.appendLedger!, lines)
-                benchmark.stopMeasurement()
-                let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-                precondition(n == perIteration, "all events must be appended")
-                benchmark.measurement(.custom("events/s", polarity: .prefersLarger), Int(Double(n) / seconds))
-            },
-            setup: {
-                let url = benchRoot.appendingPathComponent("append-items-\(traceIndex)")
-                try? FileManager.default.removeItem(at: url)
-                let ledger = try Ledger.create(at: url, origin: "bench.example/log", options: .init(traceIndex: traceIndex))
-                try ledger.addKey(name: "erp", kind: "erp")
-                try ledger.addKey(name: "wms", kind: "wms")
-                TraceState.appendLedger = ledger
-                TraceState.appendLines = itemLines(0..<(perIteration * 9), erp: try ledger.sourceSigner("erp"), wms: try ledger.sourceSigner("wms"))
-                TraceState.appendNext = 0
-            },
-            teardown: { TraceState.appendLedger = nil })
+        appendBenchmark(
+            "Append item registrations and shipments, durable, trace index \(traceIndex ? "on" : "off")", store: "append-items-\(traceIndex)",
+            options: .init(traceIndex: traceIndex)
+        ) { ledger in
+            try ledger.addKey(name: "erp", kind: "erp")
+            try ledger.addKey(name: "wms", kind: "wms")
+            return itemLines(0..<(perIteration * 9), erp: try ledger.sourceSigner("erp"), wms: try ledger.sourceSigner("wms"))
+        }
     }
 }

@@ -27,9 +27,8 @@ enum TraceIndex {
         case batchOfModel = 0x50  // P
         /// batch → `batch.produced` of it.
         case batchRecord = 0x52  // R
-        /// batch → `item.registered` records of its items.
-        case itemOfBatch = 0x49  // I
-        /// item → its `item.registered` records.
+        /// item → its `item.registered` records (a batch's items are found in the range of its
+        /// GTIN's items: one edge an item keeps the index cheap on the append path).
         case itemRecord = 0x4A  // J
         /// output batch → `batch.transformed` records.
         case transformationOf = 0x54  // T
@@ -78,9 +77,7 @@ enum TraceIndex {
             out.append((key(.batchOfModel, "01/\(s.gtin!)", r.index), fact))
             out.append((key(.batchRecord, s.rawValue, r.index), fact))
         case "item.registered" where s.kind == .item:
-            let p = RecallTrace.Placement(r)
-            out.append((key(.itemRecord, s.rawValue, r.index), p.map { time($0.recordedAt) + Array($0.batch.utf8) } ?? []))
-            if let p { out.append((key(.itemOfBatch, p.batch, r.index), encode(p))) }
+            out.append((key(.itemRecord, s.rawValue, r.index), RecallTrace.Placement(r).map(encode) ?? []))
         case "batch.transformed" where s.kind == .batch:
             out.append((key(.transformationOf, s.rawValue, r.index), []))
             out += RecallTrace.Consumption.of(r).map { (key(.transformationConsuming, $0.input, r.index), encode($0)) }
@@ -98,9 +95,8 @@ enum TraceIndex {
     // The facts beside their edges: recorded-at first (u64 µs, two's complement), then the fact's
     // fields; strings last or length-prefixed (u32). See Specs/recall-trace.md.
 
-    /// A batch → item edge's value: recorded-at, the item. (The item → registration edge's value:
-    /// recorded-at, the batch.)
-    static func encode(_ p: RecallTrace.Placement) -> [UInt8] { time(p.recordedAt) + Array(p.item.utf8) }
+    /// An item → registration edge's value: recorded-at, the batch the registration names.
+    static func encode(_ p: RecallTrace.Placement) -> [UInt8] { time(p.recordedAt) + Array(p.batch.utf8) }
 
     /// A shipment edge's value: recorded-at, quantity (IEEE 754 bits), the ID (u32 length, bytes), the destination.
     static func encode(_ s: RecallTrace.Shipment) -> [UInt8] {
@@ -142,11 +138,6 @@ enum TraceIndex {
         mutating func tail() -> String { defer { rest = rest.suffix(0) }; return String(decoding: rest, as: UTF8.self) }
     }
 
-    static func placement(batch: String, record: UInt64, value v: UnsafeRawBufferPointer) -> RecallTrace.Placement? {
-        var r = Reader(v)
-        guard let at = r.time(), !r.rest.isEmpty else { return nil }
-        return RecallTrace.Placement(item: r.tail(), batch: batch, record: record, recordedAt: at)
-    }
 
     static func shipment(subject: String, record: UInt64, value v: UnsafeRawBufferPointer) -> RecallTrace.Shipment? {
         var r = Reader(v)
@@ -216,9 +207,8 @@ enum TraceIndex {
 
     /// What a recall scope reaches below `batches` (see ``RecallTrace/Reach``): the placements of
     /// their items, in item order, and the shipments of the batches and of every item of their
-    /// GTINs (``RecallTrace`` keeps those in scope). A model most of whose batches are affected is
-    /// read in one range of its items (`J 01/<GTIN>/21/`, already in order); else batch by batch,
-    /// then sorted.
+    /// GTINs (``RecallTrace`` keeps those in scope). A model's items are read in one range of its
+    /// item → registration edges (`J 01/<GTIN>/21/`), already in item order.
     static func reach(_ batches: Set<String>, txn: Transaction, db: Database) throws -> (placements: [RecallTrace.Placement], shipments: [RecallTrace.Shipment]) {
         var placements: [RecallTrace.Placement] = [], shipments: [RecallTrace.Shipment] = []
         var byGTIN: [String: [String]] = [:]
@@ -231,12 +221,7 @@ enum TraceIndex {
             }
         }
         for (g, affected) in byGTIN.sorted(by: { $0.key < $1.key }) {
-            if try affected.count * 2 >= scan(.batchOfModel, "01/\(g)", txn: txn, db: db).count {
-                try itemsInOrder(gtin: g, batches: affected, into: &placements, txn: txn, db: db)
-            } else {
-                placements += try affected.flatMap { b in try facts(.itemOfBatch, b, txn: txn, db: db) { placement(batch: b, record: $0, value: $1) } }
-                    .sorted { ($0.item, $0.record) < ($1.item, $1.record) }
-            }
+            try itemsInOrder(gtin: g, batches: affected, into: &placements, txn: txn, db: db)
             // Item shipments: one range per GTIN (`H 01/<GTIN>/21/<serial> 0 <index>`), not one seek per item.
             let items = "01/\(g)/21/"
             try forEach(under: [Edge.shipmentOf.rawValue] + Array(items.utf8), txn: txn, db: db) { rest, v in
