@@ -26,6 +26,11 @@ public final class Transaction {
     public let readOnly: Bool
     private var finished = false
 
+    /// The transaction's ID (`mdb_txn_id`): for a read transaction, the ID of the last write
+    /// transaction committed when it began, so two read transactions with the same ID see the
+    /// same snapshot.
+    public var id: Int { mdb_txn_id(handle) }
+
     init(handle: OpaquePointer, environment: Environment, readOnly: Bool) {
         self.handle = handle
         self.environment = environment

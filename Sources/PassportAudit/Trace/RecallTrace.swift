@@ -408,22 +408,29 @@ public struct RecallTrace: Sendable {
             }
         }
         let below = try reach(affectedBatches)
-        var items: [String] = []
-        items.reserveCapacity(below.placements.count)
+        // The items as the scope lists them, built in one pass (hundreds of thousands in a large recall).
+        var itemValues: [JSONValue] = []
+        itemValues.reserveCapacity(below.placements.count)
         records.reserveCapacity(records.count + below.placements.count + below.shipments.count)
-        for p in below.placements where known(p.recordedAt) {
-            assert(affectedBatches.contains(p.batch) && items.last.map { $0 <= p.item } ?? true, "reach breaks its contract")
-            records.insert(p.record)
-            if items.last != p.item { items.append(p.item) }
+        below.placements.withUnsafeBufferPointer { placements in
+            var last: String?
+            for i in placements.indices where known(placements[i].recordedAt) {
+                assert(affectedBatches.contains(placements[i].batch) && last.map { $0 <= placements[i].item } ?? true, "reach breaks its contract")
+                records.insert(placements[i].record)
+                if last != placements[i].item {
+                    last = placements[i].item
+                    itemValues.append(.string(placements[i].item))
+                }
+            }
         }
         func inScope(_ subject: String) -> Bool {
             if affectedBatches.contains(subject) { return true }
-            var (lo, hi) = (0, items.count)  // items are in order: binary search
+            var (lo, hi) = (0, itemValues.count)  // items are in order: binary search
             while lo < hi {
                 let mid = (lo + hi) / 2
-                if items[mid] < subject { lo = mid + 1 } else { hi = mid }
+                if itemValues[mid].stringValue! < subject { lo = mid + 1 } else { hi = mid }
             }
-            return lo < items.count && items[lo] == subject
+            return lo < itemValues.count && itemValues[lo].stringValue == subject
         }
         var shipped: Set<UInt64> = []
         let ships = below.shipments.filter { s in known(s.recordedAt) && inScope(s.subject) && shipped.insert(s.record).inserted }.sorted { $0.record < $1.record }
@@ -438,7 +445,7 @@ public struct RecallTrace: Sendable {
             "supplier": .string(supplier),
             "models": .array(models.sorted().map { .string($0) }),
             "batches": .array(affectedBatches.sorted().map { .string($0) }),
-            "items": .array(items.map { .string($0) }),
+            "items": .array(itemValues),
             "shipments": .array(ships.map { s in
                 ["subject": .string(s.subject), "shipmentId": .string(s.id), "destination": .string(s.destination),
                     "quantity": .number(JSONNumber(s.quantity)), "record": .number(JSONNumber(Int(s.record)))]

@@ -220,7 +220,53 @@ enum TraceIndex {
                 byGTIN[String(decoding: u[3..<17], as: UTF8.self), default: []].append(b)
             }
         }
-        for (g, affected) in byGTIN.sorted(by: { $0.key < $1.key }) {
+        let models = byGTIN.sorted { $0.key < $1.key }
+        for part in try split(models, txn: txn, db: db) {
+            placements += part.placements
+            shipments += part.shipments
+        }
+        return (placements, shipments)
+    }
+
+    /// ``reach(_:txn:db:)`` for `models` (GTIN and affected batches, in order), the models split
+    /// in two halves of about as many batches, the second read on another core in a read
+    /// transaction of the same snapshot (same transaction ID; else it is read here too).
+    static func split(_ models: [(key: String, value: [String])], txn: Transaction, db: Database) throws
+        -> [(placements: [RecallTrace.Placement], shipments: [RecallTrace.Shipment])]
+    {
+        let total = models.reduce(0) { $0 + $1.value.count }
+        var cut = 0, running = 0
+        while cut < models.count, running * 2 < total { running += models[cut].value.count; cut += 1 }
+        guard total >= 8, cut < models.count else { return [try below(models[...], txn: txn, db: db)] }
+        let env = txn.environment
+        let snapshot = txn.id
+        let second = Locked<Result<(placements: [RecallTrace.Placement], shipments: [RecallTrace.Shipment]), any Error>?>(nil)
+        let rest = models[cut...]
+        let worker = Thread {
+            let result = Result { try env.read { t in t.id == snapshot ? try below(rest, txn: t, db: db) : nil } }
+                .flatMap { $0.map { .success($0) } ?? .failure(Stale()) }
+            second.withLockWakingWaiters { $0 = result }
+        }
+        worker.start()
+        let first = Result { try below(models[..<cut], txn: txn, db: db) }
+        let other = second.withLock(waitingUntil: { $0 != nil }) { $0! }
+        let firstPart = try first.get()
+        switch other {
+        case .success(let part): return [firstPart, part]
+        case .failure(let e) where e is Stale: return [firstPart, try below(rest, txn: txn, db: db)]
+        case .failure(let e): throw e
+        }
+    }
+
+    /// A write committed between the two read transactions of ``split(_:txn:db:)``.
+    struct Stale: Error {}
+
+    /// The placements of the affected models' items and the shipments of those items, model by model.
+    static func below(_ models: ArraySlice<(key: String, value: [String])>, txn: Transaction, db: Database) throws
+        -> (placements: [RecallTrace.Placement], shipments: [RecallTrace.Shipment])
+    {
+        var placements: [RecallTrace.Placement] = [], shipments: [RecallTrace.Shipment] = []
+        for (g, affected) in models {
             try itemsInOrder(gtin: g, batches: affected, into: &placements, txn: txn, db: db)
             // Item shipments: one range per GTIN (`H 01/<GTIN>/21/<serial> 0 <index>`), not one seek per item.
             let items = "01/\(g)/21/"
