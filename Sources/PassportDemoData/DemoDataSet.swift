@@ -230,6 +230,19 @@ public struct DemoDataSet: Sendable {
                 "data": ["status": "recalled", "reason": "BMS firmware fault in early serials", "successor": .string(items[1])],
             ])
         }
+        if items.count >= 2, let first = batches.first {
+            // A pallet (SSCC) with the first two serialised packs and more of their batch, shipped as one logistic unit.
+            let body = "0950600" + "0000000001"
+            let pallet = "00/" + body + String(GS1.checkDigit(body.utf8.map { Int($0 - 0x30) }))
+            add("tms-logistics", [
+                "type": "unit.packed", "subject": .string(pallet), "sourceRef": "PACK-PAL-0001", "createdAt": ts("2026-11-05T10:00:00Z"),
+                "data": ["contents": [["subject": .string(items[0])], ["subject": .string(items[1])], ["subject": .string(first), "quantity": 40]]],
+            ])
+            add("tms-logistics", [
+                "type": "shipment.dispatched", "subject": .string(pallet), "sourceRef": "SHP-PAL-0001", "createdAt": ts("2026-11-05T12:00:00Z"),
+                "data": ["shipmentId": "SHP-PAL-0001", "destination": "PL", "quantity": 42, "carrier": "Example Freight"],
+            ])
+        }
         events = DemoDataSet.sources.compactMap { s in out[s].map { (s, $0) } }
         self.models = models + cellModels
         self.batches = batches

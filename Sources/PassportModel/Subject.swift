@@ -4,6 +4,8 @@
 ///   `01/<GTIN-14>/21/<serial>`: an item (GS1 Digital Link path syntax, check digit verified,
 ///   lot and serial 1–20 characters of GS1 character set 82 in canonical percent-encoding:
 ///   `A–Z a–z 0–9 - . _` literal, every other character as `%XX` with uppercase hex);
+/// - `00/<SSCC-18>`: a logistic unit (a pallet, a case; GS1 Digital Link path syntax, check digit
+///   verified), what WMS and TMS pack batches and items into and ship;
 /// - `supplier/<id>`, `facility/<id>`: `<id>` is 1–64 of `A–Z a–z 0–9 . _ : -`;
 /// - `system`: the ledger's own governance stream.
 ///
@@ -13,8 +15,9 @@
 public struct Subject: Sendable, Hashable, CustomStringConvertible {
     /// The kinds of subject.
     public enum Kind: String, Sendable {
-        /// `01/<GTIN>`, `…/10/<lot>`, `…/21/<serial>`, `supplier/<id>`, `facility/<id>`, `system`.
-        case model, batch, item, supplier, facility, system
+        /// `01/<GTIN>`, `…/10/<lot>`, `…/21/<serial>`, `supplier/<id>`, `facility/<id>`, `system`,
+        /// `00/<SSCC>` (a logistic unit).
+        case model, batch, item, supplier, facility, system, logisticUnit
     }
 
     /// The identifier as text.
@@ -54,6 +57,10 @@ public struct Subject: Sendable, Hashable, CustomStringConvertible {
                 throw fail("the id must be 1–64 characters of A–Z a–z 0–9 . _ : -")
             }
             kind = parts[0] == "supplier" ? .supplier : .facility
+        case "00":
+            guard parts.count == 2 else { throw fail("expected 00/<SSCC-18> with no further '/'") }
+            if let reason = GS1.ssccProblem(parts[1]) { throw fail(reason) }
+            kind = .logisticUnit
         case "01":
             guard parts.count == 2 || parts.count == 4 else {
                 throw fail("expected 01/<GTIN-14>, 01/<GTIN-14>/10/<lot> or 01/<GTIN-14>/21/<serial>")
@@ -77,7 +84,7 @@ public struct Subject: Sendable, Hashable, CustomStringConvertible {
             case .success: break
             }
         default:
-            throw fail("unknown subject kind: expected 01/<GTIN>…, supplier/<id>, facility/<id> or system")
+            throw fail("unknown subject kind: expected 01/<GTIN>…, 00/<SSCC>, supplier/<id>, facility/<id> or system")
         }
     }
 
@@ -159,6 +166,16 @@ public enum GS1 {
         let expected = checkDigit(b.dropLast().map { Int($0 - 0x30) })
         let actual = Int(b[13] - 0x30)
         if expected != actual { return "GTIN \(digits) has check digit \(actual), expected \(expected)" }
+        return nil
+    }
+
+    /// Why `digits` is not an SSCC (18 digits, the last the GS1 check digit), or nil.
+    public static func ssccProblem(_ digits: String) -> String? {
+        let b = Array(digits.utf8)
+        guard b.count == 18, b.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { return "an SSCC must be 18 digits, got \(digits)" }
+        let expected = checkDigit(b.dropLast().map { Int($0 - 0x30) })
+        let actual = Int(b[17] - 0x30)
+        if expected != actual { return "SSCC \(digits) has check digit \(actual), expected \(expected)" }
         return nil
     }
 

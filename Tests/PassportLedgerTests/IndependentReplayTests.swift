@@ -143,6 +143,7 @@ struct IndependentReplayTests {
             put("logistics.shipments", id, .object(shipment))
             if let doc = data["customsDocument"] { put("logistics.customsDocuments", id, doc) }
         case "batch.transformed": put("manufacturing.genealogy", e["sourceRef"]!.stringValue!, .object(data))
+        case "unit.packed": put("logistics.contents", e["sourceRef"]!.stringValue!, .object(data))
         case "custody.transferred":
             var v = data
             v["since"] = .string((validFrom ?? createdAt).description)
@@ -257,9 +258,10 @@ struct IndependentReplayTests {
     static let batches = [Fixtures.model + "/10/LOT1", Fixtures.model + "/10/LOT2"]
     static let item = Fixtures.model + "/21/SN1"
     static let supplier = "supplier/ACME"
+    static let unit = "00/095060000000000015"
 
     /// The number of kinds `randomEvent` makes: one per passport event type, then a policy change.
-    static let choices = 20
+    static let choices = 21
 
     /// A random event of the given kind (0..<19, one per event type; 19: a policy change), from a
     /// source that owns what it writes under the default policy.
@@ -299,7 +301,7 @@ struct IndependentReplayTests {
         case 8:
             var data: JSONObject = ["shipmentId": .string("S\(rng.next(upTo: 3))"), "destination": "FR", "quantity": num]
             if rng.next(upTo: 2) == 0 { data["customsDocument"] = ["number": .string("MRN\(n)")] }
-            return event("shipment.dispatched", pick(batches + [item]), pick(["tms", "erp"]), data)
+            return event("shipment.dispatched", pick(batches + [item, unit]), pick(["tms", "erp"]), data)
         case 9: return event("batch.produced", pick(batches), "erp", ["quantity": num, "facility": "facility/F1", "productionDate": "2026-05-01"])
         case 10: return event("item.registered", item, "erp", ["lot": .string(pick(["LOT1", "LOT2"]))])
         case 11:
@@ -329,6 +331,8 @@ struct IndependentReplayTests {
             if choice == 18 { return event("field.override-withdrawn", subject, "fixer", data) }
             data["value"] = value
             return event("field.overridden", subject, "fixer", data)
+        case 19:
+            return event("unit.packed", unit, "tms", ["contents": [["subject": .string(pick(batches + [item])), "quantity": num]]])
         default: return ("policy", [:])
         }
     }
@@ -392,7 +396,7 @@ struct IndependentReplayTests {
         var compared = 0
         var notFound = 0
         func compareAll(_ phase: String) throws {
-            for id in [Self.model] + Self.batches + [Self.item, Self.supplier] {
+            for id in [Self.model] + Self.batches + [Self.item, Self.supplier, Self.unit] {
                 let subject = try Subject(id)
                 for _ in 0..<25 {
                     let asOf = times[rng.next(upTo: times.count)]

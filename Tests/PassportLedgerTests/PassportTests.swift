@@ -112,9 +112,12 @@ struct PassportTests {
         let dir = TemporaryDirectory()
         let (ledger, data) = try Fixtures.demoStore(in: dir)
         let full = try ledger.passport(try Subject(data.items[0]), validAt: Self.t("2027-05-01T00:00:00Z"))
-        let fields = Set(full.entries.map(\.field))
+        // The demo's pallet holds what only a logistic unit has (its contents).
+        let pallet = try ledger.passport(try Subject("00/095060000000000015"), validAt: Self.t("2027-05-01T00:00:00Z"))
+        let fields = Set(full.entries.map(\.field)).union(pallet.entries.map(\.field))
         #expect(fields == Set(PassportFields.all.map(\.path)), "the demo data populates every field: missing \(Set(PassportFields.all.map(\.path)).subtracting(fields))")
         for tier in AccessTier.allCases {
+            for e in pallet.view(tier).entries { #expect(AccessPolicy.defaults.tier(of: e.field) <= tier, "\(e.field) leaked into \(tier)") }
             let view = full.view(tier)
             for e in view.entries { #expect(AccessPolicy.defaults.tier(of: e.field) <= tier, "\(e.field) leaked into \(tier)") }
             let expected = full.entries.filter { AccessPolicy.defaults.tier(of: $0.field) <= tier }.map(\.path)

@@ -65,7 +65,7 @@ extension Ledger {
     /// The entries of a passport: its subject layers, then the declarations of the suppliers its BoM names.
     static func composed(_ id: Subject, project: (String) throws -> [PassportEntry]) throws -> [PassportEntry] {
         let entries = Projector.compose(try layers(of: id, project: project))
-        guard id.kind != .supplier && id.kind != .facility else { return entries }
+        guard id.gtin != nil else { return entries }  // only products have a BoM naming suppliers
         return Projector.compose([entries, try supplierDeclarations(entries, project: project)])
     }
 

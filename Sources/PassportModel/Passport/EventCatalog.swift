@@ -303,7 +303,8 @@ public enum EventCatalog {
                 return [FactAssignment(field: "declarations", key: e.data["kind"]?.stringValue, value: value, validFrom: e.validFrom ?? e.createdAt)]
             }),
         EventTypeSpec(
-            type: "shipment.dispatched", description: "Goods left for a market (from WMS/TMS).", subjects: products,
+            type: "shipment.dispatched", description: "Goods left for a market (from WMS/TMS): a model, batch, item or logistic unit.",
+            subjects: products.union([.logisticUnit]),
             data: .object([
                 P("shipmentId", .identifier, required: true), P("destination", .formatted(.country), required: true),
                 P("quantity", .integer(minimum: 1, maximum: nil), required: true), P("carrier", .text),
@@ -318,6 +319,21 @@ public enum EventCatalog {
                 if let doc = e.data["customsDocument"] { out.append(FactAssignment(field: "logistics.customsDocuments", key: id, value: doc)) }
                 return out
             }),
+        EventTypeSpec(
+            type: "unit.packed",
+            description: "Batches or items were packed into a logistic unit (a pallet, a case; from WMS/TMS, e.g. an EPCIS AggregationEvent): what it holds.",
+            subjects: [.logisticUnit],
+            data: .object([
+                P("contents", .array(.object([P("subject", .formatted(.subject), required: true), P("quantity", .nonNegative)]), minItems: 1), required: true),
+            ]),
+            ruleText: ["contents are batches or items"],
+            rules: { e in
+                (e.data["contents"]?.arrayValue ?? []).enumerated().compactMap { i, c in
+                    guard let s = c.objectValue?["subject"]?.stringValue, let k = (try? Subject(s))?.kind, k != .batch && k != .item else { return nil }
+                    return Violation(code: .rule, path: "data.contents[\(i)].subject", rule: "must be a batch or an item", value: "\"\(s)\"")
+                }
+            },
+            facts: { e in [FactAssignment(field: "logistics.contents", key: e.sourceRef, value: .object(e.data))] }),
         EventTypeSpec(
             type: "batch.transformed", description: "Input batches became this output batch (genealogy).", subjects: [.batch],
             data: .object([

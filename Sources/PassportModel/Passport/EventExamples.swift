@@ -74,6 +74,9 @@ extension EventCatalog {
                 "shipmentId": "SHP-2026-0001", "destination": "NO", "quantity": 120, "carrier": "Example Freight",
                 "customsDocument": ["number": "26NO0000000000001"],
             ]),
+            event("unit.packed", "00/095060000000000015", "PACK-2026-0001", [
+                "contents": [["subject": .string(exampleBatch), "quantity": 120]],
+            ]),
             event("custody.transferred", exampleBatch, "RCV-2026-0001", [
                 "transferId": "RCV-2026-0001", "custodian": "Example Freight", "previousCustodian": "Example Cells GmbH",
                 "location": "Port of Oslo", "shipmentId": "SHP-2026-0001",

@@ -91,7 +91,7 @@ public struct OwnershipPolicy: Sendable, Hashable {
         "environment.carbonFootprint": ["plm", "erp"],
         "declarations": ["supplier"],
         "logistics.countryOfOrigin": ["erp", "plm"], "logistics.destinationMarkets": ["plm", "erp"], "logistics.shipments": ["tms", "wms", "erp"], "logistics.customsDocuments": ["tms", "wms", "erp"],
-        "logistics.chainOfCustody": ["wms", "tms", "erp"],
+        "logistics.chainOfCustody": ["wms", "tms", "erp"], "logistics.contents": ["wms", "tms"],
         "endOfLife.*": ["plm"], "repair.*": ["plm"],
         "compliance.testReports": ["qa"],
     ])

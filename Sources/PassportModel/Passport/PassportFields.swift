@@ -68,6 +68,7 @@ public enum PassportFields {
         f("logistics.shipments", .legitimateInterest, collection: true, "shipments by ID: destination market, quantity, carrier"),
         f("logistics.customsDocuments", .authority, collection: true, "customs documents by shipment ID"),
         f("logistics.chainOfCustody", .authority, collection: true, "custody transfers by ID: who held the goods, where, from when"),
+        f("logistics.contents", .legitimateInterest, collection: true, "what a logistic unit holds, by packing (batches and items, quantities)"),
         f("endOfLife.disassembly", .legitimateInterest, "dismantling and disassembly information"),
         f("endOfLife.recyclability", .public, "recyclability and recycling instructions"),
         f("endOfLife.takeBack", .public, "take-back and collection schemes"),
