@@ -14,6 +14,7 @@ struct RecallTraceTests {
     static let pack = "01/09506000134352"  // the product
     static let module = "01/09506000134369"  // its sub-assembly
     static func lot(_ model: String, _ l: String) -> String { "\(model)/10/\(l)" }
+    static let pallet = "00/095060000000000015"
 
     /// A store on a test clock: a pack whose BoM names supplier ACME until revision B (from
     /// 2026-06-01) replaces it with NORDMET; a module (sub-assembly, BoM naming CELLCO); batches
@@ -63,6 +64,11 @@ struct RecallTraceTests {
                 "data": ["shipmentId": "SHP-2", "destination": "DE", "quantity": 4]],
             ["type": "shipment.dispatched", "subject": .string(lot(pack, "P2")), "sourceRef": "SHP-3", "createdAt": "2026-07-20T00:00:00Z",
                 "data": ["shipmentId": "SHP-3", "destination": "FR", "quantity": 10]],
+            // A pallet holding item SN-2 (of P2), shipped as one logistic unit.
+            ["type": "unit.packed", "subject": .string(pallet), "sourceRef": "PK-1", "createdAt": "2026-07-21T00:00:00Z",
+                "data": ["contents": [["subject": .string("\(pack)/21/SN-2")]]]],
+            ["type": "shipment.dispatched", "subject": .string(pallet), "sourceRef": "SHP-4", "createdAt": "2026-07-22T00:00:00Z",
+                "data": ["shipmentId": "SHP-4", "destination": "SE", "quantity": 1]],
         ])
         func declaration(_ supplier: String, _ kind: String, _ from: String, _ until: String) -> JSONObject {
             ["type": "declaration.recorded", "subject": .string(supplier), "sourceRef": .string("D-\(supplier)-\(kind)-\(from)"), "createdAt": "2026-01-01T00:00:00Z",
@@ -123,7 +129,10 @@ struct RecallTraceTests {
         let cellco = trace.up(supplier: "supplier/CELLCO").scope
         #expect(cellco["models"] == [.string(Self.pack), .string(Self.module)])
         #expect(cellco["batches"] == [.string(Self.lot(Self.pack, "P1")), .string(Self.lot(Self.pack, "P2")), .string(Self.lot(Self.module, "M1"))])
-        #expect(cellco["markets"] == ["DE": 4, "FR": 10, "NO": 6])
+        #expect(cellco["markets"] == ["DE": 4, "FR": 10, "NO": 6, "SE": 1], "the pallet holding SN-2 shipped to SE")
+        #expect(cellco["logisticUnits"] == [.string(Self.pallet)])
+        #expect(acme["logisticUnits"] == [], "the pallet holds nothing of P1")
+        #expect(try ledger.traceUp(supplier: try Subject("supplier/CELLCO")).scope == cellco, "the index agrees")
         // A production window, and one supplier lot consumed through the genealogy.
         let window = trace.up(supplier: "supplier/CELLCO", from: try Timestamp(dateOrDateTime: "2026-06-01")).scope
         #expect(window["batches"] == [.string(Self.lot(Self.pack, "P2"))])
@@ -212,6 +221,17 @@ struct TraceIndexTests {
                 let input = batches.randomElement(using: &rng)!
                 try append("erp", ["type": "batch.transformed", "subject": .string(out), "sourceRef": .string("T-\(step)"), "createdAt": "2026-01-01T00:00:00Z",
                     "data": ["inputs": [["subject": .string(input), "quantity": 2]]]])
+            case 7 where (!batches.isEmpty || !items.isEmpty) && Int.random(in: 0..<3, using: &rng) == 0:
+                // A pallet: some batches and items packed into a logistic unit, which ships (or not).
+                let body = "0950600" + String(1_000_000_000 + Int.random(in: 0..<4, using: &rng)).suffix(10)
+                let unit = "00/" + body + String(GS1.checkDigit(body.utf8.map { Int($0 - 0x30) }))
+                let contents = (0..<Int.random(in: 1...3, using: &rng)).map { _ in (batches + items).randomElement(using: &rng)! }
+                try append("wms", ["type": "unit.packed", "subject": .string(unit), "sourceRef": .string("PK-\(step)"), "createdAt": "2026-01-01T00:00:00Z",
+                    "data": ["contents": .array(contents.map { ["subject": .string($0)] })]])
+                if Bool.random(using: &rng) {
+                    try append("wms", ["type": "shipment.dispatched", "subject": .string(unit), "sourceRef": .string("SU-\(step)"), "createdAt": "2026-01-01T00:00:00Z",
+                        "data": ["shipmentId": .string("SU-\(step)"), "destination": "PL", "quantity": 5]])
+                }
             case 7 where !batches.isEmpty || !items.isEmpty:
                 let s = (batches + items).randomElement(using: &rng)!
                 try append("wms", ["type": "shipment.dispatched", "subject": .string(s), "sourceRef": .string("SH-\(step)"), "createdAt": "2026-01-01T00:00:00Z",

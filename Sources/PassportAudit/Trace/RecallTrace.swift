@@ -135,12 +135,39 @@ public struct RecallTrace: Sendable {
         }
     }
 
+    /// A batch or item packed into a logistic unit (`unit.packed`): the unit's shipments carry it.
+    public struct Packing: Sendable, Hashable {
+        /// The logistic unit, `00/<SSCC>`.
+        public let unit: String
+        /// What was packed: a batch or an item.
+        public let content: String
+        /// The `unit.packed` record.
+        public let record: UInt64
+        /// When that record was recorded (for `asOf`).
+        public let recordedAt: Timestamp
+
+        /// The contents a record states, once each; empty for a record that is not a `unit.packed` of a logistic unit.
+        public static func of(_ r: Record) -> [Packing] {
+            guard r.event.type == "unit.packed", r.event.subject.kind == .logisticUnit else { return [] }
+            var seen: Set<String> = []
+            return (r.event.data["contents"]?.arrayValue ?? []).compactMap { c in
+                guard let s = c.objectValue?["subject"]?.stringValue, seen.insert(s).inserted else { return nil }
+                return Packing(unit: r.event.subject.rawValue, content: s, record: r.index, recordedAt: r.recordedAt)
+            }
+        }
+
+        /// A packing from its parts (as an index read them back).
+        public init(unit: String, content: String, record: UInt64, recordedAt: Timestamp) {
+            (self.unit, self.content, self.record, self.recordedAt) = (unit, content, record, recordedAt)
+        }
+    }
+
     /// What a recall scope reaches below its batches: the placements of items in those batches,
-    /// in the order of their items (an item's registrations together, by record), and the
-    /// shipments of those batches and items (more may be given; the trace keeps those that
-    /// apply). ``RecallTrace`` answers from what it replayed; the ledger from its index, where
+    /// in the order of their items (an item's registrations together, by record), the packings of
+    /// those batches and items into logistic units, and the shipments of those batches, items and
+    /// units (more packings and shipments may be given; the trace keeps those that apply). ``RecallTrace`` answers from what it replayed; the ledger from its index, where
     /// the items of a model come in order without sorting.
-    public typealias Reach = (_ batches: Set<String>) throws -> (placements: [Placement], shipments: [Shipment])
+    public typealias Reach = (_ batches: Set<String>) throws -> (placements: [Placement], packings: [Packing], shipments: [Shipment])
 
     struct Declaration: Sendable {
         let kind: String
@@ -155,6 +182,7 @@ public struct RecallTrace: Sendable {
     private(set) var inputs: [String: [(subject: String, quantity: Double?, record: UInt64)]] = [:]
     private(set) var consumptions: [Consumption] = []
     private(set) var shipments: [Shipment] = []
+    private(set) var packings: [Packing] = []
     private(set) var declarations: [String: [Declaration]] = [:]
 
     /// Only what was recorded at or before this counts (nil: everything).
@@ -212,6 +240,8 @@ public struct RecallTrace: Sendable {
             consumptions += Consumption.of(r)
         case "shipment.dispatched":
             if let s = Shipment(r) { shipments.append(s) }
+        case "unit.packed":
+            packings += Packing.of(r)
         case "declaration.recorded" where subject.kind == .supplier:
             declarations[subject.rawValue, default: []].append(Declaration(
                 kind: e.data["kind"]?.stringValue ?? "", from: e.validFrom?.microseconds ?? .min, until: e.validUntil?.microseconds ?? .max, record: r.index))
@@ -344,7 +374,7 @@ public struct RecallTrace: Sendable {
         -> (scope: JSONObject, records: Set<UInt64>)
     {
         up(supplier: supplier, part: part, lot: lot, from: from, to: to) { batches in
-            (placements.filter { batches.contains($0.batch) }.sorted { ($0.item, $0.record) < ($1.item, $1.record) }, shipments)
+            (placements.filter { batches.contains($0.batch) }.sorted { ($0.item, $0.record) < ($1.item, $1.record) }, packings, shipments)
         }
     }
 
@@ -432,8 +462,16 @@ public struct RecallTrace: Sendable {
             }
             return lo < itemValues.count && itemValues[lo].stringValue == subject
         }
+        // Logistic units that held any of them (a pallet of an affected batch ships it too).
+        var units: Set<String> = []
+        for p in below.packings where known(p.recordedAt) && inScope(p.content) {
+            units.insert(p.unit)
+            records.insert(p.record)
+        }
         var shipped: Set<UInt64> = []
-        let ships = below.shipments.filter { s in known(s.recordedAt) && inScope(s.subject) && shipped.insert(s.record).inserted }.sorted { $0.record < $1.record }
+        let ships = below.shipments.filter { s in
+            known(s.recordedAt) && (inScope(s.subject) || units.contains(s.subject)) && shipped.insert(s.record).inserted
+        }.sorted { $0.record < $1.record }
         var markets: [String: Double] = [:]
         for s in ships {
             records.insert(s.record)
@@ -446,6 +484,7 @@ public struct RecallTrace: Sendable {
             "models": .array(models.sorted().map { .string($0) }),
             "batches": .array(affectedBatches.sorted().map { .string($0) }),
             "items": .array(itemValues),
+            "logisticUnits": .array(units.sorted().map { .string($0) }),
             "shipments": .array(ships.map { s in
                 ["subject": .string(s.subject), "shipmentId": .string(s.id), "destination": .string(s.destination),
                     "quantity": .number(JSONNumber(s.quantity)), "record": .number(JSONNumber(Int(s.record)))]

@@ -11,7 +11,7 @@ import PassportModel
 /// <u8 n> source <u8 n> source kind`. The value itself is not copied: a winning fact is read back
 /// from its record (and cached), so the index stays small and appends stay fast.
 enum FactIndex {
-    static let version = "7"  // 5: the trace index is built with it; 7: the trace edges a recall scope reads carry their facts
+    static let version = "8"  // 5: the trace index is built with it; 7: the trace edges a recall scope reads carry their facts; 8: logistic units
 
     static func prefix(_ subject: String) -> [UInt8] { Array(subject.utf8) + [0] }
 

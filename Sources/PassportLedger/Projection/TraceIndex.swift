@@ -36,6 +36,8 @@ enum TraceIndex {
         case transformationConsuming = 0x55  // U
         /// batch or item → `shipment.dispatched` records.
         case shipmentOf = 0x48  // H
+        /// batch or item → `unit.packed` records of the logistic units it was packed into.
+        case packedInto = 0x4B  // K
         /// supplier → `declaration.recorded` records.
         case declarationOf = 0x44  // D
     }
@@ -83,6 +85,8 @@ enum TraceIndex {
             out += RecallTrace.Consumption.of(r).map { (key(.transformationConsuming, $0.input, r.index), encode($0)) }
         case "shipment.dispatched":
             out.append((key(.shipmentOf, s.rawValue, r.index), RecallTrace.Shipment(r).map(encode) ?? []))
+        case "unit.packed" where s.kind == .logisticUnit:
+            out += RecallTrace.Packing.of(r).map { (key(.packedInto, $0.content, r.index), encode($0)) }
         case "declaration.recorded" where s.kind == .supplier:
             out.append((key(.declarationOf, s.rawValue, r.index), []))
         default:
@@ -108,6 +112,9 @@ enum TraceIndex {
     static func encode(_ b: RecallTrace.Batch) -> [UInt8] {
         time(b.recordedAt) + (b.productionDate.map { [1] + Keys.u64(UInt64(bitPattern: $0)) } ?? [0]) + Array(b.subject.utf8)
     }
+
+    /// A content → logistic unit edge's value: recorded-at, the unit.
+    static func encode(_ p: RecallTrace.Packing) -> [UInt8] { time(p.recordedAt) + Array(p.unit.utf8) }
 
     /// An input → consuming transformation edge's value: recorded-at, the consuming batch.
     static func encode(_ c: RecallTrace.Consumption) -> [UInt8] { time(c.recordedAt) + Array(c.batch.utf8) }
@@ -151,6 +158,12 @@ enum TraceIndex {
         let date = flag == 1 ? r.u64().map { Int64(bitPattern: $0) } : nil
         guard flag == 0 || date != nil, !r.rest.isEmpty else { return nil }
         return RecallTrace.Batch(subject: r.tail(), productionDate: date, record: record, recordedAt: at)
+    }
+
+    static func packing(content: String, record: UInt64, value v: UnsafeRawBufferPointer) -> RecallTrace.Packing? {
+        var r = Reader(v)
+        guard let at = r.time(), !r.rest.isEmpty else { return nil }
+        return RecallTrace.Packing(unit: r.tail(), content: content, record: record, recordedAt: at)
     }
 
     static func consumption(input: String, record: UInt64, value v: UnsafeRawBufferPointer) -> RecallTrace.Consumption? {
@@ -209,11 +222,14 @@ enum TraceIndex {
     /// their items, in item order, and the shipments of the batches and of every item of their
     /// GTINs (``RecallTrace`` keeps those in scope). A model's items are read in one range of its
     /// item → registration edges (`J 01/<GTIN>/21/`), already in item order.
-    static func reach(_ batches: Set<String>, txn: Transaction, db: Database) throws -> (placements: [RecallTrace.Placement], shipments: [RecallTrace.Shipment]) {
-        var placements: [RecallTrace.Placement] = [], shipments: [RecallTrace.Shipment] = []
+    static func reach(_ batches: Set<String>, txn: Transaction, db: Database) throws
+        -> (placements: [RecallTrace.Placement], packings: [RecallTrace.Packing], shipments: [RecallTrace.Shipment])
+    {
+        var placements: [RecallTrace.Placement] = [], packings: [RecallTrace.Packing] = [], shipments: [RecallTrace.Shipment] = []
         var byGTIN: [String: [String]] = [:]
         for b in batches.sorted() {
             shipments += try facts(.shipmentOf, b, txn: txn, db: db) { shipment(subject: b, record: $0, value: $1) }
+            packings += try facts(.packedInto, b, txn: txn, db: db) { packing(content: b, record: $0, value: $1) }
             // A batch in canonical spelling, `01/<GTIN-14>/10/<lot>` (read as bytes: one per affected batch).
             let u = Array(b.utf8)
             if u.count > 21, u.starts(with: Array("01/".utf8)), u[17..<21].elementsEqual("/10/".utf8) {
@@ -225,7 +241,26 @@ enum TraceIndex {
             placements += part.placements
             shipments += part.shipments
         }
-        return (placements, shipments)
+        // The logistic units any of their items went into, and what those units shipped.
+        for (g, _) in models {
+            try itemEdges(.packedInto, gtin: g, txn: txn, db: db) { item, record, v in
+                if let p = packing(content: item, record: record, value: v) { packings.append(p) }
+            }
+        }
+        for unit in Set(packings.map(\.unit)).sorted() {
+            shipments += try facts(.shipmentOf, unit, txn: txn, db: db) { shipment(subject: unit, record: $0, value: $1) }
+        }
+        return (placements, packings, shipments)
+    }
+
+    /// Calls `body` with the item, record index and value of every `edge` from an item of `gtin`:
+    /// one range (`<edge> 01/<GTIN>/21/<serial> 0 <index>`), not one seek per item.
+    static func itemEdges(_ edge: Edge, gtin: String, txn: Transaction, db: Database, _ body: (String, UInt64, UnsafeRawBufferPointer) -> Void) throws {
+        let items = "01/\(gtin)/21/"
+        try forEach(under: [edge.rawValue] + Array(items.utf8), txn: txn, db: db) { rest, v in
+            guard rest.count > 9, rest[rest.count - 9] == 0 else { return }
+            body(items + String(decoding: rest[..<(rest.count - 9)], as: UTF8.self), Keys.readU64(UnsafeRawBufferPointer(rebasing: rest[(rest.count - 8)...])), v)
+        }
     }
 
     /// ``reach(_:txn:db:)`` for `models` (GTIN and affected batches, in order), the models split
@@ -268,14 +303,8 @@ enum TraceIndex {
         var placements: [RecallTrace.Placement] = [], shipments: [RecallTrace.Shipment] = []
         for (g, affected) in models {
             try itemsInOrder(gtin: g, batches: affected, into: &placements, txn: txn, db: db)
-            // Item shipments: one range per GTIN (`H 01/<GTIN>/21/<serial> 0 <index>`), not one seek per item.
-            let items = "01/\(g)/21/"
-            try forEach(under: [Edge.shipmentOf.rawValue] + Array(items.utf8), txn: txn, db: db) { rest, v in
-                guard rest.count > 9, rest[rest.count - 9] == 0 else { return }
-                let subject = items + String(decoding: rest[..<(rest.count - 9)], as: UTF8.self)
-                if let s = shipment(subject: subject, record: Keys.readU64(UnsafeRawBufferPointer(rebasing: rest[(rest.count - 8)...])), value: v) {
-                    shipments.append(s)
-                }
+            try itemEdges(.shipmentOf, gtin: g, txn: txn, db: db) { item, record, v in
+                if let s = shipment(subject: item, record: record, value: v) { shipments.append(s) }
             }
         }
         return (placements, shipments)
