@@ -464,6 +464,14 @@ struct EventReader {
             if action == "DELETE" && type != "AggregationEvent" {
                 return .skip("kept: \(type) with action DELETE (\(step.isEmpty ? "no bizStep" : step)) changes nothing the passport shows")
             }
+            // Packing into a pallet or case: what the logistic unit holds, for recalls across documents.
+            if type == "AggregationEvent", action != "DELETE", let (id, _) = parent, case .sscc(let sscc) = id {
+                out.append(context.event("unit.packed", "00/\(sscc)", ["contents": .array(things.map { p in
+                    var o: JSONObject = ["subject": .string(p.subject)]
+                    if let n = p.count { o["quantity"] = .number(JSONNumber(n)) }
+                    return .object(o)
+                })]))
+            }
             if step == "commissioning", action == "ADD", type == "ObjectEvent" {
                 out += registrations(things, context: context)
             }
