@@ -717,10 +717,10 @@ paths:
         - $ref: "#/components/parameters/asOf"
       responses:
         "200":
-          description: The scope, with the records every edge rests on.
+          description: The scope (models, batches, items, the logistic units that held them, shipments, units per market), with the records every edge rests on.
           content:
             application/json:
-              schema: {type: object, required: [supplier, models, batches, items, shipments, markets, records]}
+              schema: {type: object, required: [supplier, models, batches, items, logisticUnits, shipments, markets, records]}
             text/csv:
               schema: {type: string}
         "400": {$ref: "#/components/responses/BadRequest"}

@@ -199,7 +199,9 @@ struct Demo: ParsableCommand {
         let batches = scope["batches"]?.arrayValue?.compactMap(\.stringValue) ?? []
         let items = scope["items"]?.arrayValue?.compactMap(\.stringValue) ?? []
         let markets = (scope["markets"]?.objectValue ?? [:]).map { "\($0.key) \(CanonicalJSON.string($0.value))" }.sorted()
-        print("affected: \(batches.count) pack batch(es) \(batches.joined(separator: ", ")); \(items.count) serialised packs; \(scope["shipments"]?.arrayValue?.count ?? 0) shipments")
+        let units = scope["logisticUnits"]?.arrayValue?.compactMap(\.stringValue) ?? []
+        print("affected: \(batches.count) pack batch(es) \(batches.joined(separator: ", ")); \(items.count) serialised packs; "
+            + "\(units.isEmpty ? "" : "\(units.count) pallet(s) \(units.joined(separator: ", ")); ")\(scope["shipments"]?.arrayValue?.count ?? 0) shipments")
         print("units per market: \(markets.joined(separator: ", "))")
         let folder = input.appendingPathComponent("recall-proof")
         let size = try writeRecordProofs(ledger, proofs, to: folder)
