@@ -22,6 +22,14 @@ struct TraceCommand: ParsableCommand {
         var asOf: Timestamp?
         @Option(help: "Folder to write the records and their proofs to (never overwrites).") var prove: String?
 
+        /// Prints the trace down from a batch or an item, and writes its proofs when asked.
+        func traceDown(_ subject: Subject) throws {
+            let ledger = try store.open(readOnly: prove == nil)
+            let (tree, records) = try ledger.traceDown(subject, asOf: asOf)
+            print(PrettyJSON.string(.object(tree)))
+            try writeProofs(ledger, records)
+        }
+
         /// Writes each record and its tlog-proof bundle against the latest checkpoint.
         func writeProofs(_ ledger: Ledger, _ indexes: Set<UInt64>) throws {
             guard let prove else { return }
@@ -41,10 +49,7 @@ struct TraceCommand: ParsableCommand {
         func run() throws {
             try guarded {
                 guard batch.kind == .batch else { throw ValidationError("trace batch takes a batch, 01/<GTIN>/10/<lot>") }
-                let ledger = try common.store.open(readOnly: common.prove == nil)
-                let (tree, records) = try ledger.traceDown(batch, asOf: common.asOf)
-                print(PrettyJSON.string(.object(tree)))
-                try common.writeProofs(ledger, records)
+                try common.traceDown(batch)
             }
         }
     }
@@ -57,10 +62,7 @@ struct TraceCommand: ParsableCommand {
         func run() throws {
             try guarded {
                 guard item.kind == .item else { throw ValidationError("trace item takes an item, 01/<GTIN>/21/<serial>") }
-                let ledger = try common.store.open(readOnly: common.prove == nil)
-                let (tree, records) = try ledger.traceDown(item, asOf: common.asOf)
-                print(PrettyJSON.string(.object(tree)))
-                try common.writeProofs(ledger, records)
+                try common.traceDown(item)
             }
         }
     }

@@ -247,12 +247,6 @@ struct TraceIndexTests {
         return (dir, ledger, times, batches, items, suppliers)
     }
 
-    static func all(_ ledger: Ledger) throws -> [Record] {
-        var out: [Record] = []
-        try ledger.forEachRecord { _, b in out.append(try Record(bytes: Array(b))) }
-        return out
-    }
-
     @Test("property: the indexed trace equals the trace replayed from every record, for random data, random asOf, before and after reindex")
     func indexedEqualsNaive() throws {
         let base = SplitMix64.testSeed()
@@ -263,7 +257,7 @@ struct TraceIndexTests {
             defer { withExtendedLifetime(dir) {} }
             var rng = SplitMix64(seed: seed &* 31)
             for pass in 0..<2 {
-                let everything = try Self.all(ledger)
+                let everything = try RecallTraceTests.records(ledger)
                 for _ in 0..<12 {
                     let asOf: Timestamp? = Bool.random(using: &rng) ? nil : times.randomElement(using: &rng)
                     for s in ([batches.randomElement(using: &rng), items.randomElement(using: &rng)].compactMap { $0 }) {

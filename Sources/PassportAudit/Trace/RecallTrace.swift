@@ -165,8 +165,9 @@ public struct RecallTrace: Sendable {
     /// What a recall scope reaches below its batches: the placements of items in those batches,
     /// in the order of their items (an item's registrations together, by record), the packings of
     /// those batches and items into logistic units, and the shipments of those batches, items and
-    /// units (more packings and shipments may be given; the trace keeps those that apply). ``RecallTrace`` answers from what it replayed; the ledger from its index, where
-    /// the items of a model come in order without sorting.
+    /// units (more packings and shipments may be given; the trace keeps those that apply).
+    /// ``RecallTrace`` answers from what it replayed; the ledger from its index, where the items of
+    /// a model come in order without sorting.
     public typealias Reach = (_ batches: Set<String>) throws -> (placements: [Placement], packings: [Packing], shipments: [Shipment])
 
     struct Declaration: Sendable {
@@ -442,6 +443,7 @@ public struct RecallTrace: Sendable {
         var itemValues: [JSONValue] = []
         itemValues.reserveCapacity(below.placements.count)
         records.reserveCapacity(records.count + below.placements.count + below.shipments.count)
+        // By index into the buffer: a for-in copy of each placement retains and releases its two strings.
         below.placements.withUnsafeBufferPointer { placements in
             var last: String?
             for i in placements.indices where known(placements[i].recordedAt) {
@@ -455,12 +457,12 @@ public struct RecallTrace: Sendable {
         }
         func inScope(_ subject: String) -> Bool {
             if affectedBatches.contains(subject) { return true }
-            var (lo, hi) = (0, itemValues.count)  // items are in order: binary search
-            while lo < hi {
-                let mid = (lo + hi) / 2
-                if itemValues[mid].stringValue! < subject { lo = mid + 1 } else { hi = mid }
+            var (low, high) = (0, itemValues.count)  // items are in order: binary search
+            while low < high {
+                let mid = (low + high) / 2
+                if itemValues[mid].stringValue! < subject { low = mid + 1 } else { high = mid }
             }
-            return lo < itemValues.count && itemValues[lo].stringValue == subject
+            return low < itemValues.count && itemValues[low].stringValue == subject
         }
         // Logistic units that held any of them (a pallet of an affected batch ships it too).
         var units: Set<String> = []

@@ -145,18 +145,14 @@ extension Ledger {
             }
             done = 0
             var kinds: [String: String?] = [:]
-            try txn.withCursor(dbs.records) { c in
-                var pos: Cursor.Position = .first
-                while let bytes = try c.move(pos, { _, v in [UInt8](v) }) {
-                    let record = try Record(bytes: bytes)
-                    let ref = record.signature.key
-                    if kinds[ref] == nil { kinds[ref] = try txn.get(Array(ref.utf8), in: dbs.keys).map { try KeyEntry(bytes: $0).kind } ?? nil }
-                    try FactIndex.add(FactIndex.prepare(record.event), of: record, sourceKind: kinds[ref] ?? nil, txn: txn, db: dbs.facts)
-                    if let trace = dbs.trace { try TraceIndex.add(record, txn: txn, db: trace) }
-                    done += 1
-                    if done % 65536 == 0 { progress?(done, total) }
-                    pos = .next
-                }
+            try forEachRecord(in: txn) { _, bytes in
+                let record = try Record(bytes: [UInt8](bytes))
+                let ref = record.signature.key
+                if kinds[ref] == nil { kinds[ref] = try txn.get(Array(ref.utf8), in: dbs.keys).map { try KeyEntry(bytes: $0).kind } ?? nil }
+                try FactIndex.add(FactIndex.prepare(record.event), of: record, sourceKind: kinds[ref] ?? nil, txn: txn, db: dbs.facts)
+                if let trace = dbs.trace { try TraceIndex.add(record, txn: txn, db: trace) }
+                done += 1
+                if done % 65536 == 0 { progress?(done, total) }
             }
             try txn.put(Keys.metaFactsVersion, Array(FactIndex.version.utf8), in: dbs.meta)
         }

@@ -64,9 +64,9 @@ enum TraceIndex {
     }
 
     /// Every per-record edge a record states, with its value: empty, except on the edges a recall
-    /// scope reads by the thousand — a batch's items (the ``RecallTrace/Placement``) and a
-    /// subject's shipments (the ``RecallTrace/Shipment``) — so that a scope reads no item or
-    /// shipment record.
+    /// scope reads in bulk, which carry the fact it needs (``RecallTrace/Batch``,
+    /// ``RecallTrace/Placement``, ``RecallTrace/Consumption``, ``RecallTrace/Shipment``,
+    /// ``RecallTrace/Packing``), so that a scope reads no record but the BoMs.
     static func entries(_ r: Record) -> [(key: [UInt8], value: [UInt8])] {
         let e = r.event
         let s = e.subject
@@ -330,6 +330,8 @@ enum TraceIndex {
             }
             return nil
         }
+        // Its own cursor loop rather than ``itemEdges``: the item is decoded from the key in one
+        // piece (no prefix + serial concatenation), which a scope of 150k items measures.
         let prefix = [Edge.itemRecord.rawValue] + Array("01/\(gtin)/21/".utf8)
         try txn.withCursor(db) { c in
             var pos: Cursor.Position = .atOrAfter(prefix)
@@ -411,13 +413,7 @@ extension Ledger {
 
     func allRecords(_ txn: Transaction) throws -> [Record] {
         var all: [Record] = []
-        try txn.withCursor(dbs.records) { c in
-            var pos: Cursor.Position = .first
-            while let b = try c.move(pos, { _, v in [UInt8](v) }) {
-                all.append(try Record(bytes: b))
-                pos = .next
-            }
-        }
+        try forEachRecord(in: txn) { _, b in all.append(try Record(bytes: [UInt8](b))) }
         return all
     }
 

@@ -143,11 +143,14 @@ extension Ledger {
 
     /// Calls `body` with every record's canonical bytes in index order.
     public func forEachRecord(_ body: (UInt64, UnsafeRawBufferPointer) throws -> Void) throws {
-        try env.read { txn in
-            try txn.withCursor(dbs.records) { c in
-                var pos: Cursor.Position = .first
-                while try c.move(pos, { k, v in try body(Keys.readU64(k), v) }) != nil { pos = .next }
-            }
+        try env.read { txn in try forEachRecord(in: txn, body) }
+    }
+
+    /// ``forEachRecord(_:)`` inside a transaction the caller holds.
+    func forEachRecord(in txn: Transaction, _ body: (UInt64, UnsafeRawBufferPointer) throws -> Void) throws {
+        try txn.withCursor(dbs.records) { c in
+            var pos: Cursor.Position = .first
+            while try c.move(pos, { k, v in try body(Keys.readU64(k), v) }) != nil { pos = .next }
         }
     }
 

@@ -119,6 +119,14 @@ public enum EventCatalog {
 
     static func number(_ v: JSONValue?) -> Double? { v?.numberValue?.double }
 
+    /// The entries of the list `field` (objects with a `subject`) whose subject is not a batch or an item.
+    static func batchesOrItems(_ e: Event, _ field: String) -> [Violation] {
+        (e.data[field]?.arrayValue ?? []).enumerated().compactMap { i, entry in
+            guard let s = entry.objectValue?["subject"]?.stringValue, let k = (try? Subject(s))?.kind, k != .batch && k != .item else { return nil }
+            return Violation(code: .rule, path: "data.\(field)[\(i)].subject", rule: "must be a batch or an item", value: "\"\(s)\"")
+        }
+    }
+
     /// The sum of `values`, or nil if it is not a finite double (rules report an overflow as a
     /// violation; an infinite sum must never reach the canonical encoder).
     static func finiteSum(_ values: [Double]) -> Double? {
@@ -327,12 +335,7 @@ public enum EventCatalog {
                 P("contents", .array(.object([P("subject", .formatted(.subject), required: true), P("quantity", .nonNegative)]), minItems: 1), required: true),
             ]),
             ruleText: ["contents are batches or items"],
-            rules: { e in
-                (e.data["contents"]?.arrayValue ?? []).enumerated().compactMap { i, c in
-                    guard let s = c.objectValue?["subject"]?.stringValue, let k = (try? Subject(s))?.kind, k != .batch && k != .item else { return nil }
-                    return Violation(code: .rule, path: "data.contents[\(i)].subject", rule: "must be a batch or an item", value: "\"\(s)\"")
-                }
-            },
+            rules: { e in batchesOrItems(e, "contents") },
             facts: { e in [FactAssignment(field: "logistics.contents", key: e.sourceRef, value: .object(e.data))] }),
         EventTypeSpec(
             type: "batch.transformed", description: "Input batches became this output batch (genealogy).", subjects: [.batch],
@@ -341,12 +344,7 @@ public enum EventCatalog {
                 P("process", .text),
             ]),
             ruleText: ["inputs are batches or items"],
-            rules: { e in
-                (e.data["inputs"]?.arrayValue ?? []).enumerated().compactMap { i, input in
-                    guard let s = input.objectValue?["subject"]?.stringValue, let k = (try? Subject(s))?.kind, k != .batch && k != .item else { return nil }
-                    return Violation(code: .rule, path: "data.inputs[\(i)].subject", rule: "must be a batch or an item", value: "\"\(s)\"")
-                }
-            },
+            rules: { e in batchesOrItems(e, "inputs") },
             facts: { e in [FactAssignment(field: "manufacturing.genealogy", key: e.sourceRef, value: .object(e.data))] }),
         EventTypeSpec(
             type: "custody.transferred",
