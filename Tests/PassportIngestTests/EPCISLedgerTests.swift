@@ -71,4 +71,65 @@ import Testing
             }
         }
     }
+
+    static let pallet = "urn:epc:id:sscc:9506000.0000000017"
+
+    static func pack(_ id: String = "urn:uuid:pack-1") -> [UInt8] {
+        EPCISFixtures.document([["type": "AggregationEvent", "eventID": .string(id), "eventTime": "2026-11-20T09:00:00Z", "eventTimeZoneOffset": "+00:00",
+            "parentID": .string(pallet), "childEPCs": ["urn:epc:id:sgtin:9506000.013435.SN1"],
+            "childQuantityList": [["epcClass": "urn:epc:class:lgtin:9506000.013435.LOT-1", "quantity": 24]], "action": "ADD", "bizStep": "packing"]])
+    }
+
+    static func ship(_ sscc: String = pallet) -> [UInt8] {
+        var o = EPCISMappingTests.shipping(epcs: [sscc])
+        o["eventID"] = "urn:uuid:ship-pallet"
+        return EPCISFixtures.document([.object(o)], countries: ["7080003000002": "NO"])
+    }
+
+    /// Appends every submission of `items`, expecting each appended.
+    static func append(_ items: [EPCISIngest.Item], to ledger: Ledger, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        for o in try ledger.startAppend(items.flatMap(\.submissions)).wait() where o.record == nil { Issue.record("\(o)", sourceLocation: sourceLocation) }
+    }
+
+    /// A pallet packed in one document and shipped in a later one (a later run: the ledger's
+    /// `unit.packed` says what it holds) ships its contents, as when one document does both.
+    @Test func palletShippedInALaterDocumentShipsItsContents() throws {
+        let dir = TemporaryDirectory()
+        let (ledger, _) = try Fixtures.store(in: dir, sources: ["wms"])
+        try Self.append(try EPCISIngest(ledger: ledger, source: "wms").items(Self.pack(), input: "pack.jsonld"), to: ledger)
+        let later = try EPCISIngest(ledger: ledger, source: "wms")
+        let shipped = later.items(Self.ship(), input: "ship.jsonld")
+        #expect(shipped.map(\.skipReason) == [nil], "\(shipped)")
+        try Self.append(shipped, to: ledger)
+        for (subject, quantity) in [("01/09506000134352/21/SN1", 1), ("01/09506000134352/10/LOT-1", 24)] {
+            let passport = try ledger.passport(try Subject(subject))
+            let s = try #require(passport.entry("logistics.shipments[urn:epcglobal:cbv:bt:9506000000002:DESADV-77]"), "\(subject): \(passport.entries.map(\.path))")
+            #expect(s.value.objectValue?["destination"] == "NO")
+            #expect(s.value.objectValue?["quantity"] == .number(JSONNumber(quantity)))
+        }
+        // A unit no document and no record packed is kept, naming it.
+        let unknown = later.items(Self.ship("urn:epc:id:sscc:9506000.0000000024"), input: "other.jsonld")
+        #expect(unknown.first?.skipReason?.contains("00/095060000000000244") == true, "\(unknown)")
+        #expect(unknown.first?.skipReason?.contains("neither this document nor the ledger") == true)
+    }
+
+    /// Within one ingest the packing need not be committed yet: the next document, mapped while
+    /// the first one's events are still on their way to the log, knows the pallet.
+    @Test func palletPackedByAnEarlierDocumentOfTheSameIngest() throws {
+        let dir = TemporaryDirectory()
+        let (ledger, _) = try Fixtures.store(in: dir, sources: ["wms"])
+        let ingest = try EPCISIngest(ledger: ledger, source: "wms")
+        let size = try ledger.size()
+        let packed = ingest.items(Self.pack(), input: "pack.jsonld")
+        let shipped = ingest.items(Self.ship(), input: "ship.jsonld")
+        #expect(try ledger.size() == size, "nothing committed yet")
+        let subjects = shipped.flatMap(\.submissions).compactMap { try? $0.content.get().event.subject.rawValue }
+        #expect(subjects == ["01/09506000134352/21/SN1", "01/09506000134352/10/LOT-1"])
+        try Self.append(packed + shipped, to: ledger)
+        // Packed twice (the same packing in the ledger and in memory) counts once.
+        let again = try EPCISIngest(ledger: ledger, source: "wms")
+        _ = again.items(Self.pack(), input: "pack.jsonld")
+        let quantities = again.items(Self.ship(), input: "ship.jsonld").flatMap(\.submissions).compactMap { try? $0.content.get().event.data["quantity"] }
+        #expect(quantities == [1, 24])
+    }
 }

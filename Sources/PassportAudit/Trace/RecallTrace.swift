@@ -163,12 +163,14 @@ public struct RecallTrace: Sendable {
     }
 
     /// What a recall scope reaches below its batches: the placements of items in those batches,
-    /// in the order of their items (an item's registrations together, by record), the packings of
+    /// in the order of their items (an item's registrations together, by record) — given in runs,
+    /// every item of a run before those of the next (a run per core that read them, so that no
+    /// run is copied into one array of hundreds of thousands) —, the packings of
     /// those batches and items into logistic units, and the shipments of those batches, items and
     /// units (more packings and shipments may be given; the trace keeps those that apply).
     /// ``RecallTrace`` answers from what it replayed; the ledger from its index, where the items of
     /// a model come in order without sorting.
-    public typealias Reach = (_ batches: Set<String>) throws -> (placements: [Placement], packings: [Packing], shipments: [Shipment])
+    public typealias Reach = (_ batches: Set<String>) throws -> (placements: [[Placement]], packings: [Packing], shipments: [Shipment])
 
     struct Declaration: Sendable {
         let kind: String
@@ -375,7 +377,7 @@ public struct RecallTrace: Sendable {
         -> (scope: JSONObject, records: Set<UInt64>)
     {
         up(supplier: supplier, part: part, lot: lot, from: from, to: to) { batches in
-            (placements.filter { batches.contains($0.batch) }.sorted { ($0.item, $0.record) < ($1.item, $1.record) }, packings, shipments)
+            ([placements.filter { batches.contains($0.batch) }.sorted { ($0.item, $0.record) < ($1.item, $1.record) }], packings, shipments)
         }
     }
 
@@ -441,17 +443,20 @@ public struct RecallTrace: Sendable {
         let below = try reach(affectedBatches)
         // The items as the scope lists them, built in one pass (hundreds of thousands in a large recall).
         var itemValues: [JSONValue] = []
-        itemValues.reserveCapacity(below.placements.count)
-        records.reserveCapacity(records.count + below.placements.count + below.shipments.count)
-        // By index into the buffer: a for-in copy of each placement retains and releases its two strings.
-        below.placements.withUnsafeBufferPointer { placements in
-            var last: String?
-            for i in placements.indices where known(placements[i].recordedAt) {
-                assert(affectedBatches.contains(placements[i].batch) && last.map { $0 <= placements[i].item } ?? true, "reach breaks its contract")
-                records.insert(placements[i].record)
-                if last != placements[i].item {
-                    last = placements[i].item
-                    itemValues.append(.string(placements[i].item))
+        let placementCount = below.placements.reduce(0) { $0 + $1.count }
+        itemValues.reserveCapacity(placementCount)
+        records.reserveCapacity(records.count + placementCount + below.shipments.count)
+        var last: String?
+        for run in below.placements {
+            // By index into the buffer: a for-in copy of each placement retains and releases its two strings.
+            run.withUnsafeBufferPointer { placements in
+                for i in placements.indices where known(placements[i].recordedAt) {
+                    assert(affectedBatches.contains(placements[i].batch) && last.map { $0 <= placements[i].item } ?? true, "reach breaks its contract")
+                    records.insert(placements[i].record)
+                    if last != placements[i].item {
+                        last = placements[i].item
+                        itemValues.append(.string(placements[i].item))
+                    }
                 }
             }
         }

@@ -3,6 +3,7 @@ import PassportAudit
 import PassportLedger
 import PassportModel
 import Sodium
+import Synchronization
 
 /// EPCIS documents in, signed submissions out: every EPCIS event is mapped (``EPCISMapper``); each
 /// passport event it yields attaches the EPCIS event kept whole (its bytes travel with the
@@ -16,6 +17,9 @@ public struct EPCISIngest: Sendable {
     public let ingestor: Ingestor
     /// The intake every submission carries.
     public let intake: JSONObject
+    /// What the logistic units packed by the documents mapped so far hold (their events may still
+    /// be on the way to the log when the next document ships a unit).
+    let packed: PackedUnits
 
     /// Prepares to sign with `source`'s key; `locationCountries` gives a GLN's country where the
     /// document's master data does not.
@@ -25,6 +29,10 @@ public struct EPCISIngest: Sendable {
         // The ledger checks every event against its type (in the same parallel step as signing);
         // its violations name the field, and quarantine keeps the EPCIS event whole.
         mapper.validatesEvents = false
+        // A unit shipped in a later document than the one that packed it ships what it holds.
+        let packed = PackedUnits()
+        mapper.unitContents = { sscc in packed.contents(sscc, ledger: ledger) }
+        self.packed = packed
         self.mapper = mapper
         ingestor = try Ingestor(ledger: ledger, mode: .unsigned(source: source, baseDirectory: nil))
         var intake: JSONObject = ["connector": "epcis", "source": .string(source)]
@@ -63,6 +71,7 @@ public struct EPCISIngest: Sendable {
             let raw = r.kept?.bytes ?? Array(bytes.prefix(Ingestor.maxLineSize))
             switch r.outcome {
             case .events(let events):
+                for e in events where e["type"]?.stringValue == "unit.packed" { packed.remember(e) }
                 let subs = events.map { e in
                     ingestor.submission(mapped: .success(e), raw: raw, origin: origin, intake: intake, blobs: r.kept.map { [$0.bytes] } ?? [])
                 }
@@ -117,5 +126,30 @@ public struct EPCISIngest: Sendable {
         }
         subs[0].quarantineID = quarantineID
         return subs
+    }
+}
+
+/// The contents of logistic units as an EPCIS ingest knows them: what the documents it mapped
+/// packed, and the ledger's `unit.packed` records (one packing per `sourceRef`, wherever it was seen).
+final class PackedUnits: Sendable {
+    /// SSCC → sourceRef of the packing → what it packed.
+    private let units = Mutex<[String: [String: [EPCISMapper.UnitContent]]]>([:])
+
+    /// Remembers a mapped `unit.packed` event (`subject` `00/<SSCC>`).
+    func remember(_ event: JSONObject) {
+        guard let unit = event["subject"]?.stringValue, unit.hasPrefix("00/"), let ref = event["sourceRef"]?.stringValue,
+            let data = event["data"]?.objectValue else { return }
+        let contents = EPCISMapper.UnitContent.of(data)
+        units.withLock { $0[String(unit.dropFirst(3)), default: [:]][ref] = contents }
+    }
+
+    /// Everything `sscc` was packed with, in this ingest or in the ledger (nil: nothing known).
+    func contents(_ sscc: String, ledger: Ledger) -> [EPCISMapper.UnitContent]? {
+        var packings = units.withLock { $0[sscc] } ?? [:]
+        if let subject = try? Subject("00/\(sscc)"), let history = try? ledger.history(subject) {
+            for r in history where r.event.type == "unit.packed" { packings[r.event.sourceRef] = EPCISMapper.UnitContent.of(r.event.data) }
+        }
+        let out = packings.sorted { $0.key < $1.key }.flatMap(\.value)
+        return out.isEmpty ? nil : out
     }
 }

@@ -12,6 +12,29 @@ public struct EPCISMapper: Sendable {
     /// Whether each mapped event is checked against its type (``EventCatalog``) before it is
     /// returned (default true).
     public var validatesEvents = true
+    /// What a logistic unit (an SSCC, 18 digits) holds when the document itself does not pack it,
+    /// or nil when unknown: the ingest layer answers from earlier documents and the ledger's
+    /// `unit.packed` records (``EPCISIngest``), so that a pallet packed in one document and shipped,
+    /// received or unpacked in another stands for its contents. Nil (the default): each document alone.
+    public var unitContents: (@Sendable (_ sscc: String) -> [UnitContent]?)?
+
+    /// A batch or an item a logistic unit holds, as `unit.packed` states it.
+    public struct UnitContent: Sendable, Hashable {
+        /// The batch (`01/<GTIN>/10/<lot>`) or item (`01/<GTIN>/21/<serial>`).
+        public let subject: String
+        /// Pieces of a batch, when stated.
+        public let quantity: Double?
+
+        /// Creates a content.
+        public init(subject: String, quantity: Double?) { (self.subject, self.quantity) = (subject, quantity) }
+
+        /// The contents a `unit.packed` event states (its `data.contents`).
+        public static func of(_ data: JSONObject) -> [UnitContent] {
+            (data["contents"]?.arrayValue ?? []).compactMap { c in
+                c.objectValue?["subject"]?.stringValue.map { UnitContent(subject: $0, quantity: c.objectValue?["quantity"]?.numberValue?.double) }
+            }
+        }
+    }
 
     /// The `source` the check puts in an event (the appender puts its own).
     static let checkSource = "epcis"
@@ -101,7 +124,7 @@ public struct EPCISMapper: Sendable {
         return Prepared(
             input: input, rejection: nil, list: list, listPath: path,
             independent: !list.contains(where: { $0.objectValue?["type"]?.stringValue == "AggregationEvent" }),
-            doc: DocumentContext(context: root["@context"], countries: EPCISMapper.masterDataCountries(root)))
+            doc: DocumentContext(context: root["@context"], countries: EPCISMapper.masterDataCountries(root), known: unitContents))
     }
 
     /// Maps the events of a prepared document at `range` (in order: a document with
@@ -136,7 +159,21 @@ public struct EPCISMapper: Sendable {
     struct DocumentContext: Sendable {
         let context: JSONValue?
         let countries: [String: String]
+        /// What earlier documents and the ledger say an SSCC holds (``EPCISMapper/unitContents``).
+        let known: (@Sendable (String) -> [UnitContent]?)?
         var containment: [String: [Contained]] = [:]
+
+        /// What `sscc` holds: as this document packed it, else as known before it.
+        func contents(_ sscc: String) -> [Contained]? {
+            if let c = containment[sscc] { return c }
+            return known?(sscc)?.compactMap { c in
+                switch (try? Subject(c.subject))?.kind {
+                case .item: Contained(id: .item(subject: c.subject, lot: nil), quantity: nil, uom: nil)
+                case .batch: Contained(id: .batch(subject: c.subject), quantity: c.quantity, uom: nil)
+                default: nil
+                }
+            }
+        }
     }
 
     /// A product packed in an SSCC, with the quantity the packing stated.
@@ -344,7 +381,7 @@ struct EventReader {
 
     /// Products named by EPCs and quantity elements; SSCCs expand to the products the document
     /// packed into them. Model classes, locations and other keys are not passport subjects here.
-    func products(_ epcs: [(EPCISIdentifier, String)], _ classes: [(EPCISIdentifier, Double?, String?, String)], containment: [String: [EPCISMapper.Contained]]) -> [Product] {
+    func products(_ epcs: [(EPCISIdentifier, String)], _ classes: [(EPCISIdentifier, Double?, String?, String)], doc: EPCISMapper.DocumentContext) -> [Product] {
         var out: [Product] = []
         var seen: [String: Int] = [:]
         func add(_ p: Product) {
@@ -365,7 +402,7 @@ struct EventReader {
             case .item(let s, let lot): add(Product(subject: s, kind: .item, count: 1, lot: lot, path: at))
             case .batch(let s): add(Product(subject: s, kind: .batch, count: nil, path: at))
             case .sscc(let sscc) where depth < 8:
-                for child in containment[sscc] ?? [] {
+                for child in doc.contents(sscc) ?? [] {
                     if case .sscc = child.id { addEPC(child.id, at, depth: depth + 1) } else if child.quantity == nil { addEPC(child.id, at, depth: depth + 1) } else { addClass(child.id, child.quantity, child.uom, at) }
                 }
             default: break
@@ -433,6 +470,8 @@ struct EventReader {
 
         // Packing: an AggregationEvent with an SSCC parent records (ADD, OBSERVE) or clears (DELETE) its content.
         if type == "AggregationEvent", let (id, _) = parent, case .sscc(let sscc) = id {
+            // A unit packed before this document: start from what it held then.
+            if doc.containment[sscc] == nil, let before = doc.contents(sscc) { doc.containment[sscc] = before }
             if action == "DELETE" {
                 if epcs.isEmpty && classes.isEmpty { doc.containment[sscc] = nil } else {
                     let removed = Set(epcs.map(\.0) + classes.map(\.0))
@@ -453,12 +492,17 @@ struct EventReader {
         var out: [JSONObject] = []
         let context = MappingContext(eventID: eventID, createdAt: createdAt, kept: kept, bizStep: step)
         if type == "TransformationEvent" {
-            let outputs = products(epcs, classes, containment: doc.containment)
-            let ins = products(inputs, inputClasses, containment: doc.containment)
+            let outputs = products(epcs, classes, doc: doc)
+            let ins = products(inputs, inputClasses, doc: doc)
             out += genealogy(outputs: outputs, inputs: ins, context: context)
         } else {
-            let things = products(epcs, classes, containment: doc.containment)
+            let things = products(epcs, classes, doc: doc)
             if things.isEmpty {
+                let unknown = epcs.compactMap { e -> String? in if case .sscc(let u) = e.0, doc.contents(u) == nil { return u } else { return nil } }
+                if !unknown.isEmpty {
+                    return .skip("kept: \(type) (\(step.isEmpty ? "no bizStep" : step)) names logistic unit \(unknown.map { "00/\($0)" }.joined(separator: ", ")) "
+                        + "whose contents neither this document nor the ledger states (no AggregationEvent, no unit.packed)")
+                }
                 return .skip("kept: \(type) names no trade item or lot with a passport (\(step.isEmpty ? "no bizStep" : step))")
             }
             if action == "DELETE" && type != "AggregationEvent" {
@@ -639,6 +683,6 @@ struct EventReader {
 extension EPCISMapper.Prepared {
     init(rejecting result: EPCISResult) {
         self.init(input: result.input, rejection: result, list: [], listPath: "", independent: true,
-            doc: EPCISMapper.DocumentContext(context: nil, countries: [:]))
+            doc: EPCISMapper.DocumentContext(context: nil, countries: [:], known: nil))
     }
 }

@@ -223,9 +223,9 @@ enum TraceIndex {
     /// GTINs (``RecallTrace`` keeps those in scope). A model's items are read in one range of its
     /// item → registration edges (`J 01/<GTIN>/21/`), already in item order.
     static func reach(_ batches: Set<String>, txn: Transaction, db: Database) throws
-        -> (placements: [RecallTrace.Placement], packings: [RecallTrace.Packing], shipments: [RecallTrace.Shipment])
+        -> (placements: [[RecallTrace.Placement]], packings: [RecallTrace.Packing], shipments: [RecallTrace.Shipment])
     {
-        var placements: [RecallTrace.Placement] = [], packings: [RecallTrace.Packing] = [], shipments: [RecallTrace.Shipment] = []
+        var placements: [[RecallTrace.Placement]] = [], packings: [RecallTrace.Packing] = [], shipments: [RecallTrace.Shipment] = []
         var byGTIN: [String: [String]] = [:]
         for b in batches.sorted() {
             shipments += try facts(.shipmentOf, b, txn: txn, db: db) { shipment(subject: b, record: $0, value: $1) }
@@ -238,7 +238,7 @@ enum TraceIndex {
         }
         let models = byGTIN.sorted { $0.key < $1.key }
         for part in try split(models, txn: txn, db: db) {
-            placements += part.placements
+            placements.append(part.placements)
             shipments += part.shipments
         }
         // The logistic units any of their items went into, and what those units shipped.
@@ -315,17 +315,27 @@ enum TraceIndex {
     static func itemsInOrder(gtin: String, batches: [String], into placements: inout [RecallTrace.Placement], txn: Transaction, db: Database) throws {
         let lots = batches.map { Array($0.utf8) }.sorted { $0.lexicographicallyPrecedes($1) }
         let names = lots.map { String(decoding: $0, as: UTF8.self) }
-        /// The index in `lots` of the batch `v` names, by binary search on the bytes.
+        /// How `lots[i]` compares with the bytes `v`.
+        func compare(_ i: Int, _ v: Slice<UnsafeRawBufferPointer>) -> Int {
+            lots[i].withUnsafeBytes { m in
+                let n = min(m.count, v.count)
+                let d = n == 0 ? 0 : memcmp(m.baseAddress!, v.base.baseAddress! + v.startIndex, n)
+                return d != 0 ? Int(d) : m.count - v.count
+            }
+        }
+        var previous = 0
+        /// The index in `lots` of the batch `v` names: the previous item's when the same (serials
+        /// of a lot are mostly neighbours), else by binary search on the bytes.
         func lot(_ v: Slice<UnsafeRawBufferPointer>) -> Int? {
+            if previous < lots.count, compare(previous, v) == 0 { return previous }
             var (lo, hi) = (0, lots.count)
             while lo < hi {
                 let mid = (lo + hi) / 2
-                let c = lots[mid].withUnsafeBytes { m in
-                    let n = min(m.count, v.count)
-                    let d = n == 0 ? 0 : memcmp(m.baseAddress!, v.base.baseAddress! + v.startIndex, n)
-                    return d != 0 ? Int(d) : m.count - v.count
+                let c = compare(mid, v)
+                if c == 0 {
+                    previous = mid
+                    return mid
                 }
-                if c == 0 { return mid }
                 if c < 0 { lo = mid + 1 } else { hi = mid }
             }
             return nil
