@@ -31,11 +31,12 @@ struct TraceCommand: ParsableCommand {
         }
 
         /// Writes each record and its tlog-proof bundle against the latest checkpoint.
-        func writeProofs(_ ledger: Ledger, _ indexes: Set<UInt64>) throws {
+        func writeProofs(_ ledger: Ledger, _ indexes: some Sequence<UInt64>) throws {
             guard let prove else { return }
             let dir = URL(fileURLWithPath: prove)
-            let size = try writeRecordProofs(ledger, indexes, to: dir, option: "--prove folder")
-            printError("wrote \(indexes.count) records with their proofs at tree size \(size) to \(dir.path) (dpp audit verify --vkey … --proof … --record …)")
+            let sorted = indexes.sorted()
+            let size = try writeRecordProofs(ledger, sorted, to: dir, option: "--prove folder")
+            printError("wrote \(sorted.count) records with their proofs at tree size \(size) to \(dir.path) (dpp audit verify --vkey … --proof … --record …)")
         }
     }
 
@@ -102,7 +103,7 @@ struct TraceCommand: ParsableCommand {
 /// - Returns: the tree size of the proofs.
 /// - Throws: ``LedgerError`` `already-exists` if the folder exists (nothing is overwritten).
 @discardableResult
-func writeRecordProofs(_ ledger: Ledger, _ indexes: Set<UInt64>, to dir: URL, option: String = "folder") throws -> UInt64 {
+func writeRecordProofs(_ ledger: Ledger, _ indexes: some Sequence<UInt64>, to dir: URL, option: String = "folder") throws -> UInt64 {
     if FileManager.default.fileExists(atPath: dir.path) {
         throw LedgerError(.alreadyExists, "\(dir.path) exists; nothing was written — choose a new \(option)")
     }

@@ -32,10 +32,11 @@ struct TraceSnapshotTests {
         let (split, serial, later) = try ledger.env.read { txn in
             // A write commits while this read transaction is open: more items in every lot.
             #expect(try ledger.append(unsigned: models.map { register($0, lot: 2, serial: "LATE") }, source: "erp").allSatisfy { $0.record != nil })
-            let later = try ledger.env.read { newer in try TraceIndex.below(affected[...], txn: newer, db: db) }
-            return (try TraceIndex.split(affected, txn: txn, db: db), try TraceIndex.below(affected[...], txn: txn, db: db), later)
+            let later = try ledger.env.read { newer in try TraceIndex.below(affected[...], asOf: nil, txn: newer, db: db) }
+            return (try TraceIndex.split(affected, asOf: nil, txn: txn, db: db), try TraceIndex.below(affected[...], asOf: nil, txn: txn, db: db), later)
         }
-        #expect(split.flatMap(\.placements) == serial.placements, "the split read sees the first transaction's snapshot")
-        #expect(serial.placements.count == 12 && later.placements.count == 16, "the write is visible only to a later transaction")
+        #expect(split.flatMap(\.items.items) == serial.items.items, "the split read sees the first transaction's snapshot")
+        #expect(split.flatMap(\.items.records) == serial.items.records)
+        #expect(serial.items.records.count == 12 && later.items.records.count == 16, "the write is visible only to a later transaction")
     }
 }

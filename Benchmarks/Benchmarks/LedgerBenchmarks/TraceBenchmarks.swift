@@ -193,6 +193,21 @@ func traceBenchmarks() {
         setup: { TraceState.ledger = try recallStore(); TraceState.next = 0 },
         teardown: { TraceState.ledger = nil })
     Benchmark(
+        "Recall scope of the supplier reaching most items (175,000 of 1,000,000)",
+        configuration: .init(metrics: scopeMetrics, warmupIterations: 2, maxDuration: .seconds(30), maxIterations: 50),
+        closure: { benchmark in
+            // S05 reaches 14 of the 80 products (12,500 items each): 175,000 items, 4,550 shipments.
+            benchmark.startMeasurement()
+            let (scope, _) = try! TraceState.ledger!.traceUp(supplier: try! Subject("supplier/S05"))
+            benchmark.stopMeasurement()
+            let items = scope["items"]?.arrayValue?.count ?? 0
+            precondition(items == 175_000, "the largest scope of the data set has 175,000 items, not \(items)")
+            benchmark.measurement(.custom("items in scope"), items)
+            benchmark.measurement(.custom("shipments in scope"), scope["shipments"]?.arrayValue?.count ?? 0)
+        },
+        setup: { TraceState.ledger = try recallStore() },
+        teardown: { TraceState.ledger = nil })
+    Benchmark(
         "Recall scope of a supplier in a 30-day production window, 1,000,000 items",
         configuration: .init(metrics: scopeMetrics, warmupIterations: 1, maxDuration: .seconds(30), maxIterations: 50),
         closure: { benchmark in

@@ -162,15 +162,93 @@ public struct RecallTrace: Sendable {
         }
     }
 
-    /// What a recall scope reaches below its batches: the placements of items in those batches,
-    /// in the order of their items (an item's registrations together, by record) — given in runs,
-    /// every item of a run before those of the next (a run per core that read them, so that no
-    /// run is copied into one array of hundreds of thousands) —, the packings of
-    /// those batches and items into logistic units, and the shipments of those batches, items and
-    /// units (more packings and shipments may be given; the trace keeps those that apply).
+    /// The items of a recall scope as one reader collects them, in item order: each item once,
+    /// and every `item.registered` record known at `asOf` that places it in an affected batch.
+    /// A reader adds placements as it finds them (the ledger on each core, from its index), so
+    /// that a scope of hundreds of thousands of items keeps no placement.
+    public struct ItemRun: Sendable {
+        /// What the ledger knew then (nil: now); later registrations are left out.
+        public let asOf: Timestamp?
+        /// The items, in order, as the scope lists them.
+        public private(set) var items: [JSONValue] = []
+        /// The registrations that place them.
+        public private(set) var records: [UInt64] = []
+        private var last: String?
+
+        /// An empty run.
+        public init(asOf: Timestamp?) { self.asOf = asOf }
+
+        /// The items, leaving the run without them (so that the caller holds the only reference).
+        mutating func takeItems() -> [JSONValue] {
+            defer { items = [] }
+            return items
+        }
+
+        /// Adds a registration of `item` in an affected batch: items come in order, an item's
+        /// registrations together.
+        public mutating func add(item: String, record: UInt64, recordedAt: Timestamp) {
+            if let asOf, recordedAt > asOf { return }
+            assert(last.map { $0 <= item } ?? true, "items out of order")
+            records.append(record)
+            if last != item {
+                last = item
+                items.append(.string(item))
+            }
+        }
+    }
+
+    /// The records a recall scope rests on, each once: the item registrations as the readers found
+    /// them (an item's registrations belong to it alone, so runs of different items never share
+    /// one, and no other fact of a scope is an item registration) beside the set of the others, so
+    /// that a scope of hundreds of thousands of items hashes none of them. Iterate, or `sorted()`.
+    public struct ScopeRecords: Sequence, Equatable, Sendable {
+        /// The records other than item registrations.
+        let others: Set<UInt64>
+        /// The item registrations, run by run.
+        let registrations: [[UInt64]]
+
+        /// Records from a set of others and runs of item registrations (disjoint from the others and from each other).
+        init(_ others: Set<UInt64>, registrations: [[UInt64]]) {
+            assert(Set(registrations.joined()).count == registrations.reduce(0) { $0 + $1.count }
+                && Set(registrations.joined()).isDisjoint(with: others), "item registrations are disjoint")
+            (self.others, self.registrations) = (others, registrations)
+        }
+
+        /// How many.
+        public var count: Int { registrations.reduce(others.count) { $0 + $1.count } }
+
+        /// Whether there are none.
+        public var isEmpty: Bool { others.isEmpty && registrations.allSatisfy(\.isEmpty) }
+
+        /// Whether `record` is one of them.
+        public func contains(_ record: UInt64) -> Bool { others.contains(record) || registrations.contains { $0.contains(record) } }
+
+        /// Each record once, in no particular order.
+        public func makeIterator() -> Iterator { Iterator(others: others.makeIterator(), registrations: registrations.joined().makeIterator()) }
+
+        /// `count`, for `Array(_:)` and `sorted()`.
+        public var underestimatedCount: Int { count }
+
+        /// The others, then the item registrations.
+        public struct Iterator: IteratorProtocol {
+            var others: Set<UInt64>.Iterator
+            var registrations: FlattenSequence<[[UInt64]]>.Iterator
+
+            /// The next record.
+            public mutating func next() -> UInt64? { others.next() ?? registrations.next() }
+        }
+
+        /// The same records, whatever the order.
+        public static func == (a: ScopeRecords, b: ScopeRecords) -> Bool { a.count == b.count && Set(a) == Set(b) }
+    }
+
+    /// What a recall scope reaches below its batches: the items placed in those batches, in runs
+    /// (every item of a run before those of the next; a run per core that read them), the packings
+    /// of those batches and items into logistic units, and the shipments of those batches, items
+    /// and units (more packings and shipments may be given; the trace keeps those that apply).
     /// ``RecallTrace`` answers from what it replayed; the ledger from its index, where the items of
     /// a model come in order without sorting.
-    public typealias Reach = (_ batches: Set<String>) throws -> (placements: [[Placement]], packings: [Packing], shipments: [Shipment])
+    public typealias Reach = (_ batches: Set<String>) throws -> (items: [ItemRun], packings: [Packing], shipments: [Shipment])
 
     struct Declaration: Sendable {
         let kind: String
@@ -374,10 +452,14 @@ public struct RecallTrace: Sendable {
     /// higher-level assemblies containing them, their items, shipments and markets (quantities per
     /// market), with the records every edge rests on.
     public func up(supplier: String, part: String? = nil, lot: String? = nil, from: Timestamp? = nil, to: Timestamp? = nil)
-        -> (scope: JSONObject, records: Set<UInt64>)
+        -> (scope: JSONObject, records: ScopeRecords)
     {
         up(supplier: supplier, part: part, lot: lot, from: from, to: to) { batches in
-            ([placements.filter { batches.contains($0.batch) }.sorted { ($0.item, $0.record) < ($1.item, $1.record) }], packings, shipments)
+            var run = ItemRun(asOf: asOf)
+            for p in placements.filter({ batches.contains($0.batch) }).sorted(by: { ($0.item, $0.record) < ($1.item, $1.record) }) {
+                run.add(item: p.item, record: p.record, recordedAt: p.recordedAt)
+            }
+            return ([run], packings, shipments)
         }
     }
 
@@ -386,7 +468,7 @@ public struct RecallTrace: Sendable {
     /// of its registrations known then names an affected batch (a recall errs on the side of
     /// inclusion).
     public func up(supplier: String, part: String? = nil, lot: String? = nil, from: Timestamp? = nil, to: Timestamp? = nil, reach: Reach) rethrows
-        -> (scope: JSONObject, records: Set<UInt64>)
+        -> (scope: JSONObject, records: ScopeRecords)
     {
         let lo = from?.microseconds ?? .min, hi = to?.microseconds ?? .max
         var records: Set<UInt64> = []
@@ -440,26 +522,12 @@ public struct RecallTrace: Sendable {
                 changed = true
             }
         }
-        let below = try reach(affectedBatches)
+        var below = try reach(affectedBatches)
         // The items as the scope lists them, built in one pass (hundreds of thousands in a large recall).
-        var itemValues: [JSONValue] = []
-        let placementCount = below.placements.reduce(0) { $0 + $1.count }
-        itemValues.reserveCapacity(placementCount)
-        records.reserveCapacity(records.count + placementCount + below.shipments.count)
-        var last: String?
-        for run in below.placements {
-            // By index into the buffer: a for-in copy of each placement retains and releases its two strings.
-            run.withUnsafeBufferPointer { placements in
-                for i in placements.indices where known(placements[i].recordedAt) {
-                    assert(affectedBatches.contains(placements[i].batch) && last.map { $0 <= placements[i].item } ?? true, "reach breaks its contract")
-                    records.insert(placements[i].record)
-                    if last != placements[i].item {
-                        last = placements[i].item
-                        itemValues.append(.string(placements[i].item))
-                    }
-                }
-            }
-        }
+        // The items of the first run as they are (taken in place: no copy of hundreds of thousands), the others after them.
+        var itemValues = below.items.isEmpty ? [] : below.items[0].takeItems()
+        itemValues.reserveCapacity(below.items.reduce(itemValues.count) { $0 + $1.items.count })
+        for run in below.items.dropFirst() { itemValues += run.items }
         func inScope(_ subject: String) -> Bool {
             if affectedBatches.contains(subject) { return true }
             var (low, high) = (0, itemValues.count)  // items are in order: binary search
@@ -498,7 +566,7 @@ public struct RecallTrace: Sendable {
             }),
             "markets": .object(perMarket),
         ]
-        return (scope, records)
+        return (scope, ScopeRecords(records, registrations: below.items.map(\.records)))
     }
 
     /// The shipments of a recall scope (``up(supplier:part:lot:from:to:)``) as CSV (RFC 4180:

@@ -218,14 +218,14 @@ enum TraceIndex {
         try scan(edge, from, txn: txn, db: db).map { String(decoding: $0, as: UTF8.self) }
     }
 
-    /// What a recall scope reaches below `batches` (see ``RecallTrace/Reach``): the placements of
-    /// their items, in item order, and the shipments of the batches and of every item of their
+    /// What a recall scope reaches below `batches` (see ``RecallTrace/Reach``): their items known
+    /// at `asOf`, in item order, and the shipments of the batches and of every item of their
     /// GTINs (``RecallTrace`` keeps those in scope). A model's items are read in one range of its
     /// item → registration edges (`J 01/<GTIN>/21/`), already in item order.
-    static func reach(_ batches: Set<String>, txn: Transaction, db: Database) throws
-        -> (placements: [[RecallTrace.Placement]], packings: [RecallTrace.Packing], shipments: [RecallTrace.Shipment])
+    static func reach(_ batches: Set<String>, asOf: Timestamp?, txn: Transaction, db: Database) throws
+        -> (items: [RecallTrace.ItemRun], packings: [RecallTrace.Packing], shipments: [RecallTrace.Shipment])
     {
-        var placements: [[RecallTrace.Placement]] = [], packings: [RecallTrace.Packing] = [], shipments: [RecallTrace.Shipment] = []
+        var runs: [RecallTrace.ItemRun] = [], packings: [RecallTrace.Packing] = [], shipments: [RecallTrace.Shipment] = []
         var byGTIN: [String: [String]] = [:]
         for b in batches.sorted() {
             shipments += try facts(.shipmentOf, b, txn: txn, db: db) { shipment(subject: b, record: $0, value: $1) }
@@ -237,8 +237,8 @@ enum TraceIndex {
             }
         }
         let models = byGTIN.sorted { $0.key < $1.key }
-        for part in try split(models, txn: txn, db: db) {
-            placements.append(part.placements)
+        for part in try split(models, asOf: asOf, txn: txn, db: db) {
+            runs.append(part.items)
             shipments += part.shipments
         }
         // The logistic units any of their items went into, and what those units shipped.
@@ -250,7 +250,7 @@ enum TraceIndex {
         for unit in Set(packings.map(\.unit)).sorted() {
             shipments += try facts(.shipmentOf, unit, txn: txn, db: db) { shipment(subject: unit, record: $0, value: $1) }
         }
-        return (placements, packings, shipments)
+        return (runs, packings, shipments)
     }
 
     /// Calls `body` with the item, record index and value of every `edge` from an item of `gtin`:
@@ -266,29 +266,29 @@ enum TraceIndex {
     /// ``reach(_:txn:db:)`` for `models` (GTIN and affected batches, in order), the models split
     /// in two halves of about as many batches, the second read on another core in a read
     /// transaction of the same snapshot (same transaction ID; else it is read here too).
-    static func split(_ models: [(key: String, value: [String])], txn: Transaction, db: Database) throws
-        -> [(placements: [RecallTrace.Placement], shipments: [RecallTrace.Shipment])]
+    static func split(_ models: [(key: String, value: [String])], asOf: Timestamp?, txn: Transaction, db: Database) throws
+        -> [(items: RecallTrace.ItemRun, shipments: [RecallTrace.Shipment])]
     {
         let total = models.reduce(0) { $0 + $1.value.count }
         var cut = 0, running = 0
         while cut < models.count, running * 2 < total { running += models[cut].value.count; cut += 1 }
-        guard total >= 8, cut < models.count else { return [try below(models[...], txn: txn, db: db)] }
+        guard total >= 8, cut < models.count else { return [try below(models[...], asOf: asOf, txn: txn, db: db)] }
         let env = txn.environment
         let snapshot = txn.id
-        let second = Locked<Result<(placements: [RecallTrace.Placement], shipments: [RecallTrace.Shipment]), any Error>?>(nil)
+        let second = Locked<Result<(items: RecallTrace.ItemRun, shipments: [RecallTrace.Shipment]), any Error>?>(nil)
         let rest = models[cut...]
         let worker = Thread {
-            let result = Result { try env.read { t in t.id == snapshot ? try below(rest, txn: t, db: db) : nil } }
+            let result = Result { try env.read { t in t.id == snapshot ? try below(rest, asOf: asOf, txn: t, db: db) : nil } }
                 .flatMap { $0.map { .success($0) } ?? .failure(Stale()) }
             second.withLockWakingWaiters { $0 = result }
         }
         worker.start()
-        let first = Result { try below(models[..<cut], txn: txn, db: db) }
+        let first = Result { try below(models[..<cut], asOf: asOf, txn: txn, db: db) }
         let other = second.withLock(waitingUntil: { $0 != nil }) { $0! }
         let firstPart = try first.get()
         switch other {
         case .success(let part): return [firstPart, part]
-        case .failure(let e) where e is Stale: return [firstPart, try below(rest, txn: txn, db: db)]
+        case .failure(let e) where e is Stale: return [firstPart, try below(rest, asOf: asOf, txn: txn, db: db)]
         case .failure(let e): throw e
         }
     }
@@ -296,25 +296,24 @@ enum TraceIndex {
     /// A write committed between the two read transactions of ``split(_:txn:db:)``.
     struct Stale: Error {}
 
-    /// The placements of the affected models' items and the shipments of those items, model by model.
-    static func below(_ models: ArraySlice<(key: String, value: [String])>, txn: Transaction, db: Database) throws
-        -> (placements: [RecallTrace.Placement], shipments: [RecallTrace.Shipment])
+    /// The affected models' items and the shipments of those items, model by model.
+    static func below(_ models: ArraySlice<(key: String, value: [String])>, asOf: Timestamp?, txn: Transaction, db: Database) throws
+        -> (items: RecallTrace.ItemRun, shipments: [RecallTrace.Shipment])
     {
-        var placements: [RecallTrace.Placement] = [], shipments: [RecallTrace.Shipment] = []
+        var run = RecallTrace.ItemRun(asOf: asOf), shipments: [RecallTrace.Shipment] = []
         for (g, affected) in models {
-            try itemsInOrder(gtin: g, batches: affected, into: &placements, txn: txn, db: db)
+            try itemsInOrder(gtin: g, batches: affected, into: &run, txn: txn, db: db)
             try itemEdges(.shipmentOf, gtin: g, txn: txn, db: db) { item, record, v in
                 if let s = shipment(subject: item, record: record, value: v) { shipments.append(s) }
             }
         }
-        return (placements, shipments)
+        return (run, shipments)
     }
 
-    /// The placements in `batches` (all of GTIN `gtin`) of the GTIN's items, read from the item →
-    /// registration edges (`J <item> 0 <index>` → recorded-at, batch) in key order, which is item order.
-    static func itemsInOrder(gtin: String, batches: [String], into placements: inout [RecallTrace.Placement], txn: Transaction, db: Database) throws {
+    /// The GTIN's items placed in `batches` (all of GTIN `gtin`), read from the item → registration
+    /// edges (`J <item> 0 <index>` → recorded-at, batch) in key order, which is item order.
+    static func itemsInOrder(gtin: String, batches: [String], into run: inout RecallTrace.ItemRun, txn: Transaction, db: Database) throws {
         let lots = batches.map { Array($0.utf8) }.sorted { $0.lexicographicallyPrecedes($1) }
-        let names = lots.map { String(decoding: $0, as: UTF8.self) }
         /// How `lots[i]` compares with the bytes `v`.
         func compare(_ i: Int, _ v: Slice<UnsafeRawBufferPointer>) -> Int {
             lots[i].withUnsafeBytes { m in
@@ -347,11 +346,11 @@ enum TraceIndex {
             var pos: Cursor.Position = .atOrAfter(prefix)
             while try c.move(pos, { k, v -> Bool in
                 guard k.count > prefix.count + 9, k.starts(with: prefix) else { return false }
-                guard v.count > 8, k[k.count - 9] == 0, let i = lot(v[8...]) else { return true }
-                placements.append(RecallTrace.Placement(
-                    item: String(decoding: k[1..<(k.count - 9)], as: UTF8.self), batch: names[i],
+                guard v.count > 8, k[k.count - 9] == 0, lot(v[8...]) != nil else { return true }
+                run.add(
+                    item: String(decoding: k[1..<(k.count - 9)], as: UTF8.self),
                     record: Keys.readU64(UnsafeRawBufferPointer(rebasing: k[(k.count - 8)...])),
-                    recordedAt: Timestamp(microsecondsSinceEpoch: Int64(bitPattern: Keys.readU64(UnsafeRawBufferPointer(rebasing: v[0..<8]))))))
+                    recordedAt: Timestamp(microsecondsSinceEpoch: Int64(bitPattern: Keys.readU64(UnsafeRawBufferPointer(rebasing: v[0..<8])))))
                 return true
             }) == true {
                 pos = .next
@@ -378,7 +377,7 @@ extension Ledger {
     /// batches, genealogy, items and shipments come from the facts beside the index's edges.
     /// - Complexity: proportional to the models, batches, items and shipments reached.
     public func traceUp(supplier: Subject, part: String? = nil, lot: String? = nil, from: Timestamp? = nil, to: Timestamp? = nil,
-        asOf: Timestamp? = nil) throws -> (scope: JSONObject, records: Set<UInt64>)
+        asOf: Timestamp? = nil) throws -> (scope: JSONObject, records: RecallTrace.ScopeRecords)
     {
         try env.read { txn in
             guard let db = try traceIndex(txn) else {
@@ -410,7 +409,7 @@ extension Ledger {
                 }
             }
             return try RecallTrace(records: boms, batches: Array(batches.values), consumptions: consumptions, asOf: asOf)
-                .up(supplier: supplier.rawValue, part: part, lot: lot, from: from, to: to) { try TraceIndex.reach($0, txn: txn, db: db) }
+                .up(supplier: supplier.rawValue, part: part, lot: lot, from: from, to: to) { try TraceIndex.reach($0, asOf: asOf, txn: txn, db: db) }
         }
     }
 
