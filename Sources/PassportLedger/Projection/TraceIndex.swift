@@ -345,10 +345,11 @@ enum TraceIndex {
         try txn.withCursor(db) { c in
             var pos: Cursor.Position = .atOrAfter(prefix)
             while try c.move(pos, { k, v -> Bool in
-                guard k.count > prefix.count + 9, k.starts(with: prefix) else { return false }
+                guard k.count > prefix.count + 9, memcmp(k.baseAddress!, prefix, prefix.count) == 0 else { return false }
                 guard v.count > 8, k[k.count - 9] == 0, lot(v[8...]) != nil else { return true }
                 run.add(
-                    item: String(decoding: k[1..<(k.count - 9)], as: UTF8.self),
+                    // From a typed buffer: String's fast path (one allocation, no intermediate array).
+                    item: String(decoding: UnsafeBufferPointer(start: k.baseAddress!.assumingMemoryBound(to: UInt8.self) + 1, count: k.count - 10), as: UTF8.self),
                     record: Keys.readU64(UnsafeRawBufferPointer(rebasing: k[(k.count - 8)...])),
                     recordedAt: Timestamp(microsecondsSinceEpoch: Int64(bitPattern: Keys.readU64(UnsafeRawBufferPointer(rebasing: v[0..<8])))))
                 return true
