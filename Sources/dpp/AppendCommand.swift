@@ -94,7 +94,13 @@ struct AppendSummary {
     private let terminal = isatty(2) == 1
     private var progressShown = false
 
-    init(name: String) { self.name = name }
+    /// Why there were no events, when there were none.
+    private let emptyReason: String
+
+    init(name: String, emptyReason: String = "the input is empty or only blank lines") {
+        self.name = name
+        self.emptyReason = emptyReason
+    }
 
     mutating func count(_ o: AppendOutcome) {
         switch o {
@@ -122,7 +128,7 @@ struct AppendSummary {
     func finish() {
         if progressShown { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
         guard total > 0 else {
-            printError("\(name): no events (the input is empty or only blank lines); nothing was appended")
+            printError("\(name): no events (\(emptyReason)); nothing was appended")
             return
         }
         var line = "\(name): \(appended) appended, \(duplicates) duplicate\(duplicates == 1 ? "" : "s") (nothing written)"

@@ -97,7 +97,7 @@ final class KafkaOutput {
 
     init(format: OutputFormat, name: String) {
         self.format = format
-        summary = AppendSummary(name: name)
+        summary = AppendSummary(name: name, emptyReason: "no message past the store's positions")
     }
 
     func print(_ report: KafkaIngest.Report) {

@@ -114,6 +114,45 @@ struct KafkaDebeziumTests {
         }
     }
 
+    @Test("two members of a group share the partitions; when one leaves, the other takes its partitions from the ledger's positions: every message once")
+    func rebalance() async throws {
+        let k = try KafkaFixture()
+        let partitions = 4
+        func orders(_ ids: ClosedRange<Int>) -> [(partition: Int32, value: [UInt8]?)] {
+            ids.map { (Int32($0 % partitions), ChangeEvents.order(id: $0, lsn: $0 * 10)) }
+        }
+        try k.produce(Self.topic, partitions: partitions, orders(1...400))
+        func consumed() throws -> Int64 {
+            try (0..<partitions).reduce(0) { $0 + ((try k.ledger.kafkaOffset(KafkaPartition(topic: Self.topic, partition: Int32($1)))).map { $0 + 1 } ?? 0) }
+        }
+        func waitFor(_ n: Int64) async throws {
+            let deadline = ContinuousClock.now + .seconds(60)
+            while try consumed() < n, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
+        }
+        let (linesA, linesB) = (Locked<[KafkaIngest.Report.Line]>([]), Locked<[KafkaIngest.Report.Line]>([]))
+        let a = try k.ingest(k.debezium(), topics: [Self.topic], group: "g", lines: linesA) { $0.batchMessages = 20 }
+        let b = try k.ingest(k.debezium(), topics: [Self.topic], group: "g", lines: linesB) { $0.batchMessages = 20 }
+        let runA = Task { try await a.run() }
+        let runB = Task { try await b.run() }
+        try await waitFor(400)
+        #expect(!linesA.withLock(\.isEmpty) && !linesB.withLock(\.isEmpty), "both members read partitions")
+        b.stop()
+        try await runB.value
+        // While the group re-forms around the remaining member, more changes arrive.
+        try k.produce(Self.topic, partitions: partitions, orders(401...800), create: false)
+        try await waitFor(800)
+        a.stop()
+        try await runA.value
+        let results = (linesA.withLock { $0 } + linesB.withLock { $0 }).map { line -> String in
+            if case .outcome(let origin, .appended) = line { return origin }
+            return "not appended: \(line)"
+        }
+        #expect(results.count == 800 && Set(results).count == 800, "every message once")
+        #expect(results.allSatisfy { $0.hasPrefix("kafka/") }, "\(results.filter { !$0.hasPrefix("kafka/") }.prefix(3))")
+        #expect(try k.ledger.eventSet().count == 800)
+        for p in 0..<partitions { #expect(try k.ledger.kafkaOffset(KafkaPartition(topic: Self.topic, partition: Int32(p))) == 199) }
+    }
+
     @Test("messages that write nothing (tombstones, unchanged rows) still move the partition's offset, in the transaction of their batch")
     func skipsMoveTheOffset() async throws {
         let k = try KafkaFixture()

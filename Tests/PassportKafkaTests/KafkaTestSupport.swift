@@ -58,20 +58,30 @@ struct KafkaFixture {
         func count(_ text: String) -> Int { results.filter { $0.contains(text) }.count }
     }
 
+    /// A consumer of `topics` in `group`, collecting what it reports into `lines`.
+    func ingest(
+        _ connector: KafkaIngest.Connector, topics: [String], group: String, lines: Locked<[KafkaIngest.Report.Line]>,
+        warnings: Locked<[KafkaError]> = Locked([]), configure: (inout KafkaIngest.Options) -> Void = { _ in }
+    ) throws -> KafkaIngest {
+        var options = KafkaIngest.Options(
+            bootstrapServers: cluster.bootstrapServers, topics: topics, group: group, kafka: KafkaMockCluster.consumerProperties)
+        options.batchWait = .milliseconds(20)
+        configure(&options)
+        return try KafkaIngest(
+            ledger: ledger, connector: connector, options: options,
+            report: { r in lines.withLock { $0 += r.lines } }, warning: { e in warnings.withLock { $0.append(e) } })
+    }
+
     /// Runs a consumer of `topics` in `group` until idle (1.5 s), as a service would.
     func consume(
         _ connector: KafkaIngest.Connector, topics: [String], group: String, configure: (inout KafkaIngest.Options) -> Void = { _ in }
     ) async throws -> Run {
-        var options = KafkaIngest.Options(
-            bootstrapServers: cluster.bootstrapServers, topics: topics, group: group, kafka: KafkaMockCluster.consumerProperties)
-        options.exitWhenIdle = .milliseconds(1500)
-        options.batchWait = .milliseconds(20)
-        configure(&options)
         let lines = Locked<[KafkaIngest.Report.Line]>([])
         let warnings = Locked<[KafkaError]>([])
-        let ingest = try KafkaIngest(
-            ledger: ledger, connector: connector, options: options,
-            report: { r in lines.withLock { $0 += r.lines } }, warning: { e in warnings.withLock { $0.append(e) } })
+        let ingest = try ingest(connector, topics: topics, group: group, lines: lines, warnings: warnings) { options in
+            options.exitWhenIdle = .milliseconds(1500)
+            configure(&options)
+        }
         try await ingest.run()
         return Run(summary: ingest.summary!, lines: lines.withLock { $0 }, warnings: warnings.withLock { $0 })
     }
