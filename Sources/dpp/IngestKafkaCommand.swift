@@ -22,7 +22,7 @@ extension IngestCommand {
                 that cannot be mapped is kept in quarantine (origin kafka/<topic>/<partition>@<offset>; dpp quarantine retry \
                 maps it again). --kafka-config is a librdkafka properties file (key=value: security.protocol, sasl.*, ssl.*), \
                 readable by its owner only; its values are never printed. Runs until SIGINT or SIGTERM (the batch in hand is \
-                finished and committed) or until idle for --exit-when-idle seconds. One result line per message (per EPCIS \
+                finished and committed) or, with --exit-when-idle, once every partition is read to its end and no message came for that long. One result line per message (per EPCIS \
                 event), like the file connectors, and a summary on stderr.
 
                 """ + exitCodes("3 some input was rejected (kept in quarantine), "))
@@ -37,7 +37,7 @@ extension IngestCommand {
         var locations: String?
         @Option(help: ArgumentHelp("librdkafka properties, key=value lines (security, SASL, TLS); mode 0600.", valueName: "FILE"))
         var kafkaConfig: String?
-        @Option(help: ArgumentHelp("Stop once no message came for this long after partitions were assigned.", valueName: "SECONDS"))
+        @Option(help: ArgumentHelp("Stop once every assigned partition is read to its end and no message came for this long.", valueName: "SECONDS"))
         var exitWhenIdle: Double?
         @Option(help: "Messages per write transaction (at most).") var batch: Int = 4096
         @Option(help: "text or json.") var format: OutputFormat = .text

@@ -99,6 +99,10 @@ public final class KafkaConsumer {
     /// The partitions the group has given this consumer.
     public var assignment: Set<KafkaPartition> { callbacks.takeUnretainedValue().assignment }
 
+    /// The assigned partitions read to their end: librdkafka reported reaching the end (with
+    /// `enable.partition.eof=true`) and no message came from them since.
+    public var partitionsAtEnd: Set<KafkaPartition> { callbacks.takeUnretainedValue().atEnd }
+
     /// Waits up to `timeout` for the next message; rebalances and errors are handled meanwhile.
     /// - Returns: the message, or nil if none came (or an error the consumer goes on after came instead).
     /// - Throws: ``KafkaError`` when the consumer cannot go on: a fatal librdkafka error, failed
@@ -117,7 +121,10 @@ public final class KafkaConsumer {
         let message = m.pointee
         let topic = message.rkt.map { String(cString: rd_kafka_topic_name($0)) }
         guard message.err == RD_KAFKA_RESP_ERR_NO_ERROR else {
-            if message.err == RD_KAFKA_RESP_ERR__PARTITION_EOF { return nil }
+            if message.err == RD_KAFKA_RESP_ERR__PARTITION_EOF {
+                if let topic { box.atEnd.insert(KafkaPartition(topic: topic, partition: message.partition)) }
+                return nil
+            }
             let error = KafkaError(
                 .broker, String(cString: rd_kafka_message_errstr(m)), kafkaError: KafkaError.name(message.err), brokers: brokers,
                 topic: topic, partition: topic != nil && message.partition >= 0 ? message.partition : nil, isFatal: KafkaError.isFatal(message.err))
@@ -128,8 +135,10 @@ public final class KafkaConsumer {
         func bytes(_ p: UnsafeMutableRawPointer?, _ count: Int) -> [UInt8]? {
             p.map { [UInt8](UnsafeRawBufferPointer(start: $0, count: count)) }
         }
+        let partition = KafkaPartition(topic: topic ?? "", partition: message.partition)
+        box.atEnd.remove(partition)
         return KafkaMessage(
-            partition: KafkaPartition(topic: topic ?? "", partition: message.partition), offset: message.offset,
+            partition: partition, offset: message.offset,
             key: bytes(message.key, message.key_len), value: bytes(message.payload, message.len))
     }
 
@@ -171,6 +180,8 @@ final class Callbacks {
     let onError: (KafkaError) -> Void
     let brokers: String
     var assignment: Set<KafkaPartition> = []
+    /// Assigned partitions read to their end (and no message since).
+    var atEnd: Set<KafkaPartition> = []
     /// The first fatal error a callback met, thrown by the next poll.
     var failure: KafkaError?
 
@@ -227,6 +238,7 @@ final class Callbacks {
                     try check(rd_kafka_assign(rk, copy), .rebalance, "taking partitions \(names)", brokers: brokers)
                 }
                 assignment.formUnion(partitions)
+                atEnd.subtract(partitions)
             case RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS:
                 var failure: KafkaError?
                 do { try rebalance.revoked(partitions) } catch {
@@ -234,6 +246,7 @@ final class Callbacks {
                         ?? KafkaError(.rebalance, "giving up partitions \(names) failed: \(error)", brokers: brokers, underlying: error)
                 }
                 assignment.subtract(partitions)
+                atEnd.subtract(partitions)
                 if cooperative {
                     try check(rd_kafka_incremental_unassign(rk, list), .rebalance, "giving up partitions \(names)", brokers: brokers)
                 } else {
@@ -245,6 +258,7 @@ final class Callbacks {
                     .rebalance, "the group rebalance failed (\(KafkaError.text(err))); this consumer holds no partition until the next one",
                     kafkaError: KafkaError.name(err), brokers: brokers, isFatal: false))
                 assignment = []
+                atEnd = []
                 try check(rd_kafka_assign(rk, nil), .rebalance, "giving up partitions \(names)", brokers: brokers)
             }
         } catch {

@@ -47,8 +47,8 @@ public final class KafkaIngest: @unchecked Sendable {
         /// The most submissions one append takes (an EPCIS document that maps to more is appended
         /// in slices, its offset with the last).
         public var maxSubmissions = 2048
-        /// Stop once no message came for this long after partitions were assigned (nil: run until
-        /// ``KafkaIngest/stop()``).
+        /// Stop once every assigned partition is read to its end and no message came for this
+        /// long (nil: run until ``KafkaIngest/stop()``).
         public var exitWhenIdle: Duration?
         /// With ``exitWhenIdle``: if the group assigns no partition (not even an empty set) within
         /// the longer of this and ``exitWhenIdle``, stop with an error — the brokers are unreachable
@@ -65,8 +65,10 @@ public final class KafkaIngest: @unchecked Sendable {
         }
 
         /// Properties the consumer sets itself, refused in ``kafka``: the brokers and group (options
-        /// of their own) and offset storage (the ledger holds it).
-        public static let reservedProperties = ["bootstrap.servers", "group.id", "enable.auto.commit", "enable.auto.offset.store"]
+        /// of their own), offset storage (the ledger holds it), end-of-partition events (idleness).
+        public static let reservedProperties = [
+            "bootstrap.servers", "group.id", "enable.auto.commit", "enable.auto.offset.store", "enable.partition.eof",
+        ]
     }
 
     /// The results of one durable batch, in message order.
@@ -157,7 +159,7 @@ public final class KafkaIngest: @unchecked Sendable {
             let place = p.origin.map { "\($0): " } ?? ""
             throw KafkaError(
                 .configuration,
-                "\(place)\(p.key) is set by the consumer itself (brokers and group are options of their own; offsets are kept in the ledger): remove it")
+                "\(place)\(p.key) is set by the consumer itself (brokers and group are options of their own; offsets are kept in the ledger; end-of-partition events tell when it is idle): remove it")
         }
         self.ledger = ledger
         self.options = options
@@ -198,6 +200,7 @@ public final class KafkaIngest: @unchecked Sendable {
         configuration.set("bootstrap.servers", options.bootstrapServers)
         configuration.set("group.id", options.group)
         configuration.set("enable.auto.offset.store", "false")
+        configuration.set("enable.partition.eof", "true")
         // Where the ledger has no position the partition is read from its beginning; the same
         // when the position is out of the brokers' range (retention deleted the messages after it).
         if configuration["auto.offset.reset"] == nil { configuration.set("auto.offset.reset", "earliest") }
@@ -226,7 +229,8 @@ public final class KafkaIngest: @unchecked Sendable {
                 try drain()
                 guard let limit = options.exitWhenIdle else { continue }
                 let waited = ContinuousClock.now - lastActivity
-                if everAssigned, waited >= limit {
+                // Idle: every partition read to its end (one slow to start fetching is not idle), and quiet.
+                if everAssigned, consumer.assignment.isSubset(of: consumer.partitionsAtEnd), waited >= limit {
                     idle = true
                     break
                 }
