@@ -174,6 +174,26 @@ struct KafkaDebeziumTests {
         #expect(again.lines.isEmpty, "\(again.results)")
     }
 
+    @Test("a message over 1 MiB is rejected too-large unread; quarantine keeps its first 4,096 bytes with its length and SHA-256")
+    func oversizedMessage() throws {
+        let k = try KafkaFixture()
+        var ingest = try DebeziumIngest(ledger: k.ledger, source: "erp", mappingFile: k.mappingFile)
+        let big = Array(#"{"before":null,"after":{"pad":""#.utf8) + [UInt8](repeating: 0x61, count: 1 << 20) + Array(#""}}"#.utf8)
+        let batch = try ingest.batch([
+            DebeziumIngest.Input(bytes: big, origin: "kafka/cdc/0@7", noun: "message"),
+            DebeziumIngest.Input(bytes: ChangeEvents.order(id: 1, lsn: 10), origin: "kafka/cdc/0@8", noun: "message"),
+        ])
+        let outcomes = try k.ledger.appendSync(batch.submissions)
+        guard case .rejected(let error, let id?) = outcomes[0] else {
+            Issue.record("\(outcomes[0])")
+            return
+        }
+        #expect(error.code == .tooLarge && error.message.hasPrefix("the message is \(big.count) bytes"), "\(error)")
+        let entry = try k.ledger.quarantineEntry(id: id)
+        #expect(entry.origin == "kafka/cdc/0@7" && entry.raw == Array(big.prefix(4096)) && entry.truncated?.length == big.count)
+        #expect(outcomes[1].record != nil)
+    }
+
     @Test("malformed messages are kept in quarantine with their Kafka origin and the rest is consumed; after a mapping fix, quarantine retry maps them again")
     func malformedIsQuarantined() async throws {
         let k = try KafkaFixture()
