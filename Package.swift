@@ -16,6 +16,8 @@ let package = Package(
         .library(name: "PassportDocuments", targets: ["PassportDocuments"]),
         .library(name: "PassportServer", targets: ["PassportServer"]),
         .library(name: "PassportQR", targets: ["PassportQR"]),
+        .library(name: "PassportKafka", targets: ["PassportKafka"]),
+        .library(name: "PassportKafkaTesting", targets: ["PassportKafkaTesting"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -47,6 +49,10 @@ let package = Package(
         .systemLibrary(
             name: "CZlibSystem", path: "Sources/CZlibSystem", pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"])]),
+        // librdkafka: only PassportKafka (and its mock cluster for tests and benchmarks) link it.
+        .systemLibrary(
+            name: "CRdKafka", path: "Sources/CRdKafka", pkgConfig: "rdkafka",
+            providers: [.apt(["librdkafka-dev"])]),
         .target(name: "Sodium", dependencies: ["CSodium"], swiftSettings: strict),
         .target(name: "LMDB", dependencies: ["CLMDB"], swiftSettings: strict),
         .target(name: "PassportModel", swiftSettings: strict),
@@ -86,11 +92,23 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: strict),
+        // The Kafka consumer: Debezium and EPCIS topics into the ledger, exactly-once in effect.
+        .target(
+            name: "PassportKafka",
+            dependencies: [
+                "CRdKafka", "PassportIngest", "PassportLedger", "PassportModel",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict),
+        // librdkafka's mock cluster and a producer, for tests and benchmarks (no broker needed).
+        .target(name: "PassportKafkaTesting", dependencies: ["CRdKafka", "PassportKafka"], swiftSettings: strict),
         .executableTarget(
             name: "dpp",
             dependencies: [
-                "PassportModel", "PassportAudit", "PassportLedger", "PassportIngest", "PassportDemoData", "PassportServer",
+                "PassportModel", "PassportAudit", "PassportLedger", "PassportIngest", "PassportDemoData", "PassportServer", "PassportKafka",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict),
         .target(
@@ -126,8 +144,16 @@ let package = Package(
             ],
             swiftSettings: strict),
         .testTarget(
+            name: "PassportKafkaTests",
+            dependencies: [
+                "PassportKafka", "PassportKafkaTesting", "PassportIngest", "PassportLedger", "PassportModel", "PassportTestSupport",
+                "PassportDemoData",
+            ],
+            swiftSettings: strict),
+        .testTarget(
             name: "DPPCLITests",
-            dependencies: ["PassportTestSupport", "PassportAudit", "PassportModel", "PassportLedger", "PassportDemoData"],
+            // PassportKafkaTesting: the mock Kafka cluster `dpp ingest kafka` connects to.
+            dependencies: ["PassportTestSupport", "PassportAudit", "PassportModel", "PassportLedger", "PassportDemoData", "PassportKafkaTesting"],
             swiftSettings: strict),
     ]
 )

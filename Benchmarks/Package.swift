@@ -21,6 +21,8 @@ let package = Package(
                 .product(name: "PassportModel", package: "PassportLedger"),
                 .product(name: "PassportDemoData", package: "PassportLedger"),
                 .product(name: "PassportQR", package: "PassportLedger"),
+                .product(name: "PassportKafka", package: "PassportLedger"),
+                .product(name: "PassportKafkaTesting", package: "PassportLedger"),
             ],
             path: "Benchmarks/LedgerBenchmarks",
             swiftSettings: [.swiftLanguageMode(.v6)],

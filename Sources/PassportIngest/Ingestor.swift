@@ -71,19 +71,27 @@ public struct Ingestor: Sendable {
     public func submission(_ line: JSONLinesReader.Line, name: String) -> Submission {
         let origin = "\(name):\(line.number)"
         guard let oversized = line.oversized else { return submission(line: line.bytes, origin: origin) }
-        return Submission(
-            raw: line.bytes, origin: origin, intake: mode.intake,
+        return Ingestor.oversized(prefix: line.bytes, origin: origin, intake: mode.intake, truncated: oversized)
+    }
+
+    /// The `too-large` rejection of an input longer than ``maxLineSize`` (a line, a Kafka message):
+    /// quarantine keeps `prefix` (its first bytes) with the whole input's length and SHA-256.
+    /// - Parameter noun: what the input is, for the message (`line`, `message`).
+    public static func oversized(prefix: [UInt8], origin: String, intake: JSONObject, truncated: TruncatedInput, noun: String = "line") -> Submission {
+        Submission(
+            raw: prefix, origin: origin, intake: intake,
             content: .failure(LedgerError(
                 .tooLarge,
-                "the line is \(oversized.length) bytes; a line is at most \(Ingestor.maxLineSize) bytes and a record at most \(Record.maxCanonicalSize) — put large content in an attachment (only the line's first \(line.bytes.count) bytes are kept in quarantine, with its length and SHA-256)")),
-            truncated: oversized)
+                "the \(noun) is \(truncated.length) bytes; a \(noun) is at most \(Ingestor.maxLineSize) bytes and a record at most \(Record.maxCanonicalSize) — put large content in an attachment (only the \(noun)'s first \(prefix.count) bytes are kept in quarantine, with its length and SHA-256)")),
+            truncated: truncated)
     }
 
     /// Makes the submission of an event a connector mapped from other input: `raw` (the input as
     /// received) is what quarantine keeps, `intake` how to map it again, `event` the unsigned event
-    /// this ingestor signs (its mode must be unsigned), or the violations that stopped the mapping.
+    /// this ingestor signs (its mode must be unsigned), or the violations that stopped the mapping;
+    /// `positions` are written with the outcome (``Submission/positions``).
     public func submission(
-        mapped: Result<JSONObject, LedgerError>, raw: [UInt8], origin: String, intake: JSONObject, position: SourcePosition? = nil,
+        mapped: Result<JSONObject, LedgerError>, raw: [UInt8], origin: String, intake: JSONObject, positions: [SourcePosition] = [],
         blobs: [[UInt8]] = [], quarantineID: UInt64? = nil
     ) -> Submission {
         let failure: LedgerError
@@ -96,7 +104,7 @@ public struct Ingestor: Sendable {
                 }
                 let (e, files) = try prepareUnsigned(.object(event), source: source, baseDirectory: base)
                 return signing.submission(
-                    signing: e, raw: raw, origin: origin, intake: intake, blobs: blobs + files, quarantineID: quarantineID, position: position)
+                    signing: e, raw: raw, origin: origin, intake: intake, blobs: blobs + files, quarantineID: quarantineID, positions: positions)
             } catch let e as LedgerError {
                 failure = e
             } catch {
@@ -104,7 +112,7 @@ public struct Ingestor: Sendable {
             }
         }
         var s = Submission(raw: raw, origin: origin, intake: intake, content: .failure(failure), quarantineID: quarantineID)
-        s.position = position
+        s.positions = positions
         return checker.check(s)
     }
 

@@ -94,7 +94,13 @@ struct AppendSummary {
     private let terminal = isatty(2) == 1
     private var progressShown = false
 
-    init(name: String) { self.name = name }
+    /// Why there were no events, when there were none.
+    private let emptyReason: String
+
+    init(name: String, emptyReason: String = "the input is empty or only blank lines") {
+        self.name = name
+        self.emptyReason = emptyReason
+    }
 
     mutating func count(_ o: AppendOutcome) {
         switch o {
@@ -122,7 +128,7 @@ struct AppendSummary {
     func finish() {
         if progressShown { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
         guard total > 0 else {
-            printError("\(name): no events (the input is empty or only blank lines); nothing was appended")
+            printError("\(name): no events (\(emptyReason)); nothing was appended")
             return
         }
         var line = "\(name): \(appended) appended, \(duplicates) duplicate\(duplicates == 1 ? "" : "s") (nothing written)"
@@ -136,11 +142,30 @@ struct AppendSummary {
 
 /// One result line for an appended submission (text or JSON).
 func describeOutcome(_ s: Submission, _ o: AppendOutcome, format: OutputFormat) -> String {
-    if format == .json { return CanonicalJSON.string(.object(o.json(line: s.origin))) }
+    describeOutcome(origin: s.origin, o, format: format)
+}
+
+/// One result line for the outcome of the input at `origin` (text or JSON).
+func describeOutcome(origin: String, _ o: AppendOutcome, format: OutputFormat) -> String {
+    if format == .json { return CanonicalJSON.string(.object(o.json(line: origin))) }
     switch o {
-    case .appended(let r): return "\(s.origin) appended index=\(r.index) subject=\(r.subject) seq=\(r.seq)"
-    case .duplicate(let r): return "\(s.origin) duplicate index=\(r.index) subject=\(r.subject) seq=\(r.seq)"
+    case .appended(let r): return "\(origin) appended index=\(r.index) subject=\(r.subject) seq=\(r.seq)"
+    case .duplicate(let r): return "\(origin) duplicate index=\(r.index) subject=\(r.subject) seq=\(r.seq)"
     case .rejected(let e, let q):
-        return "\(Terminal.safe(s.origin)) rejected \(e.code)\(q.map { " quarantine=\($0)" } ?? ""): \(Terminal.safe(e.message))"
+        return "\(Terminal.safe(origin)) rejected \(e.code)\(q.map { " quarantine=\($0)" } ?? ""): \(Terminal.safe(e.message))"
     }
+}
+
+/// One result line for input a connector maps to nothing (a tombstone, a replay, an unchanged row).
+func describeSkip(origin: String, reason: String, format: OutputFormat) -> String {
+    format == .json
+        ? CanonicalJSON.string(["line": .string(origin), "result": "skipped", "reason": .string(reason)])
+        : "\(Terminal.safe(origin)) skipped: \(Terminal.safe(reason))"
+}
+
+/// One result line for an EPCIS event the passport does not show, kept as `input.kept`.
+func describeKept(origin: String, reason: String, format: OutputFormat) -> String {
+    format == .json
+        ? CanonicalJSON.string(["line": .string(origin), "result": "kept", "reason": .string(reason)])
+        : "\(origin) \(reason)"
 }

@@ -8,7 +8,7 @@ import PassportModel
 struct IngestCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ingest", abstract: "Map what a source system emits to passport events, sign them with the source's key and append them.",
-        subcommands: [Debezium.self, EPCIS.self, BOM.self, CSV.self, Document.self, CMRT.self, IPC1752.self])
+        subcommands: [Debezium.self, EPCIS.self, Kafka.self, BOM.self, CSV.self, Document.self, CMRT.self, IPC1752.self])
 
     struct EPCIS: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -35,17 +35,7 @@ struct IngestCommand: ParsableCommand {
         func run() throws {
             try guarded {
                 let ledger = try store.open()
-                var countries: [String: String] = [:]
-                if let locations {
-                    guard let o = try JSONParser.parse(try readInput(locations)).objectValue else {
-                        throw LedgerError(.invalidArgument, "\(locations) must be a JSON object of GLN → country code")
-                    }
-                    for (gln, c) in o {
-                        guard let country = c.stringValue else { throw LedgerError(.invalidArgument, "\(locations): \(gln) must map to a country code") }
-                        countries[gln] = country
-                    }
-                }
-                let ingest = try EPCISIngest(ledger: ledger, source: source, locationCountries: countries)
+                let ingest = try EPCISIngest(ledger: ledger, source: source, locationCountries: try readLocations(locations))
                 var kept = 0
                 let inputs = files.isEmpty ? ["-"] : files
                 func name(_ file: String) -> String { file == "-" ? "stdin" : (file as NSString).lastPathComponent }
@@ -70,9 +60,7 @@ struct IngestCommand: ParsableCommand {
                         for item in items {
                             guard let reason = item.skipReason else { continue }
                             kept += 1
-                            print(format == .json
-                                ? CanonicalJSON.string(["line": .string(item.origin), "result": "kept", "reason": .string(reason)])
-                                : "\(item.origin) \(reason)")
+                            print(describeKept(origin: item.origin, reason: reason, format: format))
                         }
                         let submissions = items.flatMap(\.submissions)
                         let pending = try ledger.startAppend(submissions)
@@ -111,33 +99,26 @@ struct IngestCommand: ParsableCommand {
         }
 
         /// A batch handed to the writer.
-        struct Batch {
-            let name: String
-            let lines: [JSONLinesReader.Line]
-            let skips: [Int: String]
-            let submissions: [Submission]
+        struct InFlight {
+            let batch: DebeziumIngest.Batch
             let pending: PendingAppend
-            let states: Int
         }
 
         /// Waits for a batch to be durable, prints its results in input order, and forgets its row states.
-        func finish(_ b: Batch, _ ingest: inout DebeziumIngest, _ summary: inout AppendSummary) throws {
-            var outcomes = try b.pending.wait().makeIterator()
-            var subs = b.submissions.makeIterator()
+        func finish(_ b: InFlight, _ ingest: inout DebeziumIngest, _ summary: inout AppendSummary) throws {
+            let outcomes = try b.pending.wait()
             var out = ""
-            for (i, line) in b.lines.enumerated() {
-                if let reason = b.skips[i] {
+            for entry in b.batch.entries {
+                switch entry {
+                case .skipped(let origin, let reason):
                     summary.skip()
-                    let origin = "\(b.name):\(line.number)"
-                    out += (format == .json
-                        ? CanonicalJSON.string(["line": .string(origin), "result": "skipped", "reason": .string(reason)])
-                        : "\(Terminal.safe(origin)) skipped: \(Terminal.safe(reason))") + "\n"
-                } else if let s = subs.next(), let o = outcomes.next() {
-                    out += describeOutcome(s, o, format: format) + "\n"
-                    summary.count(o)
+                    out += describeSkip(origin: origin, reason: reason, format: format) + "\n"
+                case .submitted(let i):
+                    out += describeOutcome(b.batch.submissions[i], outcomes[i], format: format) + "\n"
+                    summary.count(outcomes[i])
                 }
             }
-            ingest.batchAppended(states: b.states)
+            ingest.batchAppended(states: b.batch.states)
             writeOut(out)
             summary.showProgress()
         }
@@ -160,34 +141,12 @@ struct IngestCommand: ParsableCommand {
                     let reader = JSONLinesReader(handle: handle)
                     // Pipeline: while one batch commits, the next is mapped (in order: a row's changes depend
                     // on each other, so the states of the batch in flight stay pending) and signed on all cores.
-                    var inFlight: Batch?
+                    var inFlight: InFlight?
                     while true {
                         let lines = try reader.next(count: batch)
                         if lines.isEmpty { break }
-                        let statesBefore = ingest.pendingStates
-                        var mapped: [DebeziumIngest.Mapped] = []
-                        var oversized: [Int: Submission] = [:]
-                        var skips: [Int: String] = [:]  // line position in the batch → reason
-                        let parsed = parallelMap(lines) { line in Result<JSONValue, any Error> { try DebeziumMapper.parse(line.bytes) } }
-                        for (i, line) in lines.enumerated() {
-                            if line.oversized != nil {
-                                var s = ingest.ingestor.submission(line, name: name)
-                                s.intake = ingest.intake
-                                oversized[i] = s
-                                continue
-                            }
-                            let m = try ingest.map(line.bytes, parsed: parsed[i], origin: "\(name):\(line.number)")
-                            if case .skip(let reason) = m.outcome { skips[i] = reason } else { mapped.append(m) }
-                        }
-                        let signing = ingest.signing
-                        var signed = parallelMap(mapped) { signing.submission($0)! }.makeIterator()
-                        var submissions: [Submission] = []
-                        for i in lines.indices where skips[i] == nil {
-                            if let s = oversized[i] { submissions.append(s) } else if let s = signed.next() { submissions.append(s) }
-                        }
-                        let next = Batch(
-                            name: name, lines: lines, skips: skips, submissions: submissions, pending: try ledger.startAppend(submissions),
-                            states: ingest.pendingStates - statesBefore)
+                        let mapped = try ingest.batch(lines.map { DebeziumIngest.Input($0, name: name) })
+                        let next = InFlight(batch: mapped, pending: try ledger.startAppend(mapped.submissions))
                         if let previous = inFlight { try finish(previous, &ingest, &summary) }
                         inFlight = next
                     }
@@ -388,6 +347,20 @@ struct IngestCommand: ParsableCommand {
             }
         }
     }
+}
+
+/// The `--locations` file of the EPCIS connectors: a JSON object of GLN → ISO 3166 country code (none: empty).
+func readLocations(_ locations: String?) throws -> [String: String] {
+    guard let locations else { return [:] }
+    guard let o = try JSONParser.parse(try readInput(locations)).objectValue else {
+        throw LedgerError(.invalidArgument, "\(locations) must be a JSON object of GLN → country code")
+    }
+    var countries: [String: String] = [:]
+    for (gln, c) in o {
+        guard let country = c.stringValue else { throw LedgerError(.invalidArgument, "\(locations): \(gln) must map to a country code") }
+        countries[gln] = country
+    }
+    return countries
 }
 
 extension BOMExport.Format: ExpressibleByArgument {}

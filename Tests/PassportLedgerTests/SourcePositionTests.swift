@@ -15,7 +15,7 @@ struct SourcePositionTests {
     func submission(_ ledger: Ledger, _ ref: String, stream: String, offset: Int) throws -> Submission {
         var s = try Ingestor(ledger: ledger, mode: .unsigned(source: "plm", baseDirectory: nil))
             .submission(line: Array(CanonicalJSON.string(.object(Fixtures.eventJSON(sourceRef: ref))).utf8), origin: "\(stream):\(offset)")
-        s.position = SourcePosition(stream: stream, value: Array(String(offset).utf8))
+        s.positions = [SourcePosition(stream: stream, value: Array(String(offset).utf8))]
         return s
     }
 
@@ -50,16 +50,44 @@ struct SourcePositionTests {
         let dir = TemporaryDirectory()
         let (ledger, _) = try Fixtures.store(in: dir)
         var ok = try submission(ledger, "A", stream: "row", offset: 1)
-        ok.position = SourcePosition(stream: "row", value: [1], when: .appended)
+        ok.positions = [SourcePosition(stream: "row", value: [1], when: .appended)]
         var bad = try submission(ledger, "B", stream: "row", offset: 2)
         bad.content = .failure(LedgerError(.invalidEvent, "no"))
-        bad.position = SourcePosition(stream: "row", value: [2], when: .appended)
+        bad.positions = [SourcePosition(stream: "row", value: [2], when: .appended)]
         _ = try ledger.appendSync([ok, bad])
         #expect(try ledger.sourcePosition("row") == [1])
         var again = try submission(ledger, "A", stream: "row", offset: 3)
-        again.position = SourcePosition(stream: "row", value: [3], when: .appended)
+        again.positions = [SourcePosition(stream: "row", value: [3], when: .appended)]
         #expect(try ledger.appendSync([again])[0].record != nil)  // a duplicate
         #expect(try ledger.sourcePosition("row") == [3])
+    }
+}
+
+extension SourcePositionTests {
+    @Test("positions of input that yielded no submission are written after the submissions' own, in the same transaction, and not at all when it fails")
+    func positionsAlone() throws {
+        let dir = TemporaryDirectory()
+        var options = Ledger.Options()
+        options.storeFault = { if $0.sourceRef == "DISK" { throw LMDBError(code: EIO, operation: "put") } }
+        let (ledger, _) = try Fixtures.store(in: dir, options: options)
+        let keys = try ledger.size()
+        // A message at 7 became a record; the ones at 8 and 9 wrote nothing (say, tombstones).
+        let outcomes = try ledger.appendSync(
+            [try submission(ledger, "A", stream: "kafka/t/0", offset: 7)], positions: [SourcePosition(stream: "kafka/t/0", value: Array("9".utf8))])
+        #expect(outcomes.count == 1 && outcomes[0].record != nil)
+        #expect(try ledger.sourcePosition("kafka/t/0") == Array("9".utf8))
+        // Positions alone, in a transaction of their own.
+        try ledger.recordPositions([SourcePosition(stream: "kafka/t/1", value: [1]), SourcePosition(stream: "kafka/t/1", value: [2])])
+        #expect(try ledger.sourcePosition("kafka/t/1") == [2])
+        #expect(try ledger.size() == keys + 1)
+        // A batch that cannot be committed writes neither its records nor the positions that came with it.
+        #expect(throws: LedgerError.self) {
+            try ledger.appendSync(
+                [try submission(ledger, "DISK", stream: "kafka/t/0", offset: 10)], positions: [SourcePosition(stream: "kafka/t/1", value: [3])])
+        }
+        #expect(try ledger.sourcePosition("kafka/t/0") == Array("9".utf8))
+        #expect(try ledger.sourcePosition("kafka/t/1") == [2])
+        #expect(try ledger.size() == keys + 1)
     }
 }
 

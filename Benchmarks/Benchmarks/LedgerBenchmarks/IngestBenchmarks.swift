@@ -37,21 +37,14 @@ func ingestBenchmarks() {
             var appended = 0
             var inFlight: (PendingAppend, Int)?
             for batchStart in stride(from: 0, to: lines.count, by: 4096) {
-                let before = ingest.pendingStates
-                var mapped: [DebeziumIngest.Mapped] = []
-                let chunk = Array(lines[batchStart..<min(lines.count, batchStart + 4096)])
-                let parsed = parallelMap(chunk) { line in Result<JSONValue, any Error> { try DebeziumMapper.parse(line) } }
-                for (i, line) in chunk.enumerated() {
-                    mapped.append(try! ingest.map(line, parsed: parsed[i], origin: "bench:\(batchStart + i)"))
-                }
-                let signing = ingest.signing
-                let subs = parallelMap(mapped) { signing.submission($0)! }
-                let pending = try! ledger.startAppend(subs)
+                let chunk = lines[batchStart..<min(lines.count, batchStart + 4096)].enumerated()
+                let batch = try! ingest.batch(chunk.map { DebeziumIngest.Input(bytes: $1, origin: "bench:\(batchStart + $0)", noun: "line") })
+                let pending = try! ledger.startAppend(batch.submissions)
                 if let (p, states) = inFlight {
                     appended += try! p.wait().filter { if case .appended = $0 { true } else { false } }.count
                     ingest.batchAppended(states: states)
                 }
-                inFlight = (pending, ingest.pendingStates - before)
+                inFlight = (pending, batch.states)
             }
             if let (p, _) = inFlight { appended += try! p.wait().filter { if case .appended = $0 { true } else { false } }.count }
             benchmark.stopMeasurement()

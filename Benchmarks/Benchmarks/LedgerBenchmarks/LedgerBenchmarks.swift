@@ -161,6 +161,7 @@ let benchmarks: @Sendable () -> Void = {
         metrics: [.wallClock, .peakMemoryResident], warmupIterations: 0, maxDuration: .seconds(60), maxIterations: 5)
 
     ingestBenchmarks()
+    kafkaBenchmarks()
     qrBenchmarks()
     traceBenchmarks()
 

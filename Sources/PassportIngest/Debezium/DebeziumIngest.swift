@@ -146,10 +146,10 @@ public struct DebeziumIngest {
                 if let problems = m.check?.violations(event), !problems.isEmpty {
                     return ingestor.submission(
                         mapped: .failure(LedgerError(.invalidEvent, violations: problems)), raw: m.raw, origin: m.origin, intake: intake,
-                        position: position, quarantineID: m.quarantineID)
+                        positions: [position], quarantineID: m.quarantineID)
                 }
                 return ingestor.submission(
-                    mapped: .success(event), raw: m.raw, origin: m.origin, intake: intake, position: position, quarantineID: m.quarantineID)
+                    mapped: .success(event), raw: m.raw, origin: m.origin, intake: intake, positions: [position], quarantineID: m.quarantineID)
             }
         }
     }
@@ -159,6 +159,101 @@ public struct DebeziumIngest {
 
     /// Signs and checks a mapped envelope; nil for a skip.
     public func submission(_ m: Mapped) -> Submission? { signing.submission(m) }
+
+    /// One envelope of a batch (``batch(_:)``): a JSON Lines line or a Kafka record value.
+    public struct Input: Sendable {
+        /// The envelope as received; for an oversized one, its first bytes only.
+        public let bytes: [UInt8]
+        /// Where it came from (`file:line`, `kafka/<topic>/<partition>@<offset>`).
+        public let origin: String
+        /// Set when the envelope was longer than ``Ingestor/maxLineSize``: its length and SHA-256
+        /// (it is rejected `too-large` unread, and quarantine keeps `bytes`).
+        public let truncated: TruncatedInput?
+        /// What the input is in a `too-large` rejection (`line`, `message`).
+        let noun: String
+
+        /// An envelope; one longer than ``Ingestor/maxLineSize`` is kept as its first
+        /// ``JSONLinesReader/keptPrefix`` bytes with its length and hash.
+        /// - Parameters:
+        ///   - bytes: the envelope as received.
+        ///   - origin: where it came from.
+        ///   - noun: what it is, for a `too-large` rejection (`message`).
+        public init(bytes: [UInt8], origin: String, noun: String) {
+            if bytes.count > Ingestor.maxLineSize {
+                self.bytes = Array(bytes.prefix(JSONLinesReader.keptPrefix))
+                truncated = TruncatedInput(length: bytes.count, sha256: SHA256.hash(bytes))
+            } else {
+                self.bytes = bytes
+                truncated = nil
+            }
+            self.origin = origin
+            self.noun = noun
+        }
+
+        /// A line read by a ``JSONLinesReader`` (`<name>:<line number>`).
+        public init(_ line: JSONLinesReader.Line, name: String) {
+            bytes = line.bytes
+            origin = "\(name):\(line.number)"
+            truncated = line.oversized
+            noun = "line"
+        }
+    }
+
+    /// What a batch of envelopes became, in input order.
+    public struct Batch: Sendable {
+        /// What one envelope became.
+        public enum Entry: Sendable {
+            /// Nothing to write, and why (a tombstone, a replay, an unchanged row…).
+            case skipped(origin: String, reason: String)
+            /// The submission at this index of ``Batch/submissions``.
+            case submitted(Int)
+        }
+
+        /// One entry per input.
+        public let entries: [Entry]
+        /// The submissions to append, in input order (signed and checked, or rejections).
+        public var submissions: [Submission]
+        /// How many row states the batch left pending: pass it to ``DebeziumIngest/batchAppended(states:)``
+        /// once the batch is durable.
+        public let states: Int
+    }
+
+    /// Maps a batch of envelopes as `dpp ingest debezium` does: parsed on all cores, mapped in input
+    /// order (a row's changes depend on each other, so each sees the states of the earlier ones,
+    /// including those of a batch still being committed), then signed and checked on all cores.
+    /// The batch's row states stay pending until ``batchAppended(states:)``.
+    /// - Throws: ``LedgerError`` if the ledger's row states cannot be read.
+    /// - Complexity: O(n) in the envelopes' bytes, spread over all cores but for the mapping.
+    public mutating func batch(_ inputs: [Input]) throws -> Batch {
+        let statesBefore = pendingStates
+        let parsed = parallelMap(inputs) { input in
+            input.truncated == nil ? Result<JSONValue, any Error> { try DebeziumMapper.parse(input.bytes) } : nil
+        }
+        var mapped: [Mapped] = []
+        var oversized: [Int: Submission] = [:]
+        var skips: [Int: String] = [:]
+        for (i, input) in inputs.enumerated() {
+            if let t = input.truncated {
+                oversized[i] = Ingestor.oversized(prefix: input.bytes, origin: input.origin, intake: intake, truncated: t, noun: input.noun)
+                continue
+            }
+            let m = try map(input.bytes, parsed: parsed[i]!, origin: input.origin)
+            if case .skip(let reason) = m.outcome { skips[i] = reason } else { mapped.append(m) }
+        }
+        let signing = self.signing
+        var signed = parallelMap(mapped) { signing.submission($0)! }.makeIterator()
+        var entries: [Batch.Entry] = []
+        var submissions: [Submission] = []
+        for (i, input) in inputs.enumerated() {
+            if let reason = skips[i] {
+                entries.append(.skipped(origin: input.origin, reason: reason))
+                continue
+            }
+            entries.append(.submitted(submissions.count))
+            submissions.append(oversized[i] ?? signed.next()!)
+        }
+        return Batch(entries: entries, submissions: submissions, states: pendingStates - statesBefore)
+    }
 
     /// Maps and signs one envelope.
     /// - Throws: ``LedgerError`` if the ledger's row states cannot be read.

@@ -8,8 +8,7 @@ final class Committer: @unchecked Sendable {
     // live in `state`, reached only under its lock; the thread is the only one that runs write
     // transactions.
     private struct Job {
-        let submissions: [Submission]
-        let verifiedKeys: [Precheck]
+        let work: CommitJob
         let completion: @Sendable (Result<[AppendOutcome], Error>) -> Void
     }
 
@@ -35,12 +34,12 @@ final class Committer: @unchecked Sendable {
     }
 
     func submit(
-        _ submissions: [Submission], verifiedKeys: [Precheck],
+        _ submissions: [Submission], verifiedKeys: [Precheck], positions: [SourcePosition],
         completion: @escaping @Sendable (Result<[AppendOutcome], Error>) -> Void
     ) {
         let accepted = state.withLockWakingWaiters { state in
             if state.stopped { return false }
-            state.queue.append(Job(submissions: submissions, verifiedKeys: verifiedKeys, completion: completion))
+            state.queue.append(Job(work: CommitJob(submissions: submissions, prechecks: verifiedKeys, positions: positions), completion: completion))
             return true
         }
         if !accepted { completion(.failure(LedgerError(.io, "the ledger is closed"))) }
@@ -54,9 +53,9 @@ final class Committer: @unchecked Sendable {
                 var batch: [Job] = []
                 var count = 0
                 let limit = ledger?.options.maxBatchEvents ?? 4096
-                while let job = state.queue.first, batch.isEmpty || count + job.submissions.count <= limit {
+                while let job = state.queue.first, batch.isEmpty || count + job.work.submissions.count <= limit {
                     batch.append(job)
-                    count += job.submissions.count
+                    count += job.work.submissions.count
                     state.queue.removeFirst()
                 }
                 return batch
@@ -67,7 +66,7 @@ final class Committer: @unchecked Sendable {
                 continue
             }
             do {
-                let results = try ledger.commit(batch.map { ($0.submissions, $0.verifiedKeys) })
+                let results = try ledger.commit(batch.map(\.work))
                 for (job, r) in zip(batch, results) { job.completion(.success(r)) }
             } catch {
                 for job in batch { job.completion(.failure(error)) }

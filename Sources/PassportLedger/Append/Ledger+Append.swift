@@ -10,29 +10,48 @@ extension Ledger {
     /// Signatures are checked in parallel before the write; everything else (keys in force,
     /// idempotency, `expectedSeq`, attachments, size) inside the single write transaction that
     /// also updates the Merkle index, signs a checkpoint and keeps rejected input in quarantine.
+    /// - Parameters:
+    ///   - submissions: the inputs, each with the source positions it carries.
+    ///   - positions: source positions of input that yielded no submission (a tombstone, a skipped
+    ///     change), written in the same transaction after the submissions' own, whatever their
+    ///     outcomes (their ``SourcePosition/condition`` does not apply).
     /// - Throws: ``LedgerError`` only if the batch could not be committed at all (e.g. `store-full`);
-    ///   rejections of single events are outcomes, not errors.
-    public func append(_ submissions: [Submission]) async throws -> [AppendOutcome] {
+    ///   rejections of single events are outcomes, not errors. Then no position was written either.
+    public func append(_ submissions: [Submission], positions: [SourcePosition] = []) async throws -> [AppendOutcome] {
         let verified = try precheck(submissions)
         let committer = self.committer
         return try await withCheckedThrowingContinuation { cont in
-            committer.submit(submissions, verifiedKeys: verified) { cont.resume(with: $0) }
+            committer.submit(submissions, verifiedKeys: verified, positions: positions) { cont.resume(with: $0) }
         }
     }
 
-    /// Blocking form of ``append(_:)`` for synchronous callers (command-line tools, tests).
-    public func appendSync(_ submissions: [Submission]) throws -> [AppendOutcome] {
-        try startAppend(submissions).wait()
+    /// Blocking form of ``append(_:positions:)`` for synchronous callers (command-line tools, tests).
+    public func appendSync(_ submissions: [Submission], positions: [SourcePosition] = []) throws -> [AppendOutcome] {
+        try startAppend(submissions, positions: positions).wait()
     }
 
     /// Checks signatures and hands the submissions to the writer without waiting for the commit,
-    /// so a bulk loader can prepare the next batch while this one is written.
+    /// so a bulk loader can prepare the next batch while this one is written. The writer commits
+    /// in the order it is handed work: what is started later is never durable before this.
+    /// - Parameters:
+    ///   - submissions: the inputs, each with the source positions it carries.
+    ///   - positions: positions written after the submissions' own, whatever their outcomes (see
+    ///     ``append(_:positions:)``).
     /// - Returns: a handle whose ``PendingAppend/wait()`` returns the outcomes once durable.
-    public func startAppend(_ submissions: [Submission]) throws -> PendingAppend {
+    public func startAppend(_ submissions: [Submission], positions: [SourcePosition] = []) throws -> PendingAppend {
         let verified = try precheck(submissions)
         let pending = PendingAppend()
-        committer.submit(submissions, verifiedKeys: verified) { pending.set($0) }
+        committer.submit(submissions, verifiedKeys: verified, positions: positions) { pending.set($0) }
         return pending
+    }
+
+    /// Writes source positions alone, in one durable write transaction: for a consumer whose input
+    /// yielded nothing to append (a Kafka tombstone, a change of no mapped column), so that it
+    /// resumes after that input. Ordered after every append already handed to the writer.
+    /// - Parameter positions: the positions, written in order (a later one of the same stream wins).
+    /// - Throws: ``LedgerError`` if the store could not commit; then none was written.
+    public func recordPositions(_ positions: [SourcePosition]) throws {
+        _ = try appendSync([], positions: positions)
     }
 
     /// The order-independent checks, run in parallel on all cores before the write: each
@@ -78,7 +97,7 @@ extension Ledger {
     /// rejected as `unstorable` and quarantined, and the batch runs again without it. Only what
     /// concerns the whole store (a full map past its limit, a full disk, I/O errors, damage) fails
     /// the batch, having written nothing.
-    func commit(_ jobs: [([Submission], [Precheck])]) throws -> [[AppendOutcome]] {
+    func commit(_ jobs: [CommitJob]) throws -> [[AppendOutcome]] {
         var jobs = jobs
         while true {
             do {
@@ -86,7 +105,7 @@ extension Ledger {
                     try self.appendInTransaction(txn, jobs)
                 }
             } catch let poisoned as PoisonedSubmission {
-                jobs[poisoned.job].0[poisoned.item].content = .failure(poisoned.error)
+                jobs[poisoned.job].submissions[poisoned.item].content = .failure(poisoned.error)
             }
         }
     }
@@ -119,7 +138,7 @@ extension Ledger {
         }
     }
 
-    private func appendInTransaction(_ txn: Transaction, _ jobs: [([Submission], [Precheck])]) throws -> [[AppendOutcome]] {
+    private func appendInTransaction(_ txn: Transaction, _ jobs: [CommitJob]) throws -> [[AppendOutcome]] {
         var size = try txn.get(Keys.metaSize, in: dbs.meta).map(Keys.readU64) ?? 0
         let startSize = size
         var frontier = try MerkleFrontier(size: size, source: StoredNodes(txn: txn, db: dbs.nodes))
@@ -127,7 +146,8 @@ extension Ledger {
         let recordedAt = Timestamp(microsecondsSinceEpoch: max(options.clock().microseconds, last))
         var results: [[AppendOutcome]] = []
         var keyCache = GovernanceCache()
-        for (j, (submissions, verified)) in jobs.enumerated() {
+        for (j, job) in jobs.enumerated() {
+            let (submissions, verified) = (job.submissions, job.prechecks)
             var outcomes: [AppendOutcome] = []
             for (i, s) in submissions.enumerated() {
                 let outcome: AppendOutcome
@@ -148,12 +168,14 @@ extension Ledger {
                     try resolveQuarantine(txn, id: qid, index: ref.index, at: recordedAt)
                 }
                 // The input is consumed (appended, duplicate, or rejected and kept): its source
-                // position is durable exactly when its outcome is.
-                if let p = s.position, p.condition == .consumed || outcome.record != nil {
+                // positions are durable exactly when its outcome is.
+                for p in s.positions where p.condition == .consumed || outcome.record != nil {
                     try txn.put(Keys.metaPosition(p.stream), p.value, in: dbs.meta)
                 }
                 outcomes.append(outcome)
             }
+            // Input that yielded no submission, consumed with this job.
+            for p in job.positions { try txn.put(Keys.metaPosition(p.stream), p.value, in: dbs.meta) }
             results.append(outcomes)
         }
         if size != startSize {
@@ -355,6 +377,13 @@ struct PoisonedSubmission: Error {
         default: "\(error)"
         }
     }
+}
+
+/// One append handed to the writer: its submissions, their checks, and the positions written after them.
+struct CommitJob {
+    var submissions: [Submission]
+    let prechecks: [Precheck]
+    let positions: [SourcePosition]
 }
 
 /// Results of the parallel checks of one submission.

@@ -18,9 +18,10 @@ public struct Submission: Sendable {
     public var quarantineID: UInt64?
     /// Set when `raw` is only a prefix of an input too long to keep: the whole input's length and hash.
     public var truncated: TruncatedInput?
-    /// Where this input stands in its source stream (a Kafka partition offset, a CDC log position),
-    /// written in the same transaction as the submission's outcome; see ``Ledger/sourcePosition(_:)``.
-    public var position: SourcePosition?
+    /// Where this input stands in its source streams (a Kafka partition offset, a row's CDC state),
+    /// each written in the same transaction as the submission's outcome, in order, as its
+    /// ``SourcePosition/condition`` says; see ``Ledger/sourcePosition(_:)``. Empty for most input.
+    public var positions: [SourcePosition] = []
     /// Checks the ledger did ahead of the commit (``Ledger/SubmissionChecker``); module-internal, so
     /// no caller can claim a signature was checked.
     var prechecked: Precheck?

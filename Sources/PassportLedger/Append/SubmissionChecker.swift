@@ -39,11 +39,11 @@ extension Ledger {
         /// The submission of `event` signed with the source's key, the ledger's checks done.
         public func submission(
             signing event: Event, raw: [UInt8], origin: String, intake: JSONObject, blobs: [[UInt8]] = [], quarantineID: UInt64? = nil,
-            position: SourcePosition? = nil
+            positions: [SourcePosition] = []
         ) -> Submission {
             let signed = SignedEvent(event: event, signature: EventSignature(key: signer.verifier.reference, sig: signer.key.sign(event.signatureInput)))
             var s = Submission(raw: raw, origin: origin, intake: intake, content: .success(signed), blobs: blobs, quarantineID: quarantineID)
-            s.position = position
+            s.positions = positions
             s.prechecked = Ledger.precheck(s, keys: checker.keys, governance: checker.governance, signedHereBy: signer.verifier)
             return s
         }

@@ -6,7 +6,7 @@ import Foundation
 /// that wait for the value to change (the group-commit writer, a pending append):
 /// ``withLock(waitingUntil:_:)`` waits until a predicate holds, and ``withLockWakingWaiters(_:)``
 /// wakes those waiting once its change is made.
-final class Locked<Value>: @unchecked Sendable {
+package final class Locked<Value>: @unchecked Sendable {
     // @unchecked: `value` is read and written only inside the methods below, each of which holds
     // `condition` (a mutex) for as long as `body` runs, and no reference to it escapes. As with the
     // standard library's `Mutex`, that makes the box Sendable whatever `Value` is.
@@ -14,10 +14,10 @@ final class Locked<Value>: @unchecked Sendable {
     private var value: Value
 
     /// Wraps an initial value.
-    init(_ value: Value) { self.value = value }
+    package init(_ value: Value) { self.value = value }
 
     /// Runs `body` with exclusive access to the value.
-    func withLock<R>(_ body: (inout Value) throws -> R) rethrows -> R {
+    package func withLock<R>(_ body: (inout Value) throws -> R) rethrows -> R {
         condition.lock()
         defer { condition.unlock() }
         return try body(&value)
@@ -25,7 +25,7 @@ final class Locked<Value>: @unchecked Sendable {
 
     /// Runs `body` with exclusive access to the value, then wakes every thread waiting in
     /// ``withLock(waitingUntil:_:)`` so that it checks its predicate again.
-    func withLockWakingWaiters<R>(_ body: (inout Value) throws -> R) rethrows -> R {
+    package func withLockWakingWaiters<R>(_ body: (inout Value) throws -> R) rethrows -> R {
         condition.lock()
         defer {
             condition.broadcast()
@@ -36,7 +36,7 @@ final class Locked<Value>: @unchecked Sendable {
 
     /// Waits until `ready` holds for the value (as changed by ``withLockWakingWaiters(_:)``), then
     /// runs `body` with exclusive access to it, without releasing the lock in between.
-    func withLock<R>(waitingUntil ready: (Value) -> Bool, _ body: (inout Value) throws -> R) rethrows -> R {
+    package func withLock<R>(waitingUntil ready: (Value) -> Bool, _ body: (inout Value) throws -> R) rethrows -> R {
         condition.lock()
         defer { condition.unlock() }
         while !ready(value) { condition.wait() }

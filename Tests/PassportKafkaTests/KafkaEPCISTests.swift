@@ -1,0 +1,48 @@
+import Foundation
+import PassportIngest
+import PassportKafka
+import PassportModel
+import PassportTestSupport
+import Testing
+
+@testable import PassportLedger
+
+/// EPCIS documents through the Kafka consumer: a document's offset goes with its last slice.
+@Suite("Kafka: EPCIS topics")
+struct KafkaEPCISTests {
+    @Test("a document appended in slices: when a later slice fails, the restart finds the earlier ones as duplicates and completes the document once; tombstones and unreadable documents move on")
+    func documentInSlices() async throws {
+        let armed = Locked(true)
+        var options = Ledger.Options()
+        options.storeFault = { event in
+            if armed.withLock({ $0 }), event.sourceRef.hasPrefix("urn:uuid:ship-4#") { throw LedgerError(.io, "simulated disk failure") }
+        }
+        let k = try KafkaFixture(options: options)
+        try k.produce("wms.epcis", partitions: 1, [(0, shippingDocument(0..<7)), (0, nil), (0, Array("garbage".utf8)), (0, shippingDocument(7..<9))])
+        let partition = KafkaPartition(topic: "wms.epcis", partition: 0)
+
+        // Slices of 3 submissions: events 0–2 commit, the slice of events 3–5 fails.
+        await #expect(throws: LedgerError.self) {
+            _ = try await k.consume(k.epcis(), topics: ["wms.epcis"], group: "g") { $0.maxSubmissions = 3 }
+        }
+        #expect(try k.ledger.eventSet(source: "wms").count == 3)
+        #expect(try k.ledger.kafkaOffset(partition) == nil, "the document is not consumed until its last slice is durable")
+
+        armed.withLock { $0 = false }
+        let run = try await k.consume(k.epcis(), topics: ["wms.epcis"], group: "g") { $0.maxSubmissions = 3 }
+        #expect(run.results == (0..<3).map { "kafka/wms.epcis/0@0[\($0)] duplicate" } + (3..<7).map { "kafka/wms.epcis/0@0[\($0)] appended" } + [
+            "kafka/wms.epcis/0@1 skipped: tombstone (a null value, not a document)", "kafka/wms.epcis/0@2 rejected",
+            "kafka/wms.epcis/0@3[0] appended", "kafka/wms.epcis/0@3[1] appended",
+        ], "\(run.results)")
+        #expect(try k.ledger.eventSet(source: "wms").count == 9)
+        #expect(try k.ledger.kafkaOffset(partition) == 3)
+        let shipment = try k.ledger.values("01/09506000134352/10/LOT-5").first { $0.hasPrefix("logistics.shipments") }
+        #expect(shipment?.contains(#""destination":"NO""#) == true, "\(shipment ?? "none")")
+        let entries = try k.ledger.quarantineEntries()
+        #expect(entries.map(\.origin) == ["kafka/wms.epcis/0@2"] && entries.first?.intake["connector"] == "epcis")
+
+        let again = try await k.consume(k.epcis(), topics: ["wms.epcis"], group: "fresh")
+        #expect(again.lines.isEmpty, "\(again.results)")
+        #expect(try k.ledger.verify().isIntact)
+    }
+}
