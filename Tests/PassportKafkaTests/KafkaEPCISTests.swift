@@ -1,5 +1,6 @@
 import Foundation
 import PassportIngest
+import PassportDemoData
 import PassportKafka
 import PassportModel
 import PassportTestSupport
@@ -18,7 +19,7 @@ struct KafkaEPCISTests {
             if armed.withLock({ $0 }), event.sourceRef.hasPrefix("urn:uuid:ship-4#") { throw LedgerError(.io, "simulated disk failure") }
         }
         let k = try KafkaFixture(options: options)
-        try k.produce("wms.epcis", partitions: 1, [(0, shippingDocument(0..<7)), (0, nil), (0, Array("garbage".utf8)), (0, shippingDocument(7..<9))])
+        try k.produce("wms.epcis", partitions: 1, [(0, DemoDataSet.shippingDocument(0..<7)), (0, nil), (0, Array("garbage".utf8)), (0, DemoDataSet.shippingDocument(7..<9))])
         let partition = KafkaPartition(topic: "wms.epcis", partition: 0)
 
         // Slices of 3 submissions: events 0–2 commit, the slice of events 3–5 fails.

@@ -65,23 +65,6 @@ func ingestBenchmarks() {
         teardown: { IngestState.ledger = nil })
 }
 
-/// An EPCIS document of `count` shipping ObjectEvents, each of its own lot, to a GLN whose country
-/// the header's master data gives.
-func shippingDocument(_ range: Range<Int>) -> [UInt8] {
-    let events: [JSONValue] = range.map { i in
-        ["type": "ObjectEvent", "eventID": .string("urn:uuid:ship-\(i)"), "eventTime": "2026-11-20T10:00:00Z", "eventTimeZoneOffset": "+00:00",
-            "action": "OBSERVE", "bizStep": "https://ref.gs1.org/cbv/BizStep-shipping", "epcList": [],
-            "quantityList": [["epcClass": .string("https://id.gs1.org/01/09506000134352/10/LOT-\(i)"), "quantity": 120, "uom": "EA"]],
-            "bizTransactionList": [["type": "urn:epcglobal:cbv:btt:desadv", "bizTransaction": .string("urn:epcglobal:cbv:bt:9506000000002:DESADV-\(i)")]],
-            "destinationList": [["type": "location", "destination": "https://id.gs1.org/414/7080003000002"]]]
-    }
-    let header: JSONValue = ["epcisMasterData": ["vocabularyList": [["type": "urn:epcglobal:epcis:vtype:BusinessLocation", "vocabularyElementList": [
-        ["id": "https://id.gs1.org/414/7080003000002", "attributes": [["id": "cbvmda:countryCode", "attribute": "NO"]]]]]]]]
-    return CanonicalJSON.encode([
-        "@context": ["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"], "type": "EPCISDocument", "schemaVersion": "2.0",
-        "creationDate": "2026-11-20T09:00:00Z", "epcisHeader": header, "epcisBody": ["eventList": .array(events)],
-    ])
-}
 
 enum EPCISState {
     nonisolated(unsafe) static var ledger: Ledger?
@@ -95,7 +78,7 @@ func epcisBenchmark() {
         closure: { benchmark in
             let ledger = EPCISState.ledger!
             let ingest = try! EPCISIngest(ledger: ledger, source: "wms")
-            let document = shippingDocument(EPCISState.next..<(EPCISState.next + perIteration))
+            let document = DemoDataSet.shippingDocument(EPCISState.next..<(EPCISState.next + perIteration))
             EPCISState.next += perIteration
             let start = DispatchTime.now().uptimeNanoseconds
             benchmark.startMeasurement()
