@@ -140,15 +140,18 @@ struct IngestCommand: ParsableCommand {
                     }
                     let reader = JSONLinesReader(handle: handle)
                     // Pipeline: while one batch commits, the next is mapped (in order: a row's changes depend
-                    // on each other, so the states of the batch in flight stay pending) and signed on all cores.
+                    // on each other, so the states of the batch in flight stay pending) and signed on all cores;
+                    // it is handed to the writer once the one before is durable (as the Kafka consumer does).
                     var inFlight: InFlight?
                     while true {
                         let lines = try reader.next(count: batch)
                         if lines.isEmpty { break }
                         let mapped = try ingest.batch(lines.map { DebeziumIngest.Input($0, name: name) })
-                        let next = InFlight(batch: mapped, pending: try ledger.startAppend(mapped.submissions))
+                        // The previous batch must be durable before this one goes to the writer: were it
+                        // to fail alone and this one to commit, this batch's row states would make the
+                        // failed changes of the same rows look like replays when the input is run again.
                         if let previous = inFlight { try finish(previous, &ingest, &summary) }
-                        inFlight = next
+                        inFlight = InFlight(batch: mapped, pending: try ledger.startAppend(mapped.submissions))
                     }
                     if let last = inFlight { try finish(last, &ingest, &summary) }
                 }
