@@ -46,4 +46,20 @@ struct KafkaEPCISTests {
         #expect(again.lines.isEmpty, "\(again.results)")
         #expect(try k.ledger.verify().isIntact)
     }
+
+    @Test("a pallet packed in one message and shipped in the next ships its contents, though the packing may not be durable yet when the shipment is mapped")
+    func palletAcrossMessages() async throws {
+        let k = try KafkaFixture()
+        let context = #""@context":["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"],"type":"EPCISDocument","schemaVersion":"2.0""#
+        let pack = #"{\#(context),"epcisBody":{"eventList":[{"type":"AggregationEvent","eventID":"urn:uuid:pack-1","eventTime":"2026-11-20T09:00:00Z","eventTimeZoneOffset":"+00:00","action":"ADD","bizStep":"packing","parentID":"urn:epc:id:sscc:9506000.0000000017","childEPCs":["urn:epc:id:sgtin:9506000.013435.SN1"],"childQuantityList":[{"epcClass":"urn:epc:class:lgtin:9506000.013435.LOT-1","quantity":24}]}]}}"#
+        let ship = #"{\#(context),"epcisHeader":{"epcisMasterData":{"vocabularyList":[{"type":"urn:epcglobal:epcis:vtype:BusinessLocation","vocabularyElementList":[{"id":"https://id.gs1.org/414/7080003000002","attributes":[{"id":"cbvmda:countryCode","attribute":"NO"}]}]}]}},"epcisBody":{"eventList":[{"type":"ObjectEvent","eventID":"urn:uuid:ship-pallet","eventTime":"2026-11-20T10:00:00Z","eventTimeZoneOffset":"+00:00","action":"OBSERVE","bizStep":"shipping","epcList":["urn:epc:id:sscc:9506000.0000000017"],"bizTransactionList":[{"type":"desadv","bizTransaction":"urn:epcglobal:cbv:bt:9506000000002:DESADV-77"}],"destinationList":[{"type":"location","destination":"https://id.gs1.org/414/7080003000002"}]}]}}"#
+        try k.produce("wms.epcis", partitions: 1, [(0, Array(pack.utf8)), (0, Array(ship.utf8))])
+        let run = try await k.consume(k.epcis(), topics: ["wms.epcis"], group: "g")
+        // The packing (unit.packed), then a shipment of each thing on the pallet.
+        #expect(run.results == ["kafka/wms.epcis/0@0[0] appended", "kafka/wms.epcis/0@1[0] appended", "kafka/wms.epcis/0@1[0] appended"], "\(run.results)")
+        for subject in ["01/09506000134352/21/SN1", "01/09506000134352/10/LOT-1"] {
+            let shipment = try k.ledger.values(subject).first { $0.hasPrefix("logistics.shipments") }
+            #expect(shipment?.contains(#""destination":"NO""#) == true, "\(subject): \(shipment ?? "none")")
+        }
+    }
 }
