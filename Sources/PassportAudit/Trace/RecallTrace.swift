@@ -178,10 +178,20 @@ public struct RecallTrace: Sendable {
         /// An empty run.
         public init(asOf: Timestamp?) { self.asOf = asOf }
 
-        /// The items, leaving the run without them (so that the caller holds the only reference).
-        mutating func takeItems() -> [JSONValue] {
-            defer { items = [] }
-            return items
+        /// The items of `runs` in one array, moved out of them (memory moved, no reference count
+        /// touched: a scope lists hundreds of thousands), which leaves the runs' items all null.
+        static func joinedItems(_ runs: inout [ItemRun]) -> [JSONValue] {
+            let total = runs.reduce(0) { $0 + $1.items.count }
+            return [JSONValue](unsafeUninitializedCapacity: total) { joined, count in
+                for r in runs.indices {
+                    runs[r].items.withUnsafeMutableBufferPointer { run in
+                        guard let from = run.baseAddress, !run.isEmpty else { return }
+                        (joined.baseAddress! + count).moveInitialize(from: from, count: run.count)
+                        from.initialize(repeating: .null, count: run.count)
+                        count += run.count
+                    }
+                }
+            }
         }
 
         /// Adds a registration of `item` in an affected batch: items come in order, an item's
@@ -525,9 +535,7 @@ public struct RecallTrace: Sendable {
         var below = try reach(affectedBatches)
         // The items as the scope lists them, built in one pass (hundreds of thousands in a large recall).
         // The items of the first run as they are (taken in place: no copy of hundreds of thousands), the others after them.
-        var itemValues = below.items.isEmpty ? [] : below.items[0].takeItems()
-        itemValues.reserveCapacity(below.items.reduce(itemValues.count) { $0 + $1.items.count })
-        for run in below.items.dropFirst() { itemValues += run.items }
+        let itemValues = ItemRun.joinedItems(&below.items)
         func inScope(_ subject: String) -> Bool {
             if affectedBatches.contains(subject) { return true }
             var (low, high) = (0, itemValues.count)  // items are in order: binary search
