@@ -17,7 +17,7 @@ struct DPP: ParsableCommand {
             Init.self, Keys.self, Append.self, History.self, RecordCommand.self, VKey.self, CheckpointCommand.self,
             Prove.self, ProveConsistency.self, Export.self, Verify.self, Audit.self, Blob.self, QuarantineCommand.self,
             PassportCommand.self, Reindex.self, Schemas.self, PolicyCommand.self, Types.self, IngestCommand.self,
-            Serve.self, Tokens.self, TraceCommand.self, Demo.self,
+            Serve.self, Tokens.self, TraceCommand.self, Positions.self, Demo.self,
         ])
 
     /// Runs dpp; an unknown command (with or without --help) is a usage error, not the root help.

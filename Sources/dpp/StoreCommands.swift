@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import PassportAudit
+import PassportKafka
 import PassportLedger
 import PassportModel
 
@@ -105,6 +106,45 @@ struct Keys: ParsableCommand {
                     }
                 }
             }
+        }
+    }
+}
+
+/// `dpp positions`: where each source stream stands in the store.
+struct Positions: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Where each source stream stands: Kafka partitions (the last offset whose effect the store holds), Debezium rows (their state).",
+        discussion: """
+            A consumer resumes after these positions (Specs/connectors/kafka.md, debezium.md); compare a Kafka \
+            partition's offset with its end offset for the lag. PREFIX narrows the list (kafka/, kafka/<topic>/, \
+            debezium/). Text: one stream a line, `<stream>  offset <n>` or `<stream>  <state JSON>`; json: one object a \
+            line, {"stream", "offset"} or {"stream", "state"} (or {"stream", "hex"} for a position of another kind).
+
+            """ + exitCodes())
+    @OptionGroup var store: StoreOptions
+    @Option(help: "text or json.") var format: OutputFormat = .text
+    @Argument(help: "Only streams whose name starts with this.") var prefix: String = ""
+
+    func run() throws {
+        try guarded {
+            var out = ""
+            for (stream, value) in try store.open(readOnly: true).sourcePositions(prefix: prefix) {
+                var o: JSONObject = ["stream": .string(stream)]
+                if stream.hasPrefix("kafka/"), let offset = KafkaPartition.decode(offset: value) {
+                    o["offset"] = .number(JSONNumber(Int(offset)))
+                } else if let state = try? JSONParser.parse(value) {
+                    o["state"] = state
+                } else {
+                    o["hex"] = .string(Hex.encode(value))
+                }
+                if format == .json {
+                    out += CanonicalJSON.string(.object(o)) + "\n"
+                } else {
+                    let shown = o["offset"].map { "offset \($0.numberValue!)" } ?? o["state"].map(CanonicalJSON.string) ?? "hex \(o["hex"]!.stringValue!)"
+                    out += "\(Terminal.safe(stream))  \(Terminal.safe(shown))\n"
+                }
+            }
+            writeOut(out)
         }
     }
 }

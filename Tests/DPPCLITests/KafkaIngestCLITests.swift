@@ -67,6 +67,12 @@ struct KafkaIngestCLITests {
         #expect(first.stdout.split(separator: "\n").count == lines.count)
         #expect(try offset("cdc", 0) == Int64(lines.count - 1))
         #expect(!first.stderr.contains(Self.secret) && !first.stdout.contains(Self.secret))
+        // Where the store stands: the partition's offset, and each row's state beside it.
+        let positions = try dpp(["positions", "kafka/"])
+        #expect(positions.status == 0 && positions.stdout == "kafka/cdc/0  offset \(lines.count - 1)\n", "\(positions.stdout)\(positions.stderr)")
+        let rows = try dpp(["positions", "debezium/", "--format", "json"]).stdout.split(separator: "\n").map { try JSONParser.parse(Array($0.utf8)) }
+        #expect(!rows.isEmpty && rows.allSatisfy { $0.objectValue?["stream"]?.stringValue?.hasPrefix("debezium/") == true && $0.objectValue?["state"]?.objectValue != nil }, "\(rows)")
+        #expect(try dpp(["positions"]).stdout.split(separator: "\n").count == rows.count + 1)
 
         let again = try dpp(kafka(cluster, topic: "cdc", group: "g2", mapping: mapping, ["--kafka-config", config, "--exit-when-idle", "1.5", "--format", "json"]))
         #expect(again.status == 0 && again.stdout.isEmpty, "\(again.stdout)\(again.stderr)")

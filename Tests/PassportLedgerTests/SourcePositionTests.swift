@@ -43,6 +43,13 @@ struct SourcePositionTests {
         #expect(try ledger.sourcePosition("kafka/plm/1") == Array("4".utf8))
         let reopened = try Ledger.open(at: dir.path("store"), readOnly: true)
         #expect(try reopened.sourcePosition("kafka/plm/0") == Array("11".utf8))
+        // Listed by prefix, in stream order.
+        try ledger.recordPositions([SourcePosition(stream: "debezium/orders/7", value: Array("{}".utf8)), SourcePosition(stream: "kafka/plx/0", value: [1])])
+        #expect(try reopened.sourcePositions(prefix: "kafka/plm/").map(\.stream) == ["kafka/plm/0", "kafka/plm/1"])
+        #expect(try reopened.sourcePositions(prefix: "kafka/plm/").map(\.value) == [Array("11".utf8), Array("4".utf8)])
+        #expect(try reopened.sourcePositions(prefix: "kafka/").map(\.stream) == ["kafka/plm/0", "kafka/plm/1", "kafka/plx/0"])
+        #expect(try reopened.sourcePositions().map(\.stream) == ["debezium/orders/7", "kafka/plm/0", "kafka/plm/1", "kafka/plx/0"])
+        #expect(try reopened.sourcePositions(prefix: "kafka/plm/9").isEmpty)
     }
 
     @Test("a position written only when the event stands moves with appended and duplicate events, not with a rejected one")

@@ -200,6 +200,19 @@ extension Ledger {
         try env.read { txn in try txn.get(Keys.metaPosition(stream), in: dbs.meta) }
     }
 
+    /// Every source stream whose name starts with `prefix`, with its last position, in stream
+    /// order: where each Kafka partition (`kafka/…`) or change-stream row (`debezium/…`) stands
+    /// (what `dpp positions` lists).
+    public func sourcePositions(prefix: String = "") throws -> [(stream: String, value: [UInt8])] {
+        try env.read { txn in
+            var out: [(stream: String, value: [UInt8])] = []
+            try TraceIndex.forEach(under: Keys.metaPosition(prefix), txn: txn, db: dbs.meta) { rest, value in
+                out.append((prefix + String(decoding: rest, as: UTF8.self), [UInt8](value)))
+            }
+            return out
+        }
+    }
+
     /// The record a source's `sourceRef` names (its idempotency key), if it is in the log.
     public func recordIndex(source: String, sourceRef: String) throws -> UInt64? {
         try env.read { txn in try txn.get(Keys.idempotency(source, sourceRef), in: dbs.idempotency).map(Keys.readU64) }
