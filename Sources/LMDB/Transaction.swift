@@ -116,6 +116,23 @@ public final class Transaction {
     }
 }
 
+extension Transaction {
+    /// Calls `body` with the rest of every key that starts with `prefix` (the bytes after it) and
+    /// its value, in key order: one cursor range, no seek per key.
+    public func forEach(under prefix: [UInt8], in db: Database, _ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws -> Void) throws {
+        try withCursor(db) { c in
+            var position: Cursor.Position = .atOrAfter(prefix)
+            while try c.move(position, { k, v -> Bool in
+                guard k.count >= prefix.count, k.starts(with: prefix) else { return false }
+                try body(UnsafeRawBufferPointer(rebasing: k[prefix.count...]), v)
+                return true
+            }) == true {
+                position = .next
+            }
+        }
+    }
+}
+
 /// A cursor over a database, in key order.
 public struct Cursor {
     let handle: OpaquePointer

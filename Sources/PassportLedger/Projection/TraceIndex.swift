@@ -175,7 +175,7 @@ enum TraceIndex {
     /// The facts of `edge` from `from`, read by `read` from each edge's record index and value.
     static func facts<T>(_ edge: Edge, _ from: String, txn: Transaction, db: Database, _ read: (UInt64, UnsafeRawBufferPointer) -> T?) throws -> [T] {
         var out: [T] = []
-        try forEach(under: prefix(edge, from), txn: txn, db: db) { rest, v in
+        try txn.forEach(under: prefix(edge, from), in: db) { rest, v in
             if rest.count == 8, let f = read(Keys.readU64(rest), v) { out.append(f) }
         }
         return out
@@ -187,24 +187,10 @@ enum TraceIndex {
         for k in relations(r) where try txn.get(k, in: db) == nil { try txn.put(k, Keys.u64(r.index), in: db) }
     }
 
-    /// Calls `body` with the rest of every key under `prefix` (after it) and its value.
-    static func forEach(under prefix: [UInt8], txn: Transaction, db: Database, _ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws -> Void) throws {
-        try txn.withCursor(db) { c in
-            var pos: Cursor.Position = .atOrAfter(prefix)
-            while try c.move(pos, { k, v -> Bool in
-                guard k.count >= prefix.count, k.starts(with: prefix) else { return false }
-                try body(UnsafeRawBufferPointer(rebasing: k[prefix.count...]), v)
-                return true
-            }) == true {
-                pos = .next
-            }
-        }
-    }
-
     /// The rest of every key after `edge` and `from` (a record index or a related subject).
     static func scan(_ edge: Edge, _ from: String, txn: Transaction, db: Database) throws -> [[UInt8]] {
         var out: [[UInt8]] = []
-        try forEach(under: prefix(edge, from), txn: txn, db: db) { rest, _ in out.append([UInt8](rest)) }
+        try txn.forEach(under: prefix(edge, from), in: db) { rest, _ in out.append([UInt8](rest)) }
         return out
     }
 
@@ -257,7 +243,7 @@ enum TraceIndex {
     /// one range (`<edge> 01/<GTIN>/21/<serial> 0 <index>`), not one seek per item.
     static func itemEdges(_ edge: Edge, gtin: String, txn: Transaction, db: Database, _ body: (String, UInt64, UnsafeRawBufferPointer) -> Void) throws {
         let items = "01/\(gtin)/21/"
-        try forEach(under: [edge.rawValue] + Array(items.utf8), txn: txn, db: db) { rest, v in
+        try txn.forEach(under: [edge.rawValue] + Array(items.utf8), in: db) { rest, v in
             guard rest.count > 9, rest[rest.count - 9] == 0 else { return }
             body(items + String(decoding: rest[..<(rest.count - 9)], as: UTF8.self), Keys.readU64(UnsafeRawBufferPointer(rebasing: rest[(rest.count - 8)...])), v)
         }

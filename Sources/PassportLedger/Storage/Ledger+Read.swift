@@ -39,17 +39,13 @@ extension Ledger {
         let prefix = Array(subject.rawValue.utf8) + [0]
         let records: [Record] = try env.read { txn in
             var out: [Record] = []
-            try txn.withCursor(dbs.subjects) { c in
-                var pos: Cursor.Position = .atOrAfter(prefix)
-                while let index = try c.move(pos, { k, v -> UInt64? in
-                    k.count == prefix.count + 8 && k.starts(with: prefix) ? Keys.readU64(v) : nil
-                }), let index {
-                    guard let b = try txn.get(Keys.u64(index), in: dbs.records) else {
-                        throw LedgerError(.notAStore, "record \(index) of \(subject) is missing; run dpp verify")
-                    }
-                    out.append(try Record(bytes: b))
-                    pos = .next
+            try txn.forEach(under: prefix, in: dbs.subjects) { seq, v in
+                guard seq.count == 8 else { return }
+                let index = Keys.readU64(v)
+                guard let b = try txn.get(Keys.u64(index), in: dbs.records) else {
+                    throw LedgerError(.notAStore, "record \(index) of \(subject) is missing; run dpp verify")
                 }
+                out.append(try Record(bytes: b))
             }
             return out
         }
@@ -206,7 +202,7 @@ extension Ledger {
     public func sourcePositions(prefix: String = "") throws -> [(stream: String, value: [UInt8])] {
         try env.read { txn in
             var out: [(stream: String, value: [UInt8])] = []
-            try TraceIndex.forEach(under: Keys.metaPosition(prefix), txn: txn, db: dbs.meta) { rest, value in
+            try txn.forEach(under: Keys.metaPosition(prefix), in: dbs.meta) { rest, value in
                 out.append((prefix + String(decoding: rest, as: UTF8.self), [UInt8](value)))
             }
             return out
