@@ -204,10 +204,10 @@ struct Demo: ParsableCommand {
             + "\(units.isEmpty ? "" : "\(units.count) pallet(s) \(units.joined(separator: ", ")); ")\(scope["shipments"]?.arrayValue?.count ?? 0) shipments")
         print("units per market: \(markets.joined(separator: ", "))")
         let folder = input.appendingPathComponent("recall-proof")
-        let size = try writeRecordProofs(ledger, proofs, to: folder)
-        let first = proofs.sorted().first!
+        let (size, written) = try writeRecordProofs(ledger, proofs, to: folder)
+        let first = written.first!
         let verified = try RecordAudit.verify(recordBytes: try ledger.recordBytes(first), bundle: try ledger.proofBundle(index: first, size: size), ledgerKey: ledger.vkey)
-        print("the \(proofs.count) records this rests on, with inclusion proofs at tree size \(size): \(folder.path) (record \(first), \(verified.record.event.type), verified offline)")
+        print("the \(written.count) records this rests on, with inclusion proofs at tree size \(size): \(folder.path) (record \(first), \(verified.record.event.type), verified offline)")
         print("(dpp trace supplier \(supplier) --lot \(lot) --format csv gives the shipments; dpp trace item \(item) the tree down)")
     }
 

@@ -34,9 +34,8 @@ struct TraceCommand: ParsableCommand {
         func writeProofs(_ ledger: Ledger, _ indexes: some Sequence<UInt64>) throws {
             guard let prove else { return }
             let dir = URL(fileURLWithPath: prove)
-            let sorted = indexes.sorted()
-            let size = try writeRecordProofs(ledger, sorted, to: dir, option: "--prove folder")
-            printError("wrote \(sorted.count) records with their proofs at tree size \(size) to \(dir.path) (dpp audit verify --vkey … --proof … --record …)")
+            let (size, records) = try writeRecordProofs(ledger, indexes, to: dir, option: "--prove folder")
+            printError("wrote \(records.count) records with their proofs at tree size \(size) to \(dir.path) (dpp audit verify --vkey … --proof … --record …)")
         }
     }
 
@@ -100,19 +99,21 @@ struct TraceCommand: ParsableCommand {
 /// Writes records with their tlog-proof bundles, all against the latest checkpoint, and the
 /// ledger's vkey, into a new folder (`record-N.json`, `record-N.tlog-proof`, `ledger.vkey`), for
 /// `dpp audit verify` or any RFC 9162 tool.
-/// - Returns: the tree size of the proofs.
+/// - Returns: the tree size of the proofs and the records written, in index order.
 /// - Throws: ``LedgerError`` `already-exists` if the folder exists (nothing is overwritten).
-@discardableResult
-func writeRecordProofs(_ ledger: Ledger, _ indexes: some Sequence<UInt64>, to dir: URL, option: String = "folder") throws -> UInt64 {
+func writeRecordProofs(_ ledger: Ledger, _ indexes: some Sequence<UInt64>, to dir: URL, option: String = "folder") throws
+    -> (size: UInt64, records: [UInt64])
+{
     if FileManager.default.fileExists(atPath: dir.path) {
         throw LedgerError(.alreadyExists, "\(dir.path) exists; nothing was written — choose a new \(option)")
     }
     try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
     let size = try ledger.size()
-    for i in indexes.sorted() {
+    let records = indexes.sorted()
+    for i in records {
         try writeNewFile(dir.appendingPathComponent("record-\(i).json").path, try ledger.recordBytes(i) + [0x0A])
         try writeNewFile(dir.appendingPathComponent("record-\(i).tlog-proof").path, Array(try ledger.proofBundle(index: i, size: size).text.utf8))
     }
     try writeNewFile(dir.appendingPathComponent("ledger.vkey").path, Array((ledger.vkey.description + "\n").utf8))
-    return size
+    return (size, records)
 }

@@ -533,8 +533,7 @@ public struct RecallTrace: Sendable {
             }
         }
         var below = try reach(affectedBatches)
-        // The items as the scope lists them, built in one pass (hundreds of thousands in a large recall).
-        // The items of the first run as they are (taken in place: no copy of hundreds of thousands), the others after them.
+        // The items as the scope lists them: the runs' lists moved into one (hundreds of thousands in a large recall).
         let itemValues = ItemRun.joinedItems(&below.items)
         func inScope(_ subject: String) -> Bool {
             if affectedBatches.contains(subject) { return true }

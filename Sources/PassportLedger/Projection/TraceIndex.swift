@@ -145,7 +145,6 @@ enum TraceIndex {
         mutating func tail() -> String { defer { rest = rest.suffix(0) }; return String(decoding: rest, as: UTF8.self) }
     }
 
-
     static func shipment(subject: String, record: UInt64, value v: UnsafeRawBufferPointer) -> RecallTrace.Shipment? {
         var r = Reader(v)
         guard let at = r.time(), let q = r.u64(), let id = r.string() else { return nil }
@@ -249,7 +248,7 @@ enum TraceIndex {
         }
     }
 
-    /// ``reach(_:txn:db:)`` for `models` (GTIN and affected batches, in order), the models split
+    /// ``reach(_:asOf:txn:db:)`` for `models` (GTIN and affected batches, in order), the models split
     /// in two halves of about as many batches, the second read on another core in a read
     /// transaction of the same snapshot (same transaction ID; else it is read here too).
     static func split(_ models: [(key: String, value: [String])], asOf: Timestamp?, txn: Transaction, db: Database) throws
@@ -279,7 +278,7 @@ enum TraceIndex {
         }
     }
 
-    /// A write committed between the two read transactions of ``split(_:txn:db:)``.
+    /// A write committed between the two read transactions of ``split(_:asOf:txn:db:)``.
     struct Stale: Error {}
 
     /// The affected models' items and the shipments of those items, model by model.
@@ -309,21 +308,21 @@ enum TraceIndex {
             }
         }
         var previous = 0
-        /// The index in `lots` of the batch `v` names: the previous item's when the same (serials
-        /// of a lot are mostly neighbours), else by binary search on the bytes.
-        func lot(_ v: Slice<UnsafeRawBufferPointer>) -> Int? {
-            if previous < lots.count, compare(previous, v) == 0 { return previous }
+        /// Whether `v` names one of `lots`: the previous item's lot first (serials of a lot are
+        /// mostly neighbours), else by binary search on the bytes.
+        func affected(_ v: Slice<UnsafeRawBufferPointer>) -> Bool {
+            if previous < lots.count, compare(previous, v) == 0 { return true }
             var (lo, hi) = (0, lots.count)
             while lo < hi {
                 let mid = (lo + hi) / 2
                 let c = compare(mid, v)
                 if c == 0 {
                     previous = mid
-                    return mid
+                    return true
                 }
                 if c < 0 { lo = mid + 1 } else { hi = mid }
             }
-            return nil
+            return false
         }
         // Its own cursor loop rather than ``itemEdges``: the item is decoded from the key in one
         // piece (no prefix + serial concatenation), which a scope of 150k items measures.
@@ -332,7 +331,7 @@ enum TraceIndex {
             var pos: Cursor.Position = .atOrAfter(prefix)
             while try c.move(pos, { k, v -> Bool in
                 guard k.count > prefix.count + 9, memcmp(k.baseAddress!, prefix, prefix.count) == 0 else { return false }
-                guard v.count > 8, k[k.count - 9] == 0, lot(v[8...]) != nil else { return true }
+                guard v.count > 8, k[k.count - 9] == 0, affected(v[8...]) else { return true }
                 run.add(
                     // From a typed buffer: String's fast path (one allocation, no intermediate array).
                     item: String(decoding: UnsafeBufferPointer(start: k.baseAddress!.assumingMemoryBound(to: UInt8.self) + 1, count: k.count - 10), as: UTF8.self),
