@@ -167,5 +167,5 @@ func describeSkip(origin: String, reason: String, format: OutputFormat) -> Strin
 func describeKept(origin: String, reason: String, format: OutputFormat) -> String {
     format == .json
         ? CanonicalJSON.string(["line": .string(origin), "result": "kept", "reason": .string(reason)])
-        : "\(origin) \(reason)"
+        : "\(Terminal.safe(origin)) \(Terminal.safe(reason))"
 }
