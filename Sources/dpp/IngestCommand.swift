@@ -53,10 +53,7 @@ struct IngestCommand: ParsableCommand {
                 }
                 for file in inputs {
                     let bytes = try readWholeInput(file, ledger)
-                    var document = ingest.mapper.prepare(bytes, input: name(file))
-                    for start in stride(from: 0, to: document.count, by: 2048) {
-                        let results = ingest.mapper.map(&document, range: start..<min(document.count, start + 2048))
-                        let items = ingest.items(results, document: bytes, input: name(file))
+                    try ingest.slices(bytes, input: name(file)) { items, _ in
                         for item in items {
                             guard let reason = item.skipReason else { continue }
                             kept += 1

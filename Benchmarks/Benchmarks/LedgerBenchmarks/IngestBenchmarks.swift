@@ -83,12 +83,10 @@ func epcisBenchmark() {
             let start = DispatchTime.now().uptimeNanoseconds
             benchmark.startMeasurement()
             // As dpp ingest epcis does: parse the document on all cores, map and sign a slice while the previous one commits.
-            var prepared = ingest.mapper.prepare(document, input: "bench")
             var appended = 0
             var inFlight: PendingAppend?
-            for s in stride(from: 0, to: prepared.count, by: 2048) {
-                let results = ingest.mapper.map(&prepared, range: s..<min(prepared.count, s + 2048))
-                let subs = ingest.items(results, document: document, input: "bench").flatMap(\.submissions)
+            ingest.slices(document, input: "bench") { items, _ in
+                let subs = items.flatMap(\.submissions)
                 let pending = try! ledger.startAppend(subs)
                 if let p = inFlight { appended += try! p.wait().filter { if case .appended = $0 { true } else { false } }.count }
                 inFlight = pending

@@ -62,6 +62,24 @@ public struct EPCISIngest: Sendable {
         items(mapper.map(bytes, input: input), document: bytes, input: input)
     }
 
+    /// How many EPCIS events ``slices(_:input:size:_:)`` maps at a time by default.
+    public static let sliceSize = 2048
+
+    /// Maps a document `size` EPCIS events at a time, each slice signed and checked
+    /// (``items(_:document:input:)``) before the next is mapped — so that a pipeline commits one
+    /// slice while it maps the next, and a logistic unit packed in one slice is known to the next.
+    /// - Parameters:
+    ///   - bytes: the document as received.
+    ///   - input: its name in results.
+    ///   - body: each slice's items, in document order, and whether it is the document's last slice.
+    public func slices(_ bytes: [UInt8], input: String, size: Int = sliceSize, _ body: (_ items: [Item], _ last: Bool) throws -> Void) rethrows {
+        var document = mapper.prepare(bytes, input: input)
+        for start in stride(from: 0, to: document.count, by: size) {
+            let end = min(document.count, start + size)
+            try body(items(mapper.map(&document, range: start..<end), document: bytes, input: input), end == document.count)
+        }
+    }
+
     /// Signs and checks mapped EPCIS events (a document's, or a slice of them, so that a pipeline
     /// signs the next slice while the previous one commits), on all cores.
     public func items(_ results: some Collection<EPCISResult>, document bytes: [UInt8], input: String) -> [Item] {

@@ -449,11 +449,9 @@ extension KafkaIngest {
                 job.complete(message, last: nil)
                 continue
             }
-            var document = ingest.mapper.prepare(bytes, input: message.origin)
             var last: Int?
-            for start in stride(from: 0, to: document.count, by: slice) {
-                let results = ingest.mapper.map(&document, range: start..<min(document.count, start + slice))
-                for item in ingest.items(results, document: bytes, input: message.origin) {
+            try ingest.slices(bytes, input: message.origin, size: slice) { items, lastSlice in
+                for item in items {
                     if let reason = item.skipReason { job.lines.append(.kept(item.origin, reason)) }
                     for s in item.submissions {
                         last = job.submissions.count
@@ -461,7 +459,7 @@ extension KafkaIngest {
                         job.submissions.append(s)
                     }
                 }
-                if start + slice < document.count, job.submissions.count >= slice {
+                if !lastSlice, job.submissions.count >= slice {
                     try cut()
                     last = nil
                 }
