@@ -23,7 +23,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         // YAML for connector mapping files; only PassportIngest uses it.
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
-        // ZIP for office documents (xlsx); only PassportDocuments uses it.
+        // Writes the demo's and tests' xlsx workbooks; PassportDocuments reads them with its own
+        // bounded reader over zlib.
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
         // HTTP server, lifecycle, logs and metrics; only PassportServer (and dpp) use them.
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
@@ -63,7 +64,7 @@ let package = Package(
             name: "PassportLedger", dependencies: ["PassportModel", "PassportAudit", "Sodium", "LMDB"],
             swiftSettings: strict),
         .target(
-            name: "PassportDocuments", dependencies: ["PassportModel", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
+            name: "PassportDocuments", dependencies: ["PassportModel", "CZlibSystem"],
             swiftSettings: strict),
         .target(
             name: "PassportIngest",

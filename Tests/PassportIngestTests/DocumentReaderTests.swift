@@ -101,6 +101,88 @@ struct DocumentReaderTests {
         #expect(evil?.code == .unsafeXML && evil?.path == "xl/workbook.xml" && evil?.message.contains("<!DOCTYPE") == true)
     }
 
+    static let files = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/files")
+
+    @Test("archives as Info-ZIP writes them: ZIP64 fields and stored entries, data descriptors, directory entries")
+    func archivesOfOtherTools() throws {
+        let expected = try CMRTReader.read(try XLSXFixture.workbook(XLSXFixture.cmrt(company: "CellCo Components GmbH", companyID: "CELLCO")))
+        for name in ["cmrt-zip64-stored.xlsx", "cmrt-descriptors.xlsx"] {
+            let bytes = [UInt8](try Data(contentsOf: Self.files.appendingPathComponent(name)))
+            #expect(try CMRTReader.read(bytes) == expected, "\(name)")
+            let package = try ZIPPackage(bytes)
+            #expect(package.paths.contains("xl/worksheets/") && package.contains("xl/workbook.xml"), "\(name): \(package.paths)")
+            #expect(try package.read("xl/worksheets/")?.isEmpty == true, "\(name)")
+        }
+    }
+
+    /// A one-entry archive (`part.xml`, deflated) and where its pieces are.
+    struct OneEntry {
+        var bytes: [UInt8]
+        let text = Array(String(repeating: "<row>passport ledger</row>", count: 40).utf8)
+        /// The first byte of the entry's compressed data.
+        let data: Int
+        /// The entry's central directory record.
+        let central: Int
+
+        init() throws {
+            let bytes = try XLSXFixture.zip([("part.xml", text)])
+            let nameAndExtra = (Int(bytes[26]) | Int(bytes[27]) << 8) + (Int(bytes[28]) | Int(bytes[29]) << 8)
+            data = 30 + nameAndExtra
+            central = try #require((0..<(bytes.count - 4)).first { bytes[$0..<($0 + 4)] == [0x50, 0x4B, 1, 2] })
+            self.bytes = bytes
+        }
+
+        /// Writes a little-endian field of the central record.
+        mutating func set(_ offset: Int, _ value: UInt32, width: Int = 4) {
+            for k in 0..<width { bytes[central + offset + k] = UInt8(truncatingIfNeeded: value >> (8 * k)) }
+        }
+        var compressedSize: UInt32 { (0..<4).reduce(0) { $0 | UInt32(bytes[central + 20 + $1]) << (8 * $1) } }
+        var crc: UInt32 { (0..<4).reduce(0) { $0 | UInt32(bytes[central + 16 + $1]) << (8 * $1) } }
+    }
+
+    @Test("refused, never waited on: a deflate stream cut short, sizes and a CRC that lie, data past the end, encryption, another method", .timeLimit(.minutes(1)))
+    func corruptEntries() throws {
+        let good = try OneEntry()
+        #expect(try ZIPPackage(good.bytes).read("part.xml") == good.text)
+        func refusal(_ edit: (inout OneEntry) -> Void) throws -> String {
+            var entry = good
+            edit(&entry)
+            do {
+                let read = try ZIPPackage(entry.bytes).read("part.xml")
+                Issue.record("a corrupt entry was read: \(read?.count ?? -1) bytes")
+                return ""
+            } catch {
+                #expect(error.code == .notZIP && error.path == "part.xml", "\(error)")
+                return error.message
+            }
+        }
+        // A non-final stored block announcing 65,535 bytes: the stream needs more input than the
+        // entry has. (ZIPFoundation 0.9.20 on Linux read on past the entry and spun at the end of
+        // the file, forever.)
+        let cut = try refusal { e in e.bytes.replaceSubrange(e.data..<(e.data + 5), with: [0x00, 0xFF, 0xFF, 0x00, 0x00]) }
+        #expect(cut.contains("ends before its deflate stream does"), "\(cut)")
+        let short = try refusal { e in e.set(24, UInt32(e.text.count - 1)) }
+        #expect(short.contains("inflates to \(good.text.count) bytes where the directory says \(good.text.count - 1)"), "\(short)")
+        let shorter = try refusal { e in e.set(24, 100) }
+        #expect(shorter.contains("inflates to more than the 100 bytes the directory says"), "\(shorter)")
+        let long = try refusal { e in e.set(24, UInt32(e.text.count + 1)) }
+        #expect(long.contains("inflates to \(good.text.count) bytes where the directory says \(good.text.count + 1)"), "\(long)")
+        let crc = try refusal { e in e.set(16, e.crc ^ 1) }
+        #expect(crc.contains("CRC-32"), "\(crc)")
+        let past = try refusal { e in e.set(20, 0x7FFF_FFFF) }
+        #expect(past.contains("run past the end of the archive"), "\(past)")
+        let lie = try refusal { e in e.set(24, e.compressedSize * 2000) }
+        #expect(lie.contains("cannot inflate to"), "\(lie)")
+        let invalid = try refusal { e in e.bytes[e.data] = 0xFF }  // block type 3 does not exist
+        #expect(invalid.contains("deflate stream is invalid"), "\(invalid)")
+        let encrypted = try refusal { e in e.set(8, 1, width: 2) }
+        #expect(encrypted.contains("encrypted"), "\(encrypted)")
+        let method = try refusal { e in e.set(10, 12, width: 2) }
+        #expect(method.contains("compression method 12"), "\(method)")
+        let header = try refusal { e in e.set(42, UInt32(e.central)) }
+        #expect(header.contains("local header"), "\(header)")
+    }
+
     // MARK: IPC-1752A
 
     static let fixture = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/files/ipc1752-bms.xml")
