@@ -6,7 +6,7 @@
 #                                    schemathesis 4 (the HTTP API against its OpenAPI document) and
 #                                    zbarimg from zbar-tools (QR code round trips)
 set -euo pipefail
-packages=(pkg-config liblmdb-dev libsodium-dev libqrencode-dev zlib1g-dev librdkafka-dev)
+packages=(pkg-config liblmdb-dev libsodium-dev libqrencode-dev zlib1g-dev librdkafka-dev libjemalloc-dev)
 if [ "${1:-}" = "--test" ]; then
     packages+=(golang-go golang-golang-x-mod-dev zbar-tools)
 fi

@@ -89,10 +89,11 @@ public struct Ingestor: Sendable {
     /// Makes the submission of an event a connector mapped from other input: `raw` (the input as
     /// received) is what quarantine keeps, `intake` how to map it again, `event` the unsigned event
     /// this ingestor signs (its mode must be unsigned), or the violations that stopped the mapping;
-    /// `positions` are written with the outcome (``Submission/positions``).
+    /// `positions` are written with the outcome (``Submission/positions``); `hashed` and `blobs`
+    /// are attachments the event names by hash, `hashed` those the connector hashed already.
     public func submission(
         mapped: Result<JSONObject, LedgerError>, raw: [UInt8], origin: String, intake: JSONObject, positions: [SourcePosition] = [],
-        blobs: [[UInt8]] = [], quarantineID: UInt64? = nil
+        hashed: [HashedBlob] = [], blobs: [[UInt8]] = [], quarantineID: UInt64? = nil
     ) -> Submission {
         let failure: LedgerError
         switch mapped {
@@ -104,7 +105,8 @@ public struct Ingestor: Sendable {
                 }
                 let (e, files) = try prepareUnsigned(.object(event), source: source, baseDirectory: base)
                 return signing.submission(
-                    signing: e, raw: raw, origin: origin, intake: intake, blobs: blobs + files, quarantineID: quarantineID, positions: positions)
+                    signing: e, raw: raw, origin: origin, intake: intake, hashed: hashed, blobs: blobs + files, quarantineID: quarantineID,
+                    positions: positions)
             } catch let e as LedgerError {
                 failure = e
             } catch {

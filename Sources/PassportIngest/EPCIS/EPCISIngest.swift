@@ -91,7 +91,7 @@ public struct EPCISIngest: Sendable {
             case .events(let events):
                 for e in events where e["type"]?.stringValue == "unit.packed" { packed.remember(e) }
                 let subs = events.map { e in
-                    ingestor.submission(mapped: .success(e), raw: raw, origin: origin, intake: intake, blobs: r.kept.map { [$0.bytes] } ?? [])
+                    ingestor.submission(mapped: .success(e), raw: raw, origin: origin, intake: intake, hashed: r.kept.map { [$0.blob] } ?? [])
                 }
                 return Item(origin: origin, submissions: subs, skipReason: nil)
             case .skip(let reason):

@@ -1,3 +1,4 @@
+import PassportLedger
 import PassportModel
 import Sodium
 
@@ -69,10 +70,12 @@ public struct EPCISResult: Sendable, CustomStringConvertible {
 /// One EPCIS event kept whole: its canonical JSON (RFC 8785, with the document's `@context`
 /// when the event has none of its own) and the SHA-256 of those bytes.
 public struct KeptEPCISEvent: Sendable, Hashable {
-    /// The canonical JSON bytes, to store as a blob.
-    public let bytes: [UInt8]
+    /// The canonical JSON bytes with their SHA-256, to store as a blob.
+    public let blob: HashedBlob
+    /// The canonical JSON bytes.
+    public var bytes: [UInt8] { blob.bytes }
     /// The lowercase hex SHA-256 of ``bytes``.
-    public let sha256: String
+    public var sha256: String { blob.sha256 }
 
     /// The media type the mapped events attach it with.
     public static let mediaType = "application/ld+json"
@@ -80,10 +83,7 @@ public struct KeptEPCISEvent: Sendable, Hashable {
     public static let name = "epcis-event.jsonld"
 
     /// Keeps canonical bytes, hashing them.
-    public init(bytes: [UInt8]) {
-        self.bytes = bytes
-        self.sha256 = Hex.encode(SHA256.hash(bytes))
-    }
+    public init(bytes: [UInt8]) { blob = HashedBlob(bytes) }
 
     /// The `attachments` entry of a mapped event: `{"sha256", "mediaType", "name"}`.
     public var attachment: JSONValue {

@@ -77,7 +77,10 @@ extension Ledger {
     }
 
     /// The order-independent checks of one submission.
-    static func precheck(_ s: Submission, keys: [String: NoteVerifierKey], governance: Bool, signedHereBy: NoteVerifierKey? = nil) -> Precheck {
+    /// - Parameter hashedBlobs: the SHA-256 of the submission's first blobs, from ``HashedBlob``s.
+    static func precheck(
+        _ s: Submission, keys: [String: NoteVerifierKey], governance: Bool, signedHereBy: NoteVerifierKey? = nil, hashedBlobs: [String] = []
+    ) -> Precheck {
         guard case .success(let e) = s.content else { return Precheck(verifiedKey: nil, violations: [], facts: [], blobHashes: []) }
         var verified: [UInt8]?
         if let here = signedHereBy, here.reference == e.signature.key {
@@ -87,7 +90,7 @@ extension Ledger {
         }
         let violations = governance ? EventCatalog.validate(e.event) : []
         return Precheck(verifiedKey: verified, violations: violations, facts: violations.isEmpty ? FactIndex.prepare(e.event) : [],
-            blobHashes: s.blobs.map { Hex.encode(SHA256.hash($0)) })
+            blobHashes: hashedBlobs + s.blobs.dropFirst(hashedBlobs.count).map { Hex.encode(SHA256.hash($0)) })
     }
 
     /// Commits a group of jobs in one write transaction, growing the map when it fills.

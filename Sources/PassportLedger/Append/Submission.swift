@@ -1,4 +1,5 @@
 import PassportModel
+import Sodium
 
 /// One input to ``Ledger/append(_:)``: the raw bytes as received (kept in quarantine if rejected),
 /// where they came from, and either the parsed signed event or why it could not be parsed.
@@ -38,6 +39,23 @@ public struct Submission: Sendable {
         self.content = content
         self.blobs = blobs
         self.quarantineID = quarantineID
+    }
+}
+
+/// Attachment bytes with their SHA-256, hashed by the ledger's own code when made: a connector
+/// that needs the hash before the event is built (for its `sourceRef` or `attachments` entry)
+/// hands the blob over in this form, so the ledger's checks take the hash from here instead of
+/// hashing the same bytes again. There is no way to make one with a hash of the caller's choosing.
+public struct HashedBlob: Sendable, Hashable {
+    /// The bytes.
+    public let bytes: [UInt8]
+    /// Their SHA-256, lowercase hex.
+    public let sha256: String
+
+    /// Hashes `bytes`.
+    public init(_ bytes: [UInt8]) {
+        self.bytes = bytes
+        self.sha256 = Hex.encode(SHA256.hash(bytes))
     }
 }
 

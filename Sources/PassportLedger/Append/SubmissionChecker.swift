@@ -37,14 +37,20 @@ extension Ledger {
         public var reference: String { signer.verifier.reference }
 
         /// The submission of `event` signed with the source's key, the ledger's checks done.
+        /// - Parameters:
+        ///   - hashed: attachments already hashed (stored first, before `blobs`), whose hashes the
+        ///     checks take as they are.
+        ///   - blobs: other attachment bytes, hashed by the checks.
         public func submission(
-            signing event: Event, raw: [UInt8], origin: String, intake: JSONObject, blobs: [[UInt8]] = [], quarantineID: UInt64? = nil,
-            positions: [SourcePosition] = []
+            signing event: Event, raw: [UInt8], origin: String, intake: JSONObject, hashed: [HashedBlob] = [], blobs: [[UInt8]] = [],
+            quarantineID: UInt64? = nil, positions: [SourcePosition] = []
         ) -> Submission {
             let signed = SignedEvent(event: event, signature: EventSignature(key: signer.verifier.reference, sig: signer.key.sign(event.signatureInput)))
-            var s = Submission(raw: raw, origin: origin, intake: intake, content: .success(signed), blobs: blobs, quarantineID: quarantineID)
+            var s = Submission(
+                raw: raw, origin: origin, intake: intake, content: .success(signed), blobs: hashed.map(\.bytes) + blobs, quarantineID: quarantineID)
             s.positions = positions
-            s.prechecked = Ledger.precheck(s, keys: checker.keys, governance: checker.governance, signedHereBy: signer.verifier)
+            s.prechecked = Ledger.precheck(
+                s, keys: checker.keys, governance: checker.governance, signedHereBy: signer.verifier, hashedBlobs: hashed.map(\.sha256))
             return s
         }
     }
