@@ -75,6 +75,27 @@ public final class KafkaMockCluster: @unchecked Sendable {
         try check(rd_kafka_mock_topic_create(cluster, name, Int32(partitions), 1), .client, "creating topic \(name)", brokers: bootstrapServers)
     }
 
+    /// Makes `broker` (1 to the number of brokers) lead `partition` of `topic`.
+    /// - Throws: ``KafkaError`` if the cluster refuses it.
+    public func setLeader(topic: String, partition: Int32, broker: Int32) throws(KafkaError) {
+        try check(
+            rd_kafka_mock_partition_set_leader(cluster, topic, partition, broker), .client, "moving \(topic)/\(partition) to broker \(broker)",
+            brokers: bootstrapServers)
+    }
+
+    /// Makes `broker` the coordinator of consumer group `group`.
+    /// - Throws: ``KafkaError`` if the cluster refuses it.
+    public func setCoordinator(group: String, broker: Int32) throws(KafkaError) {
+        try check(rd_kafka_mock_coordinator_set(cluster, "group", group, broker), .client, "making broker \(broker) coordinate \(group)", brokers: bootstrapServers)
+    }
+
+    /// Takes `broker` down (it closes its connections and refuses new ones) or brings it up again.
+    /// - Throws: ``KafkaError`` if the cluster refuses it.
+    public func setBroker(_ broker: Int32, up: Bool) throws(KafkaError) {
+        let rc = up ? rd_kafka_mock_broker_set_up(cluster, broker) : rd_kafka_mock_broker_set_down(cluster, broker)
+        try check(rc, .client, "taking broker \(broker) \(up ? "up" : "down")", brokers: bootstrapServers)
+    }
+
     /// Sends a message to a partition (asynchronously; ``flush()`` waits for delivery).
     /// - Parameters:
     ///   - topic: the topic (created beforehand).

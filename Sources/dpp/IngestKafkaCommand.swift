@@ -22,7 +22,8 @@ extension IngestCommand {
                 that cannot be mapped is kept in quarantine (origin kafka/<topic>/<partition>@<offset>; dpp quarantine retry \
                 maps it again). --kafka-config is a librdkafka properties file (key=value: security.protocol, sasl.*, ssl.*), \
                 readable by its owner only; its values are never printed. Runs until SIGINT or SIGTERM (the batch in hand is \
-                finished and committed) or, with --exit-when-idle, once every partition is read to its end and no message came for that long. One result line per message (per EPCIS \
+                finished and committed) or, with --exit-when-idle, once every partition is read to its end and no message came for that long (exit 1 if a partition \
+                is still not read to its end after 30 s without a message: its broker stopped answering). One result line per message (per EPCIS \
                 event), like the file connectors, and a summary on stderr.
 
                 """ + exitCodes("3 some input was rejected (kept in quarantine), "))

@@ -226,4 +226,31 @@ struct KafkaDebeziumTests {
         let again = try await k.consume(k.debezium(), topics: ["cdc"], group: "g2")
         #expect(again.lines.isEmpty)
     }
+
+    @Test("with --exit-when-idle, a partition whose broker stops answering after the assignment ends the run with an error naming it, not a wait without end; what was read is durable")
+    func brokerGoneAfterAssignment() async throws {
+        let k = try KafkaFixture(brokers: 2)
+        try k.cluster.createTopic(Self.topic, partitions: 2)
+        try k.cluster.setLeader(topic: Self.topic, partition: 0, broker: 1)
+        try k.cluster.setLeader(topic: Self.topic, partition: 1, broker: 2)
+        try k.cluster.setCoordinator(group: "g", broker: 1)
+        let stream = ChangeEvents.stream(orders: 20)
+        try k.produce(Self.topic, stream, create: false)
+        try k.cluster.setBroker(2, up: false)
+
+        let lines = Locked<[KafkaIngest.Report.Line]>([])
+        let ingest = try k.ingest(k.debezium(), topics: [Self.topic], group: "g", lines: lines) { options in
+            options.exitWhenIdle = .milliseconds(300)
+            options.assignmentTimeout = .seconds(5)  // joining the group takes 3 s
+        }
+        let started = ContinuousClock.now
+        let error = try #require(throws: KafkaError.self) { try ingest.consume() }
+        #expect(ContinuousClock.now - started < .seconds(30), "the run ended on its own")
+        #expect(error.description.contains("\(Self.topic)/1 was assigned but not read to the end"), "\(error)")
+        #expect(!error.description.contains("\(Self.topic)/0"), "partition 0 was read to its end: \(error)")
+        // Partition 0, led by the broker still up, was read whole and is durable; partition 1 not at all.
+        #expect(try k.ledger.kafkaOffset(KafkaPartition(topic: Self.topic, partition: 0)) == Self.lastOffsets(stream)[0])
+        #expect(try k.ledger.kafkaOffset(KafkaPartition(topic: Self.topic, partition: 1)) == nil)
+        #expect(lines.withLock { $0 }.count == stream.filter { $0.partition == 0 }.count)
+    }
 }

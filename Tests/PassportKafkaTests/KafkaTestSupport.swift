@@ -13,8 +13,8 @@ struct KafkaFixture {
     let ledger: Ledger
     let mappingFile: String
 
-    init(options: Ledger.Options = .init()) throws {
-        cluster = try KafkaMockCluster()
+    init(options: Ledger.Options = .init(), brokers: Int = 1) throws {
+        cluster = try KafkaMockCluster(brokers: brokers)
         (ledger, _) = try Fixtures.store(in: dir, sources: ["erp", "wms"], options: options)
         mappingFile = dir.path("mapping.yaml").path
         try Data(ChangeEvents.mapping.utf8).write(to: URL(fileURLWithPath: mappingFile))

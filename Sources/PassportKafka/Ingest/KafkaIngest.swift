@@ -53,7 +53,8 @@ public final class KafkaIngest: @unchecked Sendable {
         /// With ``exitWhenIdle``: if the group assigns no partition (not even an empty set) within
         /// the longer of this and ``exitWhenIdle``, stop with an error — the brokers are unreachable
         /// or refuse the consumer. Joining takes 3 s or more (a broker's initial rebalance delay;
-        /// a departed member's session timeout).
+        /// a departed member's session timeout). The same if an assigned partition is not read to
+        /// its end and no message comes for that long: the broker leading it stopped answering.
         public var assignmentTimeout: Duration = .seconds(30)
 
         /// Options for a group reading topics from brokers.
@@ -234,12 +235,20 @@ public final class KafkaIngest: @unchecked Sendable {
                     idle = true
                     break
                 }
-                if !everAssigned, waited >= max(limit, options.assignmentTimeout) {
+                guard waited >= max(limit, options.assignmentTimeout) else { continue }
+                if !everAssigned {
                     throw KafkaError(
                         .client,
                         "no partition of \(options.topics.joined(separator: ", ")) was assigned to this consumer in \(waited.components.seconds) s: are the brokers reachable and the topics there? (see the errors above)",
                         brokers: options.bootstrapServers)
                 }
+                // Assigned, quiet, and yet some partition was never read to its end: its leader
+                // stopped answering. Waiting on would never end; what was read is durable.
+                let stuck = consumer.assignment.subtracting(consumer.partitionsAtEnd).map { "\($0.topic)/\($0.partition)" }.sorted()
+                throw KafkaError(
+                    .client,
+                    "\(stuck.joined(separator: ", ")) \(stuck.count == 1 ? "was" : "were") assigned but not read to the end in \(waited.components.seconds) s, and no message came: are the brokers leading \(stuck.count == 1 ? "it" : "them") reachable? (see the errors above) What was read is durable; the next run resumes after it",
+                    brokers: options.bootstrapServers)
             }
             try drain()
             commitToKafka(only: nil, wait: true)
