@@ -26,6 +26,8 @@ let package = Package(
             ],
             path: "Benchmarks/LedgerBenchmarks",
             swiftSettings: [.swiftLanguageMode(.v6)],
+            // As dpp: the figures are those of the binary we ship, which links jemalloc.
+            linkerSettings: [.linkedLibrary("jemalloc", .when(platforms: [.linux]))],
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         )
     ]

@@ -41,7 +41,7 @@ struct IngestCommand: ParsableCommand {
                 func name(_ file: String) -> String { file == "-" ? "stdin" : (file as NSString).lastPathComponent }
                 var summary = AppendSummary(name: inputs.count == 1 ? name(inputs[0]) : "\(inputs.count) files")
                 // Pipeline: while one slice of a document's events commits, the next is mapped and signed.
-                var inFlight: ([Submission], PendingAppend)?
+                var inFlight: [([Submission], PendingAppend)] = []
                 func finish(_ b: ([Submission], PendingAppend)) throws {
                     var out = ""
                     for (s, o) in zip(b.0, try b.1.wait()) {
@@ -60,12 +60,13 @@ struct IngestCommand: ParsableCommand {
                             print(describeKept(origin: item.origin, reason: reason, format: format))
                         }
                         let submissions = items.flatMap(\.submissions)
-                        let pending = try ledger.startAppend(submissions)
-                        if let previous = inFlight { try finish(previous) }
-                        inFlight = (submissions, pending)
+                        inFlight.append((submissions, try ledger.startAppend(submissions)))
+                        // Two slices queued behind the one committing: the writer takes both in one
+                        // transaction when it falls behind (a large store's commits write more pages).
+                        if inFlight.count > 2 { try finish(inFlight.removeFirst()) }
                     }
                 }
-                if let last = inFlight { try finish(last) }
+                for b in inFlight { try finish(b) }
                 summary.finish()
                 if kept > 0 { printError("\(kept) EPCIS event(s) the passport does not show were kept (input.kept, signed by the ledger)") }
                 if summary.rejected > 0 { throw SomeRejected(count: summary.rejected) }
