@@ -73,6 +73,8 @@ import Testing
     }
 
     static let pallet = "urn:epc:id:sscc:9506000.0000000017"
+    /// ``pallet`` as an SSCC, with its check digit.
+    static let palletSSCC = "095060000000000176"
 
     static func pack(_ id: String = "urn:uuid:pack-1") -> [UInt8] {
         EPCISFixtures.document([["type": "AggregationEvent", "eventID": .string(id), "eventTime": "2026-11-20T09:00:00Z", "eventTimeZoneOffset": "+00:00",
@@ -89,6 +91,31 @@ import Testing
     /// Appends every submission of `items`, expecting each appended.
     static func append(_ items: [EPCISIngest.Item], to ledger: Ledger, sourceLocation: SourceLocation = #_sourceLocation) throws {
         for o in try ledger.startAppend(items.flatMap(\.submissions)).wait() where o.record == nil { Issue.record("\(o)", sourceLocation: sourceLocation) }
+    }
+
+    /// When what a pallet holds cannot be read from the ledger, the shipment naming it is rejected
+    /// with the reason (so kept in quarantine and retried), not kept for good as a unit nobody
+    /// describes; once the lookup answers, the same event ships the pallet's contents.
+    @Test func aPalletWhoseContentsCannotBeReadIsRejectedNotKept() throws {
+        struct Unreadable: Error, CustomStringConvertible { var description: String { "MDB_PANIC: simulated" } }
+        var mapper = EPCISMapper()
+        mapper.unitContents = { _ in throw Unreadable() }
+        let results = mapper.map(Self.ship(), input: "ship.jsonld")
+        #expect(results.count == 1)
+        guard case .reject(let violations) = try #require(results.first).outcome else {
+            Issue.record("not rejected: \(results)")
+            return
+        }
+        #expect(violations.count == 1)
+        #expect(violations.first?.code.rawValue == "io", "\(violations)")
+        #expect(violations.first?.path.hasSuffix(".epcList[0]") == true, "\(violations)")
+        #expect(violations.first?.message.contains("00/\(Self.palletSSCC) holds could not be read from the ledger (MDB_PANIC: simulated)") == true, "\(violations)")
+
+        mapper.unitContents = { sscc in
+            sscc == Self.palletSSCC ? [EPCISMapper.UnitContent(subject: "01/09506000134352/21/SN1", quantity: nil)] : nil
+        }
+        let retried = mapper.map(Self.ship(), input: "ship.jsonld").flatMap(\.events)
+        #expect(retried.map { $0["subject"]?.stringValue } == ["01/09506000134352/21/SN1"], "\(retried)")
     }
 
     /// A pallet packed in one document and shipped in a later one (a later run: the ledger's

@@ -31,7 +31,7 @@ public struct EPCISIngest: Sendable {
         mapper.validatesEvents = false
         // A unit shipped in a later document than the one that packed it ships what it holds.
         let packed = PackedUnits()
-        mapper.unitContents = { sscc in packed.contents(sscc, ledger: ledger) }
+        mapper.unitContents = { sscc in try packed.contents(sscc, ledger: ledger) }
         self.packed = packed
         self.mapper = mapper
         ingestor = try Ingestor(ledger: ledger, mode: .unsigned(source: source, baseDirectory: nil))
@@ -162,10 +162,15 @@ final class PackedUnits: Sendable {
     }
 
     /// Everything `sscc` was packed with, in this ingest or in the ledger (nil: nothing known).
-    func contents(_ sscc: String, ledger: Ledger) -> [EPCISMapper.UnitContent]? {
+    /// - Throws: ``LedgerError`` if the ledger cannot be read.
+    func contents(_ sscc: String, ledger: Ledger) throws -> [EPCISMapper.UnitContent]? {
         var packings = units.withLock { $0[sscc] } ?? [:]
-        if let subject = try? Subject("00/\(sscc)"), let history = try? ledger.history(subject) {
-            for r in history where r.event.type == "unit.packed" { packings[r.event.sourceRef] = EPCISMapper.UnitContent.of(r.event.data) }
+        if let subject = try? Subject("00/\(sscc)") {
+            let history: [Record]
+            do { history = try ledger.history(subject) } catch let e as LedgerError where e.code == .notFound { history = [] }
+            for r in history where r.event.type == "unit.packed" {
+                packings[r.event.sourceRef] = EPCISMapper.UnitContent.of(r.event.data)
+            }
         }
         let out = packings.sorted { $0.key < $1.key }.flatMap(\.value)
         return out.isEmpty ? nil : out

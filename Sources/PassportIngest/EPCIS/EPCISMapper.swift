@@ -16,7 +16,9 @@ public struct EPCISMapper: Sendable {
     /// or nil when unknown: the ingest layer answers from earlier documents and the ledger's
     /// `unit.packed` records (``EPCISIngest``), so that a pallet packed in one document and shipped,
     /// received or unpacked in another stands for its contents. Nil (the default): each document alone.
-    public var unitContents: (@Sendable (_ sscc: String) -> [UnitContent]?)?
+    /// If it throws (the ledger cannot be read), the event naming the unit is rejected with the
+    /// error, and so kept in quarantine to retry, rather than kept as a unit nobody describes.
+    public var unitContents: (@Sendable (_ sscc: String) throws -> [UnitContent]?)?
 
     /// A batch or an item a logistic unit holds, as `unit.packed` states it.
     public struct UnitContent: Sendable, Hashable {
@@ -160,19 +162,34 @@ public struct EPCISMapper: Sendable {
         let context: JSONValue?
         let countries: [String: String]
         /// What earlier documents and the ledger say an SSCC holds (``EPCISMapper/unitContents``).
-        let known: (@Sendable (String) -> [UnitContent]?)?
+        let known: (@Sendable (String) throws -> [UnitContent]?)?
         var containment: [String: [Contained]] = [:]
+        /// What ``learn(_:depth:)`` found in ``known`` for the event being mapped.
+        var learned: [String: [Contained]] = [:]
 
-        /// What `sscc` holds: as this document packed it, else as known before it.
-        func contents(_ sscc: String) -> [Contained]? {
-            if let c = containment[sscc] { return c }
-            return known?(sscc)?.compactMap { c in
-                switch (try? Subject(c.subject))?.kind {
-                case .item: Contained(id: .item(subject: c.subject, lot: nil), quantity: nil, uom: nil)
-                case .batch: Contained(id: .batch(subject: c.subject), quantity: c.quantity, uom: nil)
-                default: nil
+        /// What `sscc` holds: as this document packed it, else as learned before it.
+        func contents(_ sscc: String) -> [Contained]? { containment[sscc] ?? learned[sscc] }
+
+        /// Asks ``known`` what `sscc` holds, unless this document packed it, and so for the units
+        /// inside it (8 levels at most).
+        /// - Throws: what ``known`` throws.
+        mutating func learn(_ sscc: String, depth: Int = 0) throws {
+            guard depth < 8 else { return }
+            let inside: [Contained]
+            if let c = contents(sscc) {
+                inside = c
+            } else {
+                guard let known, let found = try known(sscc) else { return }
+                inside = found.compactMap { c in
+                    switch (try? Subject(c.subject))?.kind {
+                    case .item: Contained(id: .item(subject: c.subject, lot: nil), quantity: nil, uom: nil)
+                    case .batch: Contained(id: .batch(subject: c.subject), quantity: c.quantity, uom: nil)
+                    default: nil
+                    }
                 }
+                learned[sscc] = inside
             }
+            for child in inside { if case .sscc(let unit) = child.id { try learn(unit, depth: depth + 1) } }
         }
     }
 
@@ -466,6 +483,16 @@ struct EventReader {
         let sources = parties("sourceList", member: "source")
         let destinations = parties("destinationList", member: "destination")
         guard violations.isEmpty, let createdAt else { return .reject(violations) }
+        // What the logistic units named hold (a parent too: an AggregationEvent adds to or takes
+        // from what it held), when another document packed them.
+        for case (.sscc(let unit), let at) in epcs + inputs + (parent.map { [$0] } ?? []) {
+            do { try doc.learn(unit) } catch {
+                return .reject([Violation(
+                    code: Violation.Code(rawValue: LedgerError.Code.io.rawValue), path: at, rule: "the ledger readable",
+                    message: "what logistic unit 00/\(unit) holds could not be read from the ledger (\(error)); the event is kept in quarantine: retry it once the store reads again",
+                    value: "00/\(unit)")])
+            }
+        }
         let step = bizStep ?? ""
 
         // Packing: an AggregationEvent with an SSCC parent records (ADD, OBSERVE) or clears (DELETE) its content.
