@@ -140,6 +140,27 @@ import Testing
         #expect(unknown.first?.skipReason?.contains("neither this document nor the ledger") == true)
     }
 
+    /// An EPCIS event the passport does not show, sent in two documents that one ingest maps before
+    /// the first is in the log (a Kafka batch, `dpp ingest epcis a.json b.json`), or twice in one
+    /// document, is kept once; the other answers "(already kept)", not an idempotency conflict.
+    @Test func anEventSentTwiceIsKeptOnceThoughTheFirstIsNotInTheLogYet() throws {
+        let dir = TemporaryDirectory()
+        let (ledger, _) = try Fixtures.store(in: dir, sources: ["wms"])
+        let ingest = try EPCISIngest(ledger: ledger, source: "wms")
+        let unit = "urn:epc:id:sscc:9506000.0000000024"  // packed by nobody: the shipment is kept
+        let first = ingest.items(Self.ship(unit), input: "a.jsonld")
+        let second = ingest.items(Self.ship(unit), input: "b.jsonld")
+        #expect(first.map(\.submissions.count) == [1] && second.map(\.submissions.count) == [0], "\(first) \(second)")
+        #expect(second.first?.skipReason?.hasSuffix("(already kept)") == true, "\(second)")
+
+        var o = EPCISMappingTests.shipping(epcs: ["urn:epc:id:sscc:9506000.0000000031"])
+        o["eventID"] = "urn:uuid:ship-twice"
+        let twice = ingest.items(EPCISFixtures.document([.object(o), .object(o)], countries: ["7080003000002": "NO"]), input: "twice.jsonld")
+        #expect(twice.map(\.submissions.count).sorted() == [0, 1], "\(twice)")
+        let outcomes = try ledger.startAppend((first + second + twice).flatMap(\.submissions)).wait()
+        #expect(outcomes.count == 2 && outcomes.allSatisfy { if case .appended = $0 { true } else { false } }, "\(outcomes)")
+    }
+
     /// Within one ingest the packing need not be committed yet: the next document, mapped while
     /// the first one's events are still on their way to the log, knows the pallet.
     @Test func palletPackedByAnEarlierDocumentOfTheSameIngest() throws {

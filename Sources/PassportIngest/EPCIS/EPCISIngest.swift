@@ -20,6 +20,10 @@ public struct EPCISIngest: Sendable {
     /// What the logistic units packed by the documents mapped so far hold (their events may still
     /// be on the way to the log when the next document ships a unit).
     let packed: PackedUnits
+    /// The SHA-256 of each EPCIS event this ingest made an `input.kept` submission of, so that
+    /// the same event in two documents (or twice in one) is kept once, while the first may still
+    /// be on the way to the log; the ledger is asked too, for what earlier runs kept.
+    let keptInputs = KeptInputs()
 
     /// Prepares to sign with `source`'s key; `locationCountries` gives a GLN's country where the
     /// document's master data does not.
@@ -97,7 +101,9 @@ public struct EPCISIngest: Sendable {
             case .skip(let reason):
                 guard let kept = r.kept else { return Item(origin: origin, submissions: [], skipReason: reason) }
                 let ledger = ingestor.ledger
-                if (try? ledger.recordIndex(source: KeyRules.systemSource, sourceRef: Ledger.keptInputRef(kept.sha256))) ?? nil != nil {
+                if (try? ledger.recordIndex(source: KeyRules.systemSource, sourceRef: Ledger.keptInputRef(kept.sha256))) ?? nil != nil
+                    || !keptInputs.claim(kept.sha256)
+                {
                     return Item(origin: origin, submissions: [], skipReason: reason + " (already kept)")
                 }
                 do {
@@ -145,6 +151,14 @@ public struct EPCISIngest: Sendable {
         subs[0].quarantineID = quarantineID
         return subs
     }
+}
+
+/// The EPCIS events an ingest made `input.kept` submissions of, by SHA-256.
+final class KeptInputs: Sendable {
+    private let hashes = Mutex<Set<String>>([])
+
+    /// True the first time `sha256` is claimed, false after.
+    func claim(_ sha256: String) -> Bool { hashes.withLock { $0.insert(sha256).inserted } }
 }
 
 /// The contents of logistic units as an EPCIS ingest knows them: what the documents it mapped
