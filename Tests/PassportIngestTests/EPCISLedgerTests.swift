@@ -159,6 +159,19 @@ import Testing
         #expect(twice.map(\.submissions.count).sorted() == [0, 1], "\(twice)")
         let outcomes = try ledger.startAppend((first + second + twice).flatMap(\.submissions)).wait()
         #expect(outcomes.count == 2 && outcomes.allSatisfy { if case .appended = $0 { true } else { false } }, "\(outcomes)")
+
+        // A consumer tells the ingest when what it made is durable; the memory goes, the ledger answers.
+        ingest.earlierSubmissionsDurable()
+        ingest.earlierSubmissionsDurable()
+        #expect(ingest.items(Self.ship(unit), input: "c.jsonld").first?.skipReason?.hasSuffix("(already kept)") == true)
+        // A claim whose submission never reached the log lasts two generations, then the event is kept again.
+        let lost = "urn:epc:id:sscc:9506000.0000000048"
+        #expect(ingest.items(Self.ship(lost), input: "lost.jsonld").first?.submissions.count == 1)
+        #expect(ingest.items(Self.ship(lost), input: "again.jsonld").first?.submissions.count == 0)
+        ingest.earlierSubmissionsDurable()
+        #expect(ingest.items(Self.ship(lost), input: "again.jsonld").first?.submissions.count == 0)
+        ingest.earlierSubmissionsDurable()
+        #expect(ingest.items(Self.ship(lost), input: "again.jsonld").first?.submissions.count == 1)
     }
 
     /// Within one ingest the packing need not be committed yet: the next document, mapped while
@@ -173,7 +186,14 @@ import Testing
         #expect(try ledger.size() == size, "nothing committed yet")
         let subjects = shipped.flatMap(\.submissions).compactMap { try? $0.content.get().event.subject.rawValue }
         #expect(subjects == ["01/09506000134352/21/SN1", "01/09506000134352/10/LOT-1"])
+        // The packing is remembered until two calls say it is durable (a consumer's jobs).
+        ingest.earlierSubmissionsDurable()
+        #expect(ingest.items(Self.ship(), input: "ship.jsonld").flatMap(\.submissions).count == 2)
+        ingest.earlierSubmissionsDurable()
+        #expect(ingest.items(Self.ship(), input: "ship.jsonld").first?.skipReason?.contains("neither this document nor the ledger") == true,
+            "forgotten, and not in the log: a unit nobody describes")
         try Self.append(packed + shipped, to: ledger)
+        #expect(ingest.items(Self.ship(), input: "ship.jsonld").flatMap(\.submissions).count == 2, "the ledger answers now")
         // Packed twice (the same packing in the ledger and in memory) counts once.
         let again = try EPCISIngest(ledger: ledger, source: "wms")
         _ = again.items(Self.pack(), input: "pack.jsonld")

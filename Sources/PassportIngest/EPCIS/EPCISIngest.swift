@@ -84,6 +84,16 @@ public struct EPCISIngest: Sendable {
         }
     }
 
+    /// Tells the ingest that every submission it made before the previous call is durable (or
+    /// failed): what it remembered of them — packings and kept events on their way to the log —
+    /// is forgotten, as the ledger now answers for them. A long-running consumer calls it each
+    /// time it hands a job to the writer after waiting for the jobs before; without it, that memory
+    /// grows with everything the ingest maps (a command run over a few files needs no call).
+    public func earlierSubmissionsDurable() {
+        packed.rotate()
+        keptInputs.rotate()
+    }
+
     /// Signs and checks mapped EPCIS events (a document's, or a slice of them, so that a pipeline
     /// signs the next slice while the previous one commits), on all cores.
     public func items(_ results: some Collection<EPCISResult>, document bytes: [UInt8], input: String) -> [Item] {
@@ -153,32 +163,44 @@ public struct EPCISIngest: Sendable {
     }
 }
 
-/// The EPCIS events an ingest made `input.kept` submissions of, by SHA-256.
+/// The EPCIS events an ingest made `input.kept` submissions of, by SHA-256, in two generations
+/// (see ``EPCISIngest/earlierSubmissionsDurable()``).
 final class KeptInputs: Sendable {
-    private let hashes = Mutex<Set<String>>([])
+    private let hashes = Mutex<(current: Set<String>, previous: Set<String>)>(([], []))
 
-    /// True the first time `sha256` is claimed, false after.
-    func claim(_ sha256: String) -> Bool { hashes.withLock { $0.insert(sha256).inserted } }
+    /// True the first time `sha256` is claimed, false after (while remembered).
+    func claim(_ sha256: String) -> Bool {
+        hashes.withLock { h in !h.previous.contains(sha256) && h.current.insert(sha256).inserted }
+    }
+
+    /// Forgets the older generation; the newer one becomes the older.
+    func rotate() { hashes.withLock { $0 = (current: [], previous: $0.current) } }
 }
 
 /// The contents of logistic units as an EPCIS ingest knows them: what the documents it mapped
-/// packed, and the ledger's `unit.packed` records (one packing per `sourceRef`, wherever it was seen).
+/// packed, and the ledger's `unit.packed` records (one packing per `sourceRef`, wherever it was
+/// seen). What this ingest mapped is kept in two generations (see
+/// ``EPCISIngest/earlierSubmissionsDurable()``).
 final class PackedUnits: Sendable {
     /// SSCC → sourceRef of the packing → what it packed.
-    private let units = Mutex<[String: [String: [EPCISMapper.UnitContent]]]>([:])
+    typealias Packings = [String: [String: [EPCISMapper.UnitContent]]]
+    private let units = Mutex<(current: Packings, previous: Packings)>(([:], [:]))
 
     /// Remembers a mapped `unit.packed` event (`subject` `00/<SSCC>`).
     func remember(_ event: JSONObject) {
         guard let unit = event["subject"]?.stringValue, unit.hasPrefix("00/"), let ref = event["sourceRef"]?.stringValue,
             let data = event["data"]?.objectValue else { return }
         let contents = EPCISMapper.UnitContent.of(data)
-        units.withLock { $0[String(unit.dropFirst(3)), default: [:]][ref] = contents }
+        units.withLock { $0.current[String(unit.dropFirst(3)), default: [:]][ref] = contents }
     }
+
+    /// Forgets the older generation; the newer one becomes the older.
+    func rotate() { units.withLock { $0 = (current: [:], previous: $0.current) } }
 
     /// Everything `sscc` was packed with, in this ingest or in the ledger (nil: nothing known).
     /// - Throws: ``LedgerError`` if the ledger cannot be read.
     func contents(_ sscc: String, ledger: Ledger) throws -> [EPCISMapper.UnitContent]? {
-        var packings = units.withLock { $0[sscc] } ?? [:]
+        var packings = units.withLock { u in (u.previous[sscc] ?? [:]).merging(u.current[sscc] ?? [:]) { $1 } }
         if let subject = try? Subject("00/\(sscc)") {
             let history: [Record]
             do { history = try ledger.history(subject) } catch let e as LedgerError where e.code == .notFound { history = [] }

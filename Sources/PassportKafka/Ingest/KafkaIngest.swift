@@ -333,6 +333,8 @@ public final class KafkaIngest: @unchecked Sendable {
     /// the next must not commit offsets past its messages.
     private func submit(_ job: Job) throws {
         try drain()
+        // Every job before this one is durable now: the EPCIS ingest's memory of them can go.
+        epcis?.earlierSubmissionsDurable()
         inFlight = (job, try ledger.startAppend(job.submissions, positions: job.positions))
     }
 
