@@ -225,8 +225,8 @@ public struct EPCISMapper: Sendable {
 
     func mapEvent(_ value: JSONValue, index: Int, path: String, input: String, doc: inout DocumentContext) -> EPCISResult {
         guard case .object(let event) = value else {
-            let bytes = CanonicalJSON.encode(value)
-            return EPCISResult(input: input, index: index, eventID: "ni:///sha-256;" + Hex.encode(SHA256.hash(bytes)), kept: KeptEPCISEvent(bytes: bytes), outcome: .reject([Violation(
+            let kept = KeptEPCISEvent(bytes: CanonicalJSON.encode(value))
+            return EPCISResult(input: input, index: index, eventID: "ni:///sha-256;" + kept.sha256, kept: kept, outcome: .reject([Violation(
                 code: .type, path: path, rule: "object", message: "an EPCIS event must be an object, not \(value.typeName)")]))
         }
         let eventID = event["eventID"]?.stringValue ?? "ni:///sha-256;" + Hex.encode(SHA256.hash(CanonicalJSON.encode(value)))
